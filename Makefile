@@ -1,0 +1,46 @@
+# The two commands a newcomer needs:  make plan [STACK=prod] [JSON=1]   and   make test
+# Each sets up the virtualenv (.venv, the same one Pulumi.yaml names) on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+SET ?=
+
+.PHONY: plan test lint fmt docs clean lock
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+## plan: the offline plan of STACK (dev by default); JSON=1 for machines; SET="tm:key=value ..." overrides
+plan: $(VENV)/.installed
+	@$(PY) -m offline plan $(STACK) $(if $(JSON),--json) $(foreach s,$(SET),--set $(s))
+
+## test: lint, format check, type check, then the whole pytest suite (what CI runs)
+test: lint
+	@$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy
+
+fmt: $(VENV)/.installed
+	@$(PY) -m ruff format .
+	@$(PY) -m ruff check --fix .
+
+## docs: regenerate the generated parts of docs/ (the prod component graph)
+docs: $(VENV)/.installed
+	@$(PY) -m offline docs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+
+## lock: re-pin constraints.txt from a fresh virtualenv built from requirements-dev.txt
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	(head -n 2 constraints.txt; .lock-venv/bin/pip freeze | grep -v '^pip==') > constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv

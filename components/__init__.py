@@ -1,0 +1,1 @@
+"""Typed ComponentResources for the Tasking Manager stacks, and the settings they consume."""

@@ -1,0 +1,429 @@
+"""Typed stack settings: environment profile defaults, overridden by the stack's `tm:` config, validated once.
+
+Every component reads its slice of `Settings`; nothing else reads Pulumi config. A config mistake is
+reported as a `SettingsError` that lists every problem at once, each naming the config key
+(`tm:network.natGateways`), the value given and what is allowed, before any resource is declared.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
+
+from components.profiles import PROFILES
+
+CONFIG_NAMESPACE = "tm"
+PROJECT_TAG = "tasking-manager"
+REVIEW_STACK_PATTERN = re.compile(r"^review-pr-([1-9][0-9]*)$")
+
+Environment = Literal["prod", "dev", "review"]
+NatStrategy = Literal["none", "single", "onePerAz"]
+InterfaceEndpoint = Literal[
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "secretsmanager",
+    "ssm",
+    "ssmmessages",
+    "sts",
+    "monitoring",
+    "xray",
+]
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
+LogRetentionDays = Literal[
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+]
+# Interface endpoints private tasks need when there is no NAT gateway to reach AWS APIs through.
+ENDPOINTS_WITHOUT_NAT: tuple[InterfaceEndpoint, ...] = (
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "secretsmanager",
+)
+
+
+def _matching(pattern: str, what: str) -> AfterValidator:
+    """A string constraint whose error says what is allowed in words, not as a regex."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+AwsRegion = Annotated[
+    str,
+    _matching(
+        r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]",
+        "an AWS region code such as us-east-1",
+    ),
+]
+AwsAccountId = Annotated[str, _matching(r"[0-9]{12}", "a 12-digit AWS account id")]
+TagValue = Annotated[
+    str,
+    _matching(
+        r"[\w .:/=+\-@]{1,256}",
+        "1 to 256 letters, digits, spaces or _ . : / = + - @ (an AWS tag value)",
+    ),
+]
+HostName = Annotated[
+    str,
+    _matching(
+        r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+        "a lower-case DNS name such as tasks.hotosm.org",
+    ),
+]
+
+
+def _private_vpc_cidr(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    if not value.is_private:
+        raise ValueError("must be a private (RFC 1918) range such as 10.10.0.0/16")
+    if not 16 <= value.prefixlen <= 19:
+        raise ValueError(
+            "prefix length must be /16 to /19 (the public, private and isolated subnets of up to "
+            "three availability zones are carved out of it)"
+        )
+    return value
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    duplicates = sorted({v for v in values if values.count(v) > 1})
+    if duplicates:
+        raise ValueError(f"lists {', '.join(duplicates)} more than once")
+    return values
+
+
+class _Model(BaseModel):
+    """Config keys are camelCase like every other Pulumi config; unknown keys are errors."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, validate_by_name=False)
+
+
+class NetworkSettings(_Model):
+    cidr: Annotated[ipaddress.IPv4Network, AfterValidator(_private_vpc_cidr)]
+    availability_zones: Literal[2, 3]
+    nat_gateways: NatStrategy
+    interface_endpoints: Annotated[tuple[InterfaceEndpoint, ...], AfterValidator(_unique)] = ()
+    flow_log_retention_days: LogRetentionDays
+
+    @property
+    def subnet_prefix_lengths(self) -> dict[str, int]:
+        """Subnet sizes relative to the VPC: big private tier for tasks, small public and isolated tiers."""
+        base = self.cidr.prefixlen
+        return {"public": base + 8, "private": base + 4, "isolated": base + 8}
+
+
+class DnsSettings(_Model):
+    zone_name: HostName | None = None
+    frontend_host: HostName
+    api_host: HostName
+
+
+class _CommonSettings(_Model):
+    stack: str
+    region: AwsRegion
+    aws_account_id: AwsAccountId | None = None
+    owner: TagValue
+    cost_center: TagValue
+
+
+class BaseSettings(_CommonSettings):
+    """A stack with its own network and data: `prod` or `dev` (the base review apps build on)."""
+
+    environment: Literal["prod", "dev"]
+    dns: DnsSettings
+    network: NetworkSettings
+
+
+class ReviewSettings(_CommonSettings):
+    """A review app for one pull request, layered on a base stack through a StackReference."""
+
+    environment: Literal["review"]
+    pull_request: Annotated[int, Field(ge=1)]
+    expires_at: datetime.date
+    base_stack: Annotated[
+        str,
+        _matching(
+            r"[A-Za-z0-9_.\-/]+",
+            "a stack name such as dev or hotosm/tasking-manager/dev",
+        ),
+    ]
+
+
+Settings = Annotated[BaseSettings | ReviewSettings, Field(discriminator="environment")]
+_SETTINGS_ADAPTER: TypeAdapter[BaseSettings | ReviewSettings] = TypeAdapter(Settings)
+
+
+def tags(settings: BaseSettings | ReviewSettings) -> dict[str, str]:
+    """The tags every resource carries (through the provider's default_tags)."""
+    result = {
+        "Project": PROJECT_TAG,
+        "Environment": settings.environment,
+        "Stack": settings.stack,
+        "ManagedBy": "pulumi",
+        "Owner": settings.owner,
+        "CostCenter": settings.cost_center,
+    }
+    if isinstance(settings, ReviewSettings):
+        result["PullRequest"] = str(settings.pull_request)
+        result["ExpiresAt"] = settings.expires_at.isoformat()
+    return result
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        shown = "(not set)" if self.value is _MISSING else json.dumps(self.value, default=str)
+        return f"{self.key} = {shown}: {self.message}"
+
+
+_MISSING: Any = object()
+
+
+class SettingsError(pulumi.RunError):
+    """Raised for invalid stack config; RunError makes Pulumi print the message without a traceback."""
+
+    def __init__(self, stack: str, problems: list[Problem]) -> None:
+        self.stack = stack
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"Invalid configuration for stack '{stack}' ({len(problems)} problem"
+            f"{'' if len(problems) == 1 else 's'}):\n{lines}\n"
+            f"Fix them in Pulumi.{stack}.yaml or with `pulumi config set --path`."
+        )
+
+
+def parse_settings(stack: str, config: Mapping[str, str]) -> BaseSettings | ReviewSettings:
+    """Validate a stack's flat Pulumi config (`{"tm:network": "<json>", ...}`) into typed settings.
+
+    Values come the way the Pulumi CLI hands them to a program: scalars as strings, structured
+    values as JSON strings. Keys of other namespaces (`aws:`, `pulumi:`) are not ours and ignored.
+    """
+    user = _user_values(config)
+    problems: list[Problem] = []
+    if "stack" in user:
+        problems.append(
+            Problem(
+                _key(("stack",)),
+                user.pop("stack"),
+                "is reserved: the stack name is used",
+            )
+        )
+
+    environment = user.get("environment", _MISSING)
+    allowed_environments = sorted(PROFILES)
+    if environment not in PROFILES:
+        problems.append(
+            Problem(
+                _key(("environment",)),
+                environment,
+                f"must be one of {', '.join(allowed_environments)}",
+            )
+        )
+        raise SettingsError(stack, problems)
+
+    problems.extend(_stack_name_problems(stack, environment, user))
+    merged = _deep_merge(PROFILES[environment], user)
+    merged["stack"] = stack
+    try:
+        settings = _SETTINGS_ADAPTER.validate_python(merged)
+    except ValidationError as error:
+        problems.extend(_problems_from(error, environment))
+        raise SettingsError(stack, problems) from None
+    problems.extend(_cross_field_problems(settings))
+    if problems:
+        raise SettingsError(stack, problems)
+    return settings
+
+
+def load_settings() -> BaseSettings | ReviewSettings:
+    """Read this stack's config from the Pulumi runtime and validate it."""
+    return parse_settings(pulumi.get_stack(), _runtime_config())
+
+
+def _runtime_config() -> dict[str, str]:
+    # The language host hands config to the program as one map; Pulumi's Config class can only look
+    # keys up, and unknown keys must be reported, so read the whole map.
+    from pulumi.runtime import config as runtime_config
+
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+
+def _user_values(config: Mapping[str, str]) -> dict[str, Any]:
+    prefix = f"{CONFIG_NAMESPACE}:"
+    values: dict[str, Any] = {}
+    for full_key, raw in config.items():
+        if not full_key.startswith(prefix):
+            continue
+        key = full_key[len(prefix) :]
+        if isinstance(raw, str) and raw.lstrip()[:1] in ("{", "["):
+            try:
+                values[key] = json.loads(raw)
+                continue
+            except json.JSONDecodeError:
+                pass
+        values[key] = raw
+    return values
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _key(loc: tuple[str | int, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
+    return f"{CONFIG_NAMESPACE}:{path}"
+
+
+def _problems_from(error: ValidationError, environment: str) -> list[Problem]:
+    problems = []
+    for detail in error.errors(include_url=False):
+        loc = tuple(detail["loc"])
+        # The discriminated union puts the environment in front of every location.
+        if loc and loc[0] == environment:
+            loc = loc[1:]
+        problems.append(Problem(_key(loc), _given(detail), _explain(detail, loc, environment)))
+    return problems
+
+
+def _given(detail: Any) -> Any:
+    if detail["type"] == "missing":
+        return _MISSING
+    value = detail["input"]
+    return str(value) if isinstance(value, ipaddress.IPv4Network) else value
+
+
+def _explain(detail: Any, loc: tuple[str | int, ...], environment: str) -> str:
+    kind = detail["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1], environment)
+        return f"is not a setting here; allowed keys: {', '.join(allowed)}"
+    message = str(detail["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
+    model: type[BaseModel] = BaseSettings if environment in ("prod", "dev") else ReviewSettings
+    for part in loc:
+        field = next((f for f in model.model_fields.values() if f.alias == part), None)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return sorted(f.alias or name for name, f in model.model_fields.items() if name != "stack")
+
+
+def _stack_name_problems(stack: str, environment: str, user: Mapping[str, Any]) -> list[Problem]:
+    match = REVIEW_STACK_PATTERN.match(stack)
+    if environment == "review":
+        if match is None:
+            return [
+                Problem(
+                    _key(("environment",)),
+                    environment,
+                    f"review stacks must be named review-pr-<N>, but this stack is '{stack}'",
+                )
+            ]
+        given = user.get("pullRequest", _MISSING)
+        if given is not _MISSING and str(given) != match.group(1):
+            return [
+                Problem(
+                    _key(("pullRequest",)),
+                    given,
+                    f"must match the stack name '{stack}', i.e. be {match.group(1)}",
+                )
+            ]
+    elif match is not None:
+        return [
+            Problem(
+                _key(("environment",)),
+                environment,
+                f"stack '{stack}' is named like a review app, so the environment must be review",
+            )
+        ]
+    return []
+
+
+def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Problem]:
+    problems: list[Problem] = []
+    if isinstance(settings, BaseSettings):
+        network = settings.network
+        missing = [e for e in ENDPOINTS_WITHOUT_NAT if e not in network.interface_endpoints]
+        if network.nat_gateways == "none" and missing:
+            problems.append(
+                Problem(
+                    _key(("network", "natGateways")),
+                    "none",
+                    "without a NAT gateway, tasks in private subnets reach AWS only through interface "
+                    f"endpoints; add {', '.join(missing)} to tm:network.interfaceEndpoints or choose "
+                    "single or onePerAz",
+                )
+            )
+        zone = settings.dns.zone_name
+        for field in ("frontend_host", "api_host"):
+            host = getattr(settings.dns, field)
+            if zone and not (host == zone or host.endswith(f".{zone}")):
+                problems.append(
+                    Problem(
+                        _key(("dns", to_camel(field))),
+                        host,
+                        f"must be inside the DNS zone {zone}",
+                    )
+                )
+    return problems

@@ -1,0 +1,80 @@
+"""Command line of the offline engine.
+
+    python -m offline plan [STACK] [--json] [--set tm:key.path=value ...]
+    python -m offline docs [--check]
+
+`plan` prints the stack's offline plan (dev when STACK is omitted); a config mistake prints the
+problems and exits 2. `docs` regenerates the generated parts of docs/ (or, with --check, fails when
+they are stale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from components.settings import SettingsError
+from offline.config import StackConfigError, parse_override
+from offline.engine import PROJECT_DIR, run_stack
+from offline.report import component_graph, render_text, to_json
+
+ARCHITECTURE_DOC = PROJECT_DIR / "docs" / "architecture.md"
+GRAPH_BEGIN = "<!-- BEGIN GENERATED: prod component graph (python -m offline docs) -->"
+GRAPH_END = "<!-- END GENERATED: prod component graph -->"
+
+
+def architecture_doc(current: str) -> str:
+    """docs/architecture.md with its component graph section regenerated from the prod plan."""
+    before, begin, rest = current.partition(GRAPH_BEGIN)
+    _, end, after = rest.partition(GRAPH_END)
+    if not begin or not end:
+        raise SystemExit(f"{ARCHITECTURE_DOC} lacks the generated-section markers")
+    graph = component_graph(run_stack("prod"))
+    return f"{before}{GRAPH_BEGIN}\n```mermaid\n{graph}```\n{GRAPH_END}{after}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser("plan", help="print the offline plan of a stack")
+    plan.add_argument("stack", nargs="?", default="dev")
+    plan.add_argument("--json", action="store_true", help="one JSON document for machines")
+    plan.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set tm:network.natGateways=single",
+    )
+    docs = commands.add_parser("docs", help="regenerate the generated parts of docs/")
+    docs.add_argument("--check", action="store_true", help="fail if they are out of date")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "plan":
+            overrides = dict(parse_override(text) for text in args.set)
+            result = run_stack(args.stack, overrides)
+            if args.json:
+                print(json.dumps(to_json(result), indent=2, default=str))
+            else:
+                print(render_text(result), end="")
+            return 0
+        current = ARCHITECTURE_DOC.read_text()
+        wanted = architecture_doc(current)
+        if args.check:
+            if wanted != current:
+                print(f"{ARCHITECTURE_DOC} is stale: run `make docs`", file=sys.stderr)
+                return 1
+            return 0
+        ARCHITECTURE_DOC.write_text(wanted)
+        print(f"wrote {Path(ARCHITECTURE_DOC).relative_to(PROJECT_DIR)}")
+        return 0
+    except (SettingsError, StackConfigError) as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

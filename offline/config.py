@@ -1,0 +1,100 @@
+"""Stack config the way the Pulumi CLI hands it to a program, read from the real stack files.
+
+The CLI flattens `Pulumi.<stack>.yaml` into one map: scalars as strings, structured values as JSON
+strings, `secure:` values decrypted. Offline nothing can be decrypted, so each secure value becomes
+a placeholder marked secret, which the program sees as a Pulumi secret like the real one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET_PLACEHOLDER = "offline-placeholder-secret"
+
+
+class StackConfigError(Exception):
+    """A stack file is missing or unreadable, or an override is malformed."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    values: dict[str, str]
+    secret_keys: list[str] = field(default_factory=list)
+
+
+def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, Any] | None = None) -> StackConfig:
+    """Read `Pulumi.<stack>.yaml` (absent only for stacks defined wholly by overrides) and apply
+    `overrides`, keyed like `pulumi config set --path`: `tm:network.natGateways` -> value."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    tree: dict[str, Any] = {}
+    if path.exists():
+        document = yaml.safe_load(path.read_text()) or {}
+        tree = copy.deepcopy(document.get("config") or {})
+    elif not overrides:
+        raise StackConfigError(f"no {path.name} in {project_dir}; create it or pass the config as overrides")
+    for key, value in (overrides or {}).items():
+        _set_path(tree, key, value)
+    return _flatten(tree)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`tm:network.availabilityZones=3` -> ("tm:network.availabilityZones", 3); values are YAML."""
+    key, sep, raw = text.partition("=")
+    if not sep or ":" not in key:
+        raise StackConfigError(f"override {text!r} must look like namespace:key.path=value")
+    return key, yaml.safe_load(raw) if raw else ""
+
+
+def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    top, *rest = dotted.split(".")
+    if not rest:
+        tree[top] = value
+        return
+    node = tree.setdefault(top, {})
+    for part in rest[:-1]:
+        if not isinstance(node, dict):
+            raise StackConfigError(f"override {dotted!r} descends into a value that is not a map")
+        node = node.setdefault(part, {})
+    if not isinstance(node, dict):
+        raise StackConfigError(f"override {dotted!r} descends into a value that is not a map")
+    node[rest[-1]] = value
+
+
+def _flatten(tree: dict[str, Any]) -> StackConfig:
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in tree.items():
+        if _has_secure(value):
+            secret_keys.append(key)
+            value = _replace_secure(value)
+        if isinstance(value, (dict, list)):
+            values[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            values[key] = "true" if value else "false"
+        else:
+            values[key] = "" if value is None else str(value)
+    return StackConfig(values, secret_keys)
+
+
+def _has_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_has_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_secure(v) for v in value)
+    return False
+
+
+def _replace_secure(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER
+        return {k: _replace_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_secure(v) for v in value]
+    return value

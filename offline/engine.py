@@ -1,0 +1,90 @@
+"""Run the real `__main__.py` for a stack under Pulumi's mocks and record what it declares.
+
+No Pulumi CLI, no provider plugins, no AWS account: the program runs in this process against a
+recording mock monitor, with its stack's real config. What comes back (`Plan`) is what the plan
+command prints and what tests and policy runs look at.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from offline.config import load_stack_config
+from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_NAME = "tasking-manager"
+_PLACEHOLDER_ROOT = object()
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    environment: str
+    resources: list[Registration]
+    outputs: dict[str, Any]
+
+    def of_type(self, token: str) -> list[Registration]:
+        """Resources of one type token; `aws:lb/...` and `aws:alb/...` name the same thing."""
+        aliases = {token, token.replace("aws:alb/", "aws:lb/"), token.replace("aws:lb/", "aws:alb/")}
+        return [r for r in self.resources if r.type in aliases]
+
+    def one(self, token: str) -> Registration:
+        found = self.of_type(token)
+        if len(found) != 1:
+            raise AssertionError(f"expected exactly one {token}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR) -> Plan:
+    """Evaluate the program for `stack`. Raises the program's own errors (a SettingsError for a
+    config mistake) after the runtime has settled, like `pulumi preview` would report them."""
+    config = load_stack_config(project_dir, stack, overrides)
+    account_id = config.values.get("tm:awsAccountId") or OFFLINE_ACCOUNT_ID
+    mocks = OfflineMocks(account_id=account_id)
+    monitor = RecordingMonitor(mocks)
+
+    _reset_runtime()
+    pulumi.runtime.set_all_config(config.values, config.secret_keys)
+    # set_mocks would register a bare stack resource of its own when none is set; the program must
+    # run inside the stack that run_in_stack makes, as under the language host, so that its exports
+    # become the stack's outputs. A placeholder root keeps set_mocks from making one.
+    runtime_settings.ROOT.set(_PLACEHOLDER_ROOT)  # type: ignore[arg-type]
+    pulumi.runtime.set_mocks(mocks, PROJECT_NAME, stack, preview=False, monitor=monitor)
+    runtime_settings.ROOT.set(None)
+
+    program = str(project_dir / "__main__.py")
+    sys.path.insert(0, str(project_dir))
+
+    def run_program() -> None:
+        runpy.run_path(program, run_name="__main__")
+
+    try:
+        _sync_await(run_in_stack(run_program))
+    finally:
+        sys.path.remove(str(project_dir))
+
+    environment = str(monitor.stack_outputs.get("environment", ""))
+    # Registrations arrive from several threads; order them by URN (the stack's own first) so
+    # that plans, JSON and generated docs are the same on every run.
+    resources = sorted(monitor.registrations, key=lambda r: (r.parent != "", r.urn))
+    return Plan(stack, environment, resources, dict(monitor.stack_outputs))
+
+
+def _reset_runtime() -> None:
+    """Forget what an earlier run in this process left behind (outstanding RPCs, root stack)."""
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+    runtime_settings.ROOT.set(None)

@@ -1,0 +1,154 @@
+"""What the plan command prints: a `pulumi preview`-like tree, a JSON document, a Mermaid graph."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from offline.engine import Plan
+from offline.mocks import Registration
+
+# Pulumi's marker for a secret value inside serialized properties.
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+MASK = "[secret]"
+
+# The properties worth a glance per type; everything else is in the JSON form.
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "pulumi:providers:aws": ("region", "allowedAccountIds"),
+    "awsx:ec2:Vpc": ("cidrBlock", "numberOfAvailabilityZones", "natGateways.strategy"),
+    "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays"),
+    "aws:kms/alias:Alias": ("name",),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays", "kmsKeyId"),
+    "aws:ec2/flowLog:FlowLog": ("trafficType", "logDestinationType"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ingress", "egress"),
+    "aws:ec2/securityGroup:SecurityGroup": ("description",),
+}
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE
+
+
+def mask_secrets(value: Any) -> Any:
+    """The same structure with every secret's value replaced, so nothing secret is printed."""
+    if is_secret(value):
+        return {SECRET_SIGNATURE_KEY: SECRET_SIGNATURE, "value": MASK}
+    if isinstance(value, dict):
+        return {k: mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def to_json(plan: Plan) -> dict[str, Any]:
+    """The machine form. Inputs are engine (camelCase) names, as a policy sees them."""
+    return {
+        "stack": plan.stack,
+        "environment": plan.environment,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "custom": r.custom,
+                "parent": r.parent,
+                "inputs": mask_secrets(r.inputs),
+                "dependencies": r.dependencies,
+                "provider": r.provider,
+            }
+            for r in plan.resources
+        ],
+        "outputs": mask_secrets(plan.outputs),
+    }
+
+
+def render_text(plan: Plan) -> str:
+    rows: list[tuple[str, str, str]] = []
+    children: dict[str, list[Registration]] = {}
+    for r in plan.resources:
+        children.setdefault(r.parent, []).append(r)
+
+    def walk(resource: Registration, prefix: str, last: bool, depth: int) -> None:
+        branch = "" if depth == 0 else prefix + ("└─ " if last else "├─ ")
+        rows.append((branch + resource.type, resource.name, _key_properties(resource)))
+        kids = children.get(resource.urn, [])
+        inner = "" if depth == 0 else prefix + ("   " if last else "│  ")
+        for i, kid in enumerate(kids):
+            walk(kid, inner, i == len(kids) - 1, depth + 1)
+
+    for root in children.get("", []):
+        walk(root, "", True, 0)
+
+    type_width = max(len(t) for t, _, _ in rows) + 2
+    name_width = max(len(n) for _, n, _ in rows) + 2
+    lines = [
+        f"Offline plan of stack '{plan.stack}' (environment {plan.environment}): "
+        f"{len(plan.resources)} resources, computed under mocks with no cloud access",
+        "",
+        f" +  {'Type':<{type_width}}{'Name':<{name_width}}Key properties",
+    ]
+    lines += [f" +  {t:<{type_width}}{n:<{name_width}}{p}".rstrip() for t, n, p in rows]
+    lines += ["", "Outputs:"]
+    width = max((len(k) for k in plan.outputs), default=0) + 1
+    for key in sorted(plan.outputs):
+        lines.append(f"    {key + ':':<{width}} {_show(plan.outputs[key], limit=200)}")
+    return "\n".join(lines) + "\n"
+
+
+def _key_properties(resource: Registration) -> str:
+    shown = []
+    for path in KEY_PROPERTIES.get(resource.type, ()):
+        value: Any = resource.inputs
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            shown.append(f"{path}={_show(value)}")
+    return "  ".join(shown)
+
+
+def _show(value: Any, limit: int = 48) -> str:
+    if is_secret(value):
+        return MASK
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = value if isinstance(value, str) else json.dumps(mask_secrets(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def component_graph(plan: Plan) -> str:
+    """Mermaid flowchart of the top-level components and which one feeds which."""
+    stack_urn = next(r.urn for r in plan.resources if r.type == "pulumi:pulumi:Stack")
+    components = [
+        r
+        for r in plan.resources
+        if r.parent == stack_urn and not r.custom and r.type != "pulumi:pulumi:Stack"
+    ]
+    by_urn = {r.urn: r for r in plan.resources}
+
+    def top(urn: str) -> str | None:
+        while urn in by_urn and by_urn[urn].parent != stack_urn:
+            urn = by_urn[urn].parent
+        return urn if urn in by_urn and by_urn[urn] in components else None
+
+    counts: dict[str, int] = {c.urn: 0 for c in components}
+    edges: set[tuple[str, str]] = set()
+    for r in plan.resources:
+        owner = top(r.urn)
+        if owner is None:
+            continue
+        if r.custom:
+            counts[owner] += 1
+        for dep in r.dependencies:
+            source = top(dep)
+            if source is not None and source != owner:
+                edges.add((source, owner))
+
+    ids = {c.urn: c.name.replace("-", "_") for c in components}
+    lines = ["flowchart LR"]
+    for c in components:
+        lines.append(f'    {ids[c.urn]}["{c.name}<br/>{c.type}<br/>{counts[c.urn]} resources"]')
+    for source, target in sorted(edges, key=lambda e: (ids[e[0]], ids[e[1]])):
+        lines.append(f"    {ids[source]} --> {ids[target]}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,207 @@
+"""Stack settings: the committed stacks load, and every kind of mistake is named clearly."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.settings import BaseSettings, ReviewSettings, SettingsError, parse_settings, tags
+from offline.config import load_stack_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_of(stack: str, overrides: dict[str, Any] | None = None) -> BaseSettings | ReviewSettings:
+    return parse_settings(stack, load_stack_config(ROOT, stack, overrides).values)
+
+
+def problems_of(stack: str, overrides: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(SettingsError) as caught:
+        settings_of(stack, overrides)
+    return {p.key: str(p) for p in caught.value.problems}
+
+
+REVIEW = {
+    "tm:environment": "review",
+    "tm:pullRequest": 42,
+    "tm:owner": "hot-tech",
+    "tm:costCenter": "tasking-manager",
+    "tm:expiresAt": "2026-12-31",
+}
+
+
+def test_prod_settings_load_with_profile_defaults() -> None:
+    settings = settings_of("prod")
+    assert isinstance(settings, BaseSettings)
+    assert settings.environment == "prod"
+    assert settings.network.availability_zones == 3
+    assert settings.network.nat_gateways == "onePerAz"
+    assert settings.network.flow_log_retention_days == 365
+    assert settings.dns.frontend_host == "tasks.hotosm.org"
+
+
+def test_dev_settings_load_with_profile_defaults() -> None:
+    settings = settings_of("dev")
+    assert isinstance(settings, BaseSettings)
+    assert settings.network.availability_zones == 2
+    assert settings.network.nat_gateways == "single"
+    assert str(settings.network.cidr) == "10.20.0.0/16"
+
+
+def test_stack_config_overrides_profile() -> None:
+    settings = settings_of("dev", {"tm:network.availabilityZones": 3, "tm:network.natGateways": "onePerAz"})
+    assert isinstance(settings, BaseSettings)
+    assert (settings.network.availability_zones, settings.network.nat_gateways) == (3, "onePerAz")
+    # Keys not overridden keep the profile's value.
+    assert settings.network.flow_log_retention_days == 30
+
+
+def test_review_stack_settings_and_tags() -> None:
+    settings = parse_settings("review-pr-42", load_stack_config(ROOT, "review-pr-42", REVIEW).values)
+    assert isinstance(settings, ReviewSettings)
+    assert settings.pull_request == 42
+    assert settings.base_stack == "dev"
+    assert settings.expires_at == datetime.date(2026, 12, 31)
+    assert tags(settings) == {
+        "Project": "tasking-manager",
+        "Environment": "review",
+        "Stack": "review-pr-42",
+        "ManagedBy": "pulumi",
+        "Owner": "hot-tech",
+        "CostCenter": "tasking-manager",
+        "PullRequest": "42",
+        "ExpiresAt": "2026-12-31",
+    }
+
+
+# One bad value per case: the key set, the key the problem must name, how the given value must be
+# shown, and words of what is allowed.
+BAD_CONFIGS = [
+    ("tm:network.availabilityZones", 4, "tm:network.availabilityZones", "= 4:", "2 or 3"),
+    ("tm:network.availabilityZones", "three", "tm:network.availabilityZones", '"three"', "2 or 3"),
+    ("tm:network.natGateways", "twoPerAz", "tm:network.natGateways", '"twoPerAz"', "'single' or 'onePerAz'"),
+    ("tm:network.cidr", "10.0.0.0/33", "tm:network.cidr", '"10.0.0.0/33"', "valid IPv4 network"),
+    ("tm:network.cidr", "8.8.0.0/16", "tm:network.cidr", '"8.8.0.0/16"', "private (RFC 1918)"),
+    ("tm:network.cidr", "10.0.0.0/24", "tm:network.cidr", '"10.0.0.0/24"', "/16 to /19"),
+    ("tm:network.flowLogRetentionDays", 10, "tm:network.flowLogRetentionDays", "= 10:", "14"),
+    (
+        "tm:network.interfaceEndpoints",
+        ["logs", "dynamodb"],
+        "tm:network.interfaceEndpoints[1]",
+        '"dynamodb"',
+        "'ecr.api'",
+    ),
+    (
+        "tm:network.interfaceEndpoints",
+        ["logs", "logs"],
+        "tm:network.interfaceEndpoints",
+        '["logs", "logs"]',
+        "more than once",
+    ),
+    ("tm:network.subnets", 3, "tm:network.subnets", "= 3:", "allowed keys: availabilityZones, cidr"),
+    ("tm:region", "Europe", "tm:region", '"Europe"', "AWS region code"),
+    ("tm:awsAccountId", "1234", "tm:awsAccountId", '"1234"', "12-digit"),
+    ("tm:owner", "", "tm:owner", '""', "AWS tag value"),
+    ("tm:dns.apiHost", "API_HOST", "tm:dns.apiHost", '"API_HOST"', "DNS name"),
+    ("tm:databse", {"x": 1}, "tm:databse", '{"x": 1}', "allowed keys: awsAccountId, costCenter, dns"),
+    ("tm:environment", "staging", "tm:environment", '"staging"', "dev, prod, review"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "named", "shown", "allowed"), BAD_CONFIGS)
+def test_bad_value_is_named_with_its_key_value_and_what_is_allowed(
+    key: str, value: Any, named: str, shown: str, allowed: str
+) -> None:
+    problems = problems_of("prod", {key: value})
+    assert named in problems, problems
+    assert shown in problems[named]
+    assert allowed in problems[named]
+
+
+def test_nat_none_requires_the_endpoints_private_tasks_need() -> None:
+    problems = problems_of(
+        "dev", {"tm:network.natGateways": "none", "tm:network.interfaceEndpoints": ["logs"]}
+    )
+    message = problems["tm:network.natGateways"]
+    assert "ecr.api, ecr.dkr, secretsmanager" in message
+    # With them, no NAT is a valid choice.
+    endpoints = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"]
+    settings = settings_of(
+        "dev", {"tm:network.natGateways": "none", "tm:network.interfaceEndpoints": endpoints}
+    )
+    assert isinstance(settings, BaseSettings)
+    assert settings.network.nat_gateways == "none"
+
+
+def test_hosts_must_be_inside_the_configured_zone() -> None:
+    problems = problems_of("prod", {"tm:dns.zoneName": "example.org"})
+    assert set(problems) == {"tm:dns.frontendHost", "tm:dns.apiHost"}
+    assert "inside the DNS zone example.org" in problems["tm:dns.apiHost"]
+
+
+def test_several_problems_are_reported_at_once() -> None:
+    problems = problems_of(
+        "prod",
+        {
+            "tm:network.availabilityZones": 5,
+            "tm:network.natGateways": "many",
+            "tm:region": "moon",
+            "tm:network.cidr": "not-a-cidr",
+        },
+    )
+    assert {"tm:network.availabilityZones", "tm:network.natGateways", "tm:region", "tm:network.cidr"} <= set(
+        problems
+    )
+
+
+def test_missing_required_key_is_named() -> None:
+    config = load_stack_config(ROOT, "prod").values
+    del config["tm:owner"]
+    with pytest.raises(SettingsError) as caught:
+        parse_settings("prod", config)
+    assert [str(p) for p in caught.value.problems] == ["tm:owner = (not set): is required"]
+
+
+def test_review_stack_needs_its_pull_request_number() -> None:
+    config = {k: v for k, v in REVIEW.items() if k != "tm:pullRequest"}
+    problems = problems_of("review-pr-42", config)
+    assert "is required" in problems["tm:pullRequest"]
+
+
+def test_review_stack_name_and_pull_request_must_agree() -> None:
+    problems = problems_of("review-pr-42", {**REVIEW, "tm:pullRequest": 41})
+    assert "must match the stack name 'review-pr-42', i.e. be 42" in problems["tm:pullRequest"]
+
+
+def test_review_environment_needs_a_review_stack_name() -> None:
+    problems = problems_of("pr-42", REVIEW)
+    assert "must be named review-pr-<N>" in problems["tm:environment"]
+
+
+def test_review_named_stack_cannot_be_another_environment() -> None:
+    problems = problems_of("review-pr-7", {**REVIEW, "tm:environment": "dev", "tm:pullRequest": 7})
+    assert "the environment must be review" in problems["tm:environment"]
+
+
+def test_review_stack_builds_no_network_of_its_own() -> None:
+    problems = problems_of("review-pr-42", {**REVIEW, "tm:network": {"availabilityZones": 2}})
+    assert "is not a setting here" in problems["tm:network"]
+
+
+def test_plan_command_reports_config_mistakes_without_a_traceback() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "offline", "plan", "prod", "--set", "tm:network.natGateways=twoPerAz"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert 'tm:network.natGateways = "twoPerAz"' in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
