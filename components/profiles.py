@@ -18,6 +18,37 @@ PROFILES: dict[str, dict[str, Any]] = {
             "interfaceEndpoints": [],
             "flowLogRetentionDays": 365,
         },
+        # HOT runs 2 vCPU / 4 GB tasks with 8 workers; 4 workers with pools of 4 per 1 vCPU task
+        # scale out more cheaply and keep the connection budget inside the instance's limit.
+        "api": {
+            "cpu": 1024,
+            "memory": 2048,
+            "workers": 4,
+            "dbMinConnections": 2,
+            "dbMaxConnections": 4,
+            "minTasks": 2,
+            "maxTasks": 8,
+        },
+        # Multi-AZ, protected, a final snapshot, 30 days of point-in-time recovery, and monthly
+        # recovery points kept a year. 8 GiB of memory: HOT's Aurora runs at 4-16 ACU (8-32 GiB).
+        "database": {
+            "engineVersion": "17",
+            "instanceClass": "db.t4g.large",
+            "allocatedStorageGb": 100,
+            "maxAllocatedStorageGb": 500,
+            "multiAz": True,
+            "deletionProtection": True,
+            "finalSnapshot": True,
+            "backupRetentionDays": 30,
+            "backupWindow": "03:00-04:00",
+            "maintenanceWindow": "sun:04:30-sun:05:30",
+            "logRetentionDays": 365,
+            "slowQueryMs": 1000,
+            "performanceInsightsRetentionDays": 7,
+            "monitoringIntervalSeconds": 60,
+            "reservedConnections": 20,
+            "backupPlan": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365},
+        },
     },
     # Development and the base of review apps: two zones, one shared NAT gateway (saves ~$33 a
     # month per zone), flow logs for a month.
@@ -29,6 +60,35 @@ PROFILES: dict[str, dict[str, Any]] = {
             "natGateways": "single",
             "interfaceEndpoints": [],
             "flowLogRetentionDays": 30,
+        },
+        "api": {
+            "cpu": 512,
+            "memory": 1024,
+            "workers": 2,
+            "dbMinConnections": 1,
+            "dbMaxConnections": 4,
+            "minTasks": 1,
+            "maxTasks": 2,
+        },
+        # Single-AZ and small; deletable without a final snapshot (AWS Backup keeps a week of daily
+        # recovery points). The reserve leaves room for review apps' databases in this instance.
+        "database": {
+            "engineVersion": "17",
+            "instanceClass": "db.t4g.micro",
+            "allocatedStorageGb": 20,
+            "maxAllocatedStorageGb": 100,
+            "multiAz": False,
+            "deletionProtection": False,
+            "finalSnapshot": False,
+            "backupRetentionDays": 7,
+            "backupWindow": "03:00-04:00",
+            "maintenanceWindow": "sun:04:30-sun:05:30",
+            "logRetentionDays": 30,
+            "slowQueryMs": 500,
+            "performanceInsightsRetentionDays": 7,
+            "monitoringIntervalSeconds": 60,
+            "reservedConnections": 60,
+            "backupPlan": {"dailyRetentionDays": 7},
         },
     },
     # A review app builds no network of its own: it uses its base stack's (dev by default).

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components import rds_sizing
 from components.profiles import PROFILES
 
 CONFIG_NAMESPACE = "tm"
@@ -154,6 +155,75 @@ class NetworkSettings(_Model):
         return {"public": base + 8, "private": base + 4, "isolated": base + 8}
 
 
+# Fargate's allowed memory (MiB) for each CPU size (units of 1/1024 vCPU).
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+}
+
+
+class ApiSettings(_Model):
+    """The API service: task size, uvicorn workers, database pool per worker, task count range."""
+
+    cpu: Literal[256, 512, 1024, 2048, 4096]
+    memory: int
+    workers: Annotated[int, Field(ge=1, le=32)]
+    db_min_connections: Annotated[int, Field(ge=0, le=50)]
+    db_max_connections: Annotated[int, Field(ge=1, le=100)]
+    min_tasks: Annotated[int, Field(ge=1, le=50)]
+    max_tasks: Annotated[int, Field(ge=1, le=50)]
+
+
+def _instance_class(value: str) -> str:
+    rds_sizing.memory_gib(value)  # raises ValueError naming what is allowed
+    return value
+
+
+def _window(pattern: str, example: str) -> AfterValidator:
+    return _matching(pattern, f"a UTC window like {example}")
+
+
+_HHMM = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
+
+
+class BackupPlanSettings(_Model):
+    """AWS Backup of the database: a daily recovery point, and optionally a monthly one kept longer."""
+
+    daily_retention_days: Annotated[int, Field(ge=1, le=35)]
+    monthly_retention_days: Annotated[int, Field(ge=90, le=3650)] | None = None
+
+
+class DatabaseSettings(_Model):
+    engine_version: Annotated[
+        str, _matching(r"1[5-9](\.[0-9]+)?", "a PostgreSQL 15 or newer version, like 17 or 17.6")
+    ]
+    instance_class: Annotated[str, AfterValidator(_instance_class)]
+    allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
+    max_allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)]
+    multi_az: bool
+    deletion_protection: bool
+    final_snapshot: bool
+    backup_retention_days: Annotated[int, Field(ge=1, le=35)]
+    backup_window: Annotated[str, _window(f"{_HHMM}-{_HHMM}", "03:00-04:00")]
+    maintenance_window: Annotated[str, _window(f"{_DAY}:{_HHMM}-{_DAY}:{_HHMM}", "sun:04:30-sun:05:30")]
+    log_retention_days: LogRetentionDays
+    slow_query_ms: Annotated[int, Field(ge=100, le=60000)]
+    performance_insights_retention_days: Literal[7, 31, 93, 186, 372, 731]
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60]
+    # Connections kept free beyond the stack's own tasks: maintenance sessions, and in dev the
+    # review apps that have their own databases in this instance.
+    reserved_connections: Annotated[int, Field(ge=3, le=5000)]
+    backup_plan: BackupPlanSettings
+
+    @property
+    def parameter_group_family(self) -> str:
+        return f"postgres{self.engine_version.split('.')[0]}"
+
+
 class DnsSettings(_Model):
     zone_name: HostName | None = None
     frontend_host: HostName
@@ -174,6 +244,8 @@ class BaseSettings(_CommonSettings):
     environment: Literal["prod", "dev"]
     dns: DnsSettings
     network: NetworkSettings
+    api: ApiSettings
+    database: DatabaseSettings
 
 
 class ReviewSettings(_CommonSettings):
@@ -415,6 +487,8 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
                     "single or onePerAz",
                 )
             )
+        problems.extend(_api_problems(settings.api))
+        problems.extend(_database_problems(settings))
         zone = settings.dns.zone_name
         for field in ("frontend_host", "api_host"):
             host = getattr(settings.dns, field)
@@ -426,4 +500,71 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
                         f"must be inside the DNS zone {zone}",
                     )
                 )
+    return problems
+
+
+def _api_problems(api: ApiSettings) -> list[Problem]:
+    problems = []
+    if api.memory not in FARGATE_MEMORY[api.cpu]:
+        allowed = ", ".join(str(m) for m in FARGATE_MEMORY[api.cpu])
+        problems.append(
+            Problem(_key(("api", "memory")), api.memory, f"with cpu {api.cpu} Fargate allows {allowed}")
+        )
+    if api.max_tasks < api.min_tasks:
+        problems.append(
+            Problem(_key(("api", "maxTasks")), api.max_tasks, f"must be at least minTasks ({api.min_tasks})")
+        )
+    if api.db_max_connections < api.db_min_connections:
+        problems.append(
+            Problem(
+                _key(("api", "dbMaxConnections")),
+                api.db_max_connections,
+                f"must be at least dbMinConnections ({api.db_min_connections})",
+            )
+        )
+    return problems
+
+
+def connection_budget(settings: BaseSettings) -> dict[str, int]:
+    """Connections the stack can open at its peak, next to what the instance allows.
+
+    Every uvicorn worker of every API task holds a pool of up to dbMaxConnections; the cron worker
+    and a migration run are one process each with the same pool.
+    """
+    api, database = settings.api, settings.database
+    api_connections = api.workers * api.db_max_connections * api.max_tasks
+    return {
+        "api": api_connections,
+        "cron": api.db_max_connections,
+        "migrate": api.db_max_connections,
+        "reserved": database.reserved_connections,
+        "total": api_connections + 2 * api.db_max_connections + database.reserved_connections,
+        "limit": rds_sizing.max_connections(database.instance_class),
+    }
+
+
+def _database_problems(settings: BaseSettings) -> list[Problem]:
+    database, api = settings.database, settings.api
+    problems = []
+    if database.max_allocated_storage_gb < database.allocated_storage_gb:
+        problems.append(
+            Problem(
+                _key(("database", "maxAllocatedStorageGb")),
+                database.max_allocated_storage_gb,
+                f"must be at least allocatedStorageGb ({database.allocated_storage_gb})",
+            )
+        )
+    budget = connection_budget(settings)
+    if budget["total"] > budget["limit"]:
+        problems.append(
+            Problem(
+                _key(("api", "dbMaxConnections")),
+                api.db_max_connections,
+                f"the stack could open {budget['total']} connections ({api.workers} workers x "
+                f"{api.db_max_connections} x {api.max_tasks} API tasks = {budget['api']}, cron "
+                f"{budget['cron']}, migration {budget['migrate']}, reserved {budget['reserved']}) but "
+                f"{database.instance_class} allows about {budget['limit']}; lower api.workers, "
+                "api.dbMaxConnections or api.maxTasks, or choose a larger database.instanceClass",
+            )
+        )
     return problems

@@ -47,6 +47,16 @@ class Plan:
     def by_urn(self, urn: str) -> Registration:
         return next(r for r in self.resources if r.urn == urn)
 
+    def component(self, token: str) -> Plan:
+        """The part of the plan inside the one component of type `token` (itself included)."""
+        inside = {self.one(token).urn}
+        for resource in self.resources:  # sorted by URN, so parents come before their children
+            if resource.parent in inside:
+                inside.add(resource.urn)
+        return Plan(
+            self.stack, self.environment, [r for r in self.resources if r.urn in inside], self.outputs
+        )
+
 
 def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR) -> Plan:
     """Evaluate the program for `stack`. Raises the program's own errors (a SettingsError for a

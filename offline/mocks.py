@@ -80,18 +80,44 @@ class OfflineMocks(Mocks):
     def _aws_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         token = args.typ
         module = token.split(":")[1].split("/")[0]
-        physical_name = str(args.inputs.get("name") or f"{args.name}-{_digest(args.name, length=7)}")
+        given_name = args.inputs.get("name") or args.inputs.get("identifier")
+        physical_name = str(given_name or f"{args.name}-{_digest(args.name, length=7)}")
         prefix = _ID_PREFIXES.get(token)
         resource_id = f"{prefix}-{_digest(args.name)}" if prefix else physical_name
         outputs = dict(args.inputs)
         outputs.setdefault("name", physical_name)
         outputs["arn"] = self._arn(token, module, physical_name, resource_id)
+        if token == "aws:rds/instance:Instance":
+            outputs.update(self._rds_instance(args, physical_name))
+            resource_id = physical_name
         if token == "aws:kms/key:Key":
             resource_id = _uuid(args.name)
             outputs["keyId"] = resource_id
             outputs["arn"] = self._regional("kms", f"key/{resource_id}")
         outputs["id"] = resource_id
         return resource_id, outputs
+
+    def _rds_instance(self, args: MockResourceArgs, identifier: str) -> dict[str, Any]:
+        address = f"{identifier}.c0ffee0example.{self.region}.rds.amazonaws.com"
+        port = int(args.inputs.get("port") or 5432)
+        outputs: dict[str, Any] = {
+            "identifier": identifier,
+            "address": address,
+            "port": port,
+            "endpoint": f"{address}:{port}",
+            "arn": self._regional("rds", f"db:{identifier}"),
+        }
+        if args.inputs.get("manageMasterUserPassword"):
+            outputs["masterUserSecrets"] = [
+                {
+                    "secretArn": self._regional(
+                        "secretsmanager", f"secret:rds!db-{_uuid(identifier)}-Ab12Cd"
+                    ),
+                    "secretStatus": "active",
+                    "kmsKeyId": args.inputs.get("masterUserSecretKmsKeyId"),
+                }
+            ]
+        return outputs
 
     def _arn(self, token: str, module: str, name: str, resource_id: str) -> str:
         if module == "iam":

@@ -24,6 +24,19 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType"),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ingress", "egress"),
     "aws:ec2/securityGroup:SecurityGroup": ("description",),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ipProtocol", "fromPort", "toPort"),
+    "aws:rds/instance:Instance": (
+        "instanceClass",
+        "engineVersion",
+        "multiAz",
+        "publiclyAccessible",
+        "storageEncrypted",
+        "deletionProtection",
+        "backupRetentionPeriod",
+    ),
+    "aws:rds/parameterGroup:ParameterGroup": ("family",),
+    "aws:backup/vault:Vault": ("name",),
+    "aws:backup/plan:Plan": ("name",),
 }
 
 

@@ -16,6 +16,10 @@ def vpc_of(plan: Plan) -> dict:
     return plan.one("awsx:ec2:Vpc").inputs
 
 
+def network_of(plan: Plan) -> Plan:
+    return plan.component("tm:aws:Network")
+
+
 @pytest.mark.parametrize(
     ("stack", "zones", "nat", "cidr"),
     [("dev", 2, "Single", "10.20.0.0/16"), ("prod", 3, "OnePerAz", "10.10.0.0/16")],
@@ -71,8 +75,9 @@ def test_public_subnets_do_not_auto_assign_public_ips(base_plan: Plan) -> None:
 @pytest.mark.parametrize(("stack", "days"), [("dev", 30), ("prod", 365)])
 def test_flow_logs_capture_all_traffic_to_an_encrypted_group_with_retention(stack: str, days: int) -> None:
     plan = plan_for(stack)
-    group = plan.one("aws:cloudwatch/logGroup:LogGroup")
-    flow_log = plan.one("aws:ec2/flowLog:FlowLog")
+    network = network_of(plan)
+    group = network.one("aws:cloudwatch/logGroup:LogGroup")
+    flow_log = network.one("aws:ec2/flowLog:FlowLog")
     assert group.inputs["retentionInDays"] == days
     assert group.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"]
     assert flow_log.inputs["vpcId"] == plan.outputs["vpcId"]
@@ -82,12 +87,13 @@ def test_flow_logs_capture_all_traffic_to_an_encrypted_group_with_retention(stac
 
 
 def test_flow_log_role_is_scoped_to_this_account_and_its_log_group(base_plan: Plan) -> None:
-    role = base_plan.one("aws:iam/role:Role")
+    network = network_of(base_plan)
+    role = network.one("aws:iam/role:Role")
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
-    policy = json.loads(base_plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
-    group_arn = base_plan.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
+    policy = json.loads(network.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    group_arn = network.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
     (statement,) = policy["Statement"]
     assert statement["Resource"] == [group_arn, f"{group_arn}:*"]
     assert all(action.startswith("logs:") and "*" not in action for action in statement["Action"])
@@ -120,7 +126,7 @@ def test_interface_endpoints_are_private_and_reachable_only_from_the_vpc() -> No
         "com.amazonaws.us-east-1.ecr.api",
         "com.amazonaws.us-east-1.logs",
     ]
-    sg = plan.one("aws:ec2/securityGroup:SecurityGroup")
+    sg = network_of(plan).one("aws:ec2/securityGroup:SecurityGroup")
     assert sg.inputs["ingress"] == [
         {
             "cidrBlocks": ["10.10.0.0/16"],
@@ -137,7 +143,7 @@ def test_interface_endpoints_are_private_and_reachable_only_from_the_vpc() -> No
 
 
 def test_no_interface_endpoints_unless_asked(base_plan: Plan) -> None:
-    assert base_plan.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+    assert network_of(base_plan).of_type("aws:ec2/securityGroup:SecurityGroup") == []
     assert [r.inputs["vpcEndpointType"] for r in base_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")] == [
         "Gateway"
     ]

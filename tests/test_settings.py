@@ -108,7 +108,13 @@ BAD_CONFIGS = [
     ("tm:awsAccountId", "1234", "tm:awsAccountId", '"1234"', "12-digit"),
     ("tm:owner", "", "tm:owner", '""', "AWS tag value"),
     ("tm:dns.apiHost", "API_HOST", "tm:dns.apiHost", '"API_HOST"', "DNS name"),
-    ("tm:databse", {"x": 1}, "tm:databse", '{"x": 1}', "allowed keys: awsAccountId, costCenter, dns"),
+    (
+        "tm:databse",
+        {"x": 1},
+        "tm:databse",
+        '{"x": 1}',
+        "allowed keys: api, awsAccountId, costCenter, database, dns",
+    ),
     ("tm:environment", "staging", "tm:environment", '"staging"', "dev, prod, review"),
 ]
 

@@ -1,0 +1,284 @@
+"""RDS PostgreSQL for the Tasking Manager: private, encrypted, TLS-only, backed up."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.provider import AwsScope
+from components.settings import DatabaseSettings
+
+DATABASE_NAME = "tasking_manager"
+# Not the engine's default `postgres` (FSBP RDS.25): a guessable admin name helps brute force.
+MASTER_USERNAME = "tm_admin"
+PORT = 5432
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+# AWS-managed policies written for these service roles; their permissions track the services.
+ENHANCED_MONITORING_POLICY = "arn:{partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+BACKUP_POLICIES = (
+    "arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+)
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    settings: DatabaseSettings
+    scope: AwsScope
+    vpc_id: pulumi.Input[str]
+    isolated_subnet_ids: pulumi.Input[list[str]]
+    kms_key_arn: pulumi.Input[str]
+    # Security groups admitted on 5432, by role name (api, cron, migrate).
+    client_security_group_ids: Mapping[str, pulumi.Input[str]]
+
+
+def parameters(settings: DatabaseSettings) -> dict[str, tuple[str, str]]:
+    """Parameter name -> (value, apply method) of the instance's parameter group."""
+    return {
+        # FSBP RDS.38 / CKV2_AWS_69: refuse unencrypted connections.
+        "rds.force_ssl": ("1", "immediate"),
+        # Slow statements and lock waits go to the postgresql log, exported to CloudWatch.
+        "log_min_duration_statement": (str(settings.slow_query_ms), "immediate"),
+        "log_lock_waits": ("1", "immediate"),
+        "log_connections": ("1", "immediate"),
+        # Per-statement statistics for tuning; loading a library needs a restart.
+        "shared_preload_libraries": ("pg_stat_statements", "pending-reboot"),
+        "pg_stat_statements.track": ("top", "immediate"),
+    }
+
+
+def _aws_managed(template: str, partition: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.from_input(partition).apply(lambda value: template.format(partition=value))
+
+
+def _role_trust(service: str, account_id: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
+
+
+class Database(pulumi.ComponentResource):
+    """`tm:aws:Database`: the instance, its network and parameters, its logs, and its backup plan."""
+
+    security_group: aws.ec2.SecurityGroup
+    ingress_rules: dict[str, aws.vpc.SecurityGroupIngressRule]
+    subnet_group: aws.rds.SubnetGroup
+    parameter_group: aws.rds.ParameterGroup
+    log_groups: dict[str, aws.cloudwatch.LogGroup]
+    monitoring_role: aws.iam.Role
+    instance: aws.rds.Instance
+    backup_vault: aws.backup.Vault
+    backup_plan: aws.backup.Plan
+    backup_selection: aws.backup.Selection
+    identifier: str
+    address: pulumi.Output[str]
+    port: int
+    database_name: str
+    master_secret_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("tm:aws:Database", name, None, opts)
+        settings, scope = args.settings, args.scope
+        child = pulumi.ResourceOptions(parent=self)
+        self.identifier = f"tasking-manager-{scope.stack}"
+        self.database_name = DATABASE_NAME
+        self.port = PORT
+
+        self.security_group = aws.ec2.SecurityGroup(
+            name,
+            description="Tasking Manager database: PostgreSQL from the back-end tasks only",
+            vpc_id=args.vpc_id,
+            tags={"Name": f"{self.identifier}-db"},
+            opts=child,
+        )
+        self.ingress_rules = {
+            role: aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-{role}",
+                security_group_id=self.security_group.id,
+                referenced_security_group_id=client,
+                ip_protocol="tcp",
+                from_port=PORT,
+                to_port=PORT,
+                description=f"PostgreSQL from the {role} tasks",
+                opts=child,
+            )
+            for role, client in args.client_security_group_ids.items()
+        }
+        self.subnet_group = aws.rds.SubnetGroup(
+            name,
+            description="Isolated subnets: no route to or from the internet",
+            subnet_ids=args.isolated_subnet_ids,
+            opts=child,
+        )
+        self.parameter_group = aws.rds.ParameterGroup(
+            name,
+            family=settings.parameter_group_family,
+            description=f"Tasking Manager {scope.stack}: TLS only, slow-query logging, pg_stat_statements",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(name=key, value=value, apply_method=method)
+                for key, (value, method) in parameters(settings).items()
+            ],
+            opts=child,
+        )
+        # RDS would create these on first export with no retention and no encryption.
+        self.log_groups = {
+            log: aws.cloudwatch.LogGroup(
+                f"{name}-{log}",
+                name=f"/aws/rds/instance/{self.identifier}/{log}",
+                retention_in_days=settings.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                opts=child,
+            )
+            for log in ("postgresql", "upgrade")
+        }
+        self.monitoring_role = aws.iam.Role(
+            f"{name}-monitoring",
+            description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
+            assume_role_policy=pulumi.Output.from_input(scope.account_id).apply(
+                lambda account: _role_trust("monitoring.rds.amazonaws.com", account)
+            ),
+            opts=child,
+        )
+        monitoring_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring",
+            role=self.monitoring_role.name,
+            policy_arn=_aws_managed(ENHANCED_MONITORING_POLICY, scope.partition),
+            opts=child,
+        )
+
+        self.instance = aws.rds.Instance(
+            name,
+            identifier=self.identifier,
+            engine="postgres",
+            engine_version=settings.engine_version,
+            instance_class=settings.instance_class,
+            db_name=DATABASE_NAME,
+            username=MASTER_USERNAME,
+            port=PORT,
+            # RDS keeps the master password in Secrets Manager, encrypted with the stack key:
+            # it never appears in Pulumi's config or state.
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            storage_type="gp3",
+            allocated_storage=settings.allocated_storage_gb,
+            max_allocated_storage=settings.max_allocated_storage_gb,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            db_subnet_group_name=self.subnet_group.name,
+            vpc_security_group_ids=[self.security_group.id],
+            publicly_accessible=False,
+            multi_az=settings.multi_az,
+            parameter_group_name=self.parameter_group.name,
+            ca_cert_identifier=CA_CERTIFICATE,
+            auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=False,
+            backup_retention_period=settings.backup_retention_days,
+            backup_window=settings.backup_window,
+            maintenance_window=settings.maintenance_window,
+            copy_tags_to_snapshot=True,
+            deletion_protection=settings.deletion_protection,
+            skip_final_snapshot=not settings.final_snapshot,
+            final_snapshot_identifier=f"{self.identifier}-final" if settings.final_snapshot else None,
+            delete_automated_backups=not settings.final_snapshot,
+            enabled_cloudwatch_logs_exports=list(self.log_groups),
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=args.kms_key_arn,
+            performance_insights_retention_period=settings.performance_insights_retention_days,
+            monitoring_interval=settings.monitoring_interval_seconds,
+            monitoring_role_arn=self.monitoring_role.arn,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*self.log_groups.values(), monitoring_policy]
+            ),
+        )
+        self.address = self.instance.address
+        self.master_secret_arn = self.instance.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn
+        )
+        self.security_group_id = self.security_group.id
+
+        self._backups(name, args)
+        self.register_outputs(
+            {
+                "address": self.address,
+                "port": self.port,
+                "databaseName": self.database_name,
+                "masterSecretArn": self.master_secret_arn,
+                "securityGroupId": self.security_group_id,
+                "identifier": self.identifier,
+            }
+        )
+
+    def _backups(self, name: str, args: DatabaseArgs) -> None:
+        """AWS Backup recovery points, independent of the instance's own automated backups: they
+        survive the instance's deletion and replace HOT's scripted snapshot-before-deploy."""
+        child = pulumi.ResourceOptions(parent=self)
+        plan = args.settings.backup_plan
+        self.backup_vault = aws.backup.Vault(
+            name,
+            name=self.identifier,
+            kms_key_arn=args.kms_key_arn,
+            opts=child,
+        )
+        rules = [
+            aws.backup.PlanRuleArgs(
+                rule_name="daily",
+                target_vault_name=self.backup_vault.name,
+                schedule="cron(0 5 * * ? *)",
+                start_window=60,
+                completion_window=180,
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=plan.daily_retention_days),
+            )
+        ]
+        if plan.monthly_retention_days:
+            rules.append(
+                aws.backup.PlanRuleArgs(
+                    rule_name="monthly",
+                    target_vault_name=self.backup_vault.name,
+                    schedule="cron(0 5 1 * ? *)",
+                    start_window=60,
+                    completion_window=360,
+                    lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=plan.monthly_retention_days),
+                )
+            )
+        self.backup_plan = aws.backup.Plan(name, name=self.identifier, rules=rules, opts=child)
+        role = aws.iam.Role(
+            f"{name}-backup",
+            description="AWS Backup takes and restores the database's recovery points",
+            assume_role_policy=pulumi.Output.from_input(args.scope.account_id).apply(
+                lambda account: _role_trust("backup.amazonaws.com", account)
+            ),
+            opts=child,
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-backup-{index}",
+                role=role.name,
+                policy_arn=_aws_managed(arn, args.scope.partition),
+                opts=child,
+            )
+            for index, arn in enumerate(BACKUP_POLICIES)
+        ]
+        self.backup_selection = aws.backup.Selection(
+            name,
+            name=self.identifier,
+            plan_id=self.backup_plan.id,
+            iam_role_arn=role.arn,
+            resources=[self.instance.arn],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+        )

@@ -1,0 +1,278 @@
+"""The database under mocks for dev and prod, and the settings that size it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.rds_sizing import max_connections, memory_gib
+from components.settings import SettingsError, parse_settings
+from offline.config import load_stack_config
+from offline.engine import PROJECT_DIR, Plan
+from tests.conftest import plan_for
+
+
+def database_of(plan: Plan) -> Plan:
+    return plan.component("tm:aws:Database")
+
+
+def instance_of(plan: Plan) -> dict[str, Any]:
+    return database_of(plan).one("aws:rds/instance:Instance").inputs
+
+
+def test_instance_is_private_in_the_isolated_subnets(base_plan: Plan) -> None:
+    database = database_of(base_plan)
+    instance = instance_of(base_plan)
+    assert instance["publiclyAccessible"] is False
+    subnet_group = database.one("aws:rds/subnetGroup:SubnetGroup")
+    assert subnet_group.inputs["subnetIds"] == base_plan.outputs["isolatedSubnetIds"]
+    assert instance["dbSubnetGroupName"] == subnet_group.outputs["name"]
+    security_group = database.one("aws:ec2/securityGroup:SecurityGroup")
+    assert instance["vpcSecurityGroupIds"] == [security_group.outputs["id"]]
+
+
+def test_only_the_task_security_groups_reach_postgres(base_plan: Plan) -> None:
+    database = database_of(base_plan)
+    security_group = database.one("aws:ec2/securityGroup:SecurityGroup")
+    assert security_group.inputs["vpcId"] == base_plan.outputs["vpcId"]
+    assert not {"ingress", "egress"} & set(security_group.inputs)
+    tasks = base_plan.component("tm:aws:TaskSecurityGroups")
+    task_group_ids = {
+        r.name.removeprefix("tasks-"): r.outputs["id"]
+        for r in tasks.of_type("aws:ec2/securityGroup:SecurityGroup")
+    }
+    assert set(task_group_ids) == {"api", "cron", "migrate"}
+    rules = database.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    sources = {}
+    for rule in rules:
+        assert rule.inputs["securityGroupId"] == security_group.outputs["id"]
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+            "tcp",
+            5432,
+            5432,
+        )
+        assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs)
+        sources[rule.name.removeprefix("database-from-")] = rule.inputs["referencedSecurityGroupId"]
+    assert sources == task_group_ids
+    # Nothing else in the stack opens the database's group.
+    other_rules = [
+        r
+        for r in base_plan.resources
+        if "securityGroup" in r.type and r.inputs.get("securityGroupId") == security_group.outputs["id"]
+    ]
+    assert sorted(r.urn for r in other_rules) == sorted(r.urn for r in rules)
+
+
+def test_everything_is_encrypted_with_the_stack_key(base_plan: Plan) -> None:
+    key_arn = base_plan.outputs["kmsKeyArn"]
+    instance = instance_of(base_plan)
+    assert instance["storageEncrypted"] is True
+    assert instance["kmsKeyId"] == key_arn
+    assert instance["performanceInsightsKmsKeyId"] == key_arn
+    assert instance["masterUserSecretKmsKeyId"] == key_arn
+    assert database_of(base_plan).one("aws:backup/vault:Vault").inputs["kmsKeyArn"] == key_arn
+    for group in database_of(base_plan).of_type("aws:cloudwatch/logGroup:LogGroup"):
+        assert group.inputs["kmsKeyId"] == key_arn
+
+
+def test_master_password_is_managed_by_rds_never_by_pulumi(base_plan: Plan) -> None:
+    instance = instance_of(base_plan)
+    assert instance["manageMasterUserPassword"] is True
+    assert not {"password", "passwordWo"} & set(instance)
+    assert instance["username"] == "tm_admin"
+    assert base_plan.outputs["databaseMasterSecretArn"].startswith(
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-"
+    )
+
+
+@pytest.mark.parametrize(("stack", "slow_ms"), [("dev", "500"), ("prod", "1000")])
+def test_parameter_group_requires_tls_and_logs_slow_queries(stack: str, slow_ms: str) -> None:
+    plan = plan_for(stack)
+    group = database_of(plan).one("aws:rds/parameterGroup:ParameterGroup")
+    assert group.inputs["family"] == "postgres17"
+    values = {p["name"]: (p["value"], p["applyMethod"]) for p in group.inputs["parameters"]}
+    assert values["rds.force_ssl"] == ("1", "immediate")
+    assert values["log_min_duration_statement"] == (slow_ms, "immediate")
+    assert values["shared_preload_libraries"] == ("pg_stat_statements", "pending-reboot")
+    assert instance_of(plan)["parameterGroupName"] == group.outputs["name"]
+
+
+def test_operational_safeguards(base_plan: Plan) -> None:
+    instance = instance_of(base_plan)
+    assert instance["engine"] == "postgres"
+    assert instance["engineVersion"] == "17"
+    assert instance["iamDatabaseAuthenticationEnabled"] is True
+    assert instance["autoMinorVersionUpgrade"] is True
+    assert instance["caCertIdentifier"] == "rds-ca-rsa2048-g1"
+    assert instance["copyTagsToSnapshot"] is True
+    assert instance["backupWindow"] == "03:00-04:00"
+    assert instance["maintenanceWindow"] == "sun:04:30-sun:05:30"
+    assert instance["performanceInsightsEnabled"] is True
+    assert instance["monitoringInterval"] == 60
+    monitoring = next(
+        r for r in database_of(base_plan).of_type("aws:iam/role:Role") if r.name.endswith("monitoring")
+    )
+    assert instance["monitoringRoleArn"] == monitoring.outputs["arn"]
+    trust = json.loads(monitoring.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_logs_are_exported_to_groups_with_retention(base_plan: Plan) -> None:
+    instance = instance_of(base_plan)
+    assert instance["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    groups = {
+        g.inputs["name"]: g.inputs for g in database_of(base_plan).of_type("aws:cloudwatch/logGroup:LogGroup")
+    }
+    days = 365 if base_plan.stack == "prod" else 30
+    identifier = f"tasking-manager-{base_plan.stack}"
+    assert {name: g["retentionInDays"] for name, g in groups.items()} == {
+        f"/aws/rds/instance/{identifier}/postgresql": days,
+        f"/aws/rds/instance/{identifier}/upgrade": days,
+    }
+
+
+def test_prod_is_highly_available_and_protected() -> None:
+    instance = instance_of(plan_for("prod"))
+    assert instance["instanceClass"] == "db.t4g.large"
+    assert instance["multiAz"] is True
+    assert instance["deletionProtection"] is True
+    assert instance["skipFinalSnapshot"] is False
+    assert instance["finalSnapshotIdentifier"] == "tasking-manager-prod-final"
+    assert instance["deleteAutomatedBackups"] is False
+    assert instance["backupRetentionPeriod"] == 30
+    assert (instance["storageType"], instance["allocatedStorage"], instance["maxAllocatedStorage"]) == (
+        "gp3",
+        100,
+        500,
+    )
+
+
+def test_dev_is_small_and_deletable() -> None:
+    instance = instance_of(plan_for("dev"))
+    assert instance["instanceClass"] == "db.t4g.micro"
+    assert instance["multiAz"] is False
+    assert instance["deletionProtection"] is False
+    assert instance["skipFinalSnapshot"] is True
+    assert "finalSnapshotIdentifier" not in instance
+    assert instance["backupRetentionPeriod"] == 7
+    assert (instance["storageType"], instance["allocatedStorage"], instance["maxAllocatedStorage"]) == (
+        "gp3",
+        20,
+        100,
+    )
+
+
+def test_environment_defaults_can_be_overridden() -> None:
+    plan = plan_for("dev", {"tm:database.multiAz": True, "tm:database.instanceClass": "db.t4g.small"})
+    instance = instance_of(plan)
+    assert (instance["multiAz"], instance["instanceClass"]) == (True, "db.t4g.small")
+
+
+@pytest.mark.parametrize(("stack", "rules"), [("dev", {"daily": 7}), ("prod", {"daily": 35, "monthly": 365})])
+def test_backup_plan_selects_the_instance(stack: str, rules: dict[str, int]) -> None:
+    database = database_of(plan_for(stack))
+    vault = database.one("aws:backup/vault:Vault")
+    plan = database.one("aws:backup/plan:Plan")
+    assert {r["ruleName"]: r["lifecycle"]["deleteAfter"] for r in plan.inputs["rules"]} == rules
+    assert all(r["targetVaultName"] == vault.outputs["name"] for r in plan.inputs["rules"])
+    assert all(r["schedule"].startswith("cron(0 5 ") for r in plan.inputs["rules"])
+    selection = database.one("aws:backup/selection:Selection")
+    instance = database.one("aws:rds/instance:Instance")
+    assert selection.inputs["planId"] == plan.outputs["id"]
+    assert selection.inputs["resources"] == [instance.outputs["arn"]]
+    backup_role = next(r for r in database.of_type("aws:iam/role:Role") if r.name.endswith("backup"))
+    assert selection.inputs["iamRoleArn"] == backup_role.outputs["arn"]
+    trust = json.loads(backup_role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
+    attached = sorted(
+        a.inputs["policyArn"]
+        for a in database.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.name.startswith("database-backup")
+    )
+    assert attached == [
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+    ]
+
+
+def test_outputs_name_what_the_back_end_and_review_apps_need(base_plan: Plan) -> None:
+    outputs = base_plan.outputs
+    assert (
+        outputs["databaseAddress"]
+        == f"tasking-manager-{base_plan.stack}.c0ffee0example.us-east-1.rds.amazonaws.com"
+    )
+    assert outputs["databasePort"] == 5432
+    assert outputs["databaseName"] == "tasking_manager"
+    assert outputs["databaseIdentifier"] == f"tasking-manager-{base_plan.stack}"
+    security_group = database_of(base_plan).one("aws:ec2/securityGroup:SecurityGroup")
+    assert outputs["databaseSecurityGroupId"] == security_group.outputs["id"]
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+def database_problems(overrides: dict[str, Any], stack: str = "prod") -> dict[str, str]:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(stack, load_stack_config(PROJECT_DIR, stack, overrides).values)
+    return {p.key: str(p) for p in caught.value.problems}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("tm:database.instanceClass", "t4g.micro", "RDS instance class like db.t4g.micro"),
+        ("tm:database.instanceClass", "db.x9.huge", "of the families db.t3.*, db.t4g.*"),
+        ("tm:database.backupRetentionDays", 0, "greater than or equal to 1"),
+        ("tm:database.backupRetentionDays", 36, "less than or equal to 35"),
+        ("tm:database.engineVersion", "13", "PostgreSQL 15 or newer"),
+        ("tm:database.backupWindow", "3am", "UTC window like 03:00-04:00"),
+        ("tm:database.performanceInsightsRetentionDays", 30, "7, 31, 93"),
+        ("tm:database.backupPlan.monthlyRetentionDays", 30, "greater than or equal to 90"),
+    ],
+)
+def test_bad_database_settings_are_named(key: str, value: Any, message: str) -> None:
+    problems = database_problems({key: value})
+    assert message in problems[key]
+
+
+def test_maximum_storage_below_allocated_is_refused() -> None:
+    problems = database_problems({"tm:database.maxAllocatedStorageGb": 50})
+    assert problems["tm:database.maxAllocatedStorageGb"] == (
+        "tm:database.maxAllocatedStorageGb = 50: must be at least allocatedStorageGb (100)"
+    )
+
+
+def test_a_pool_that_busts_the_connection_budget_is_refused_with_the_numbers() -> None:
+    problems = database_problems({"tm:api.dbMaxConnections": 20}, stack="dev")
+    message = problems["tm:api.dbMaxConnections"]
+    # dev: 2 workers x 20 x 2 tasks = 80, cron 20, migration 20, reserved 60 = 180 > 112 on a micro.
+    assert (
+        "could open 180 connections (2 workers x 20 x 2 API tasks = 80, cron 20, migration 20, reserved 60)"
+        in (message)
+    )
+    assert "db.t4g.micro allows about 112" in message
+
+
+def test_the_same_pool_fits_a_bigger_instance() -> None:
+    config = load_stack_config(
+        PROJECT_DIR, "dev", {"tm:api.dbMaxConnections": 20, "tm:database.instanceClass": "db.t4g.small"}
+    )
+    assert parse_settings("dev", config.values).environment == "dev"
+
+
+@pytest.mark.parametrize(
+    ("instance_class", "memory", "connections"),
+    [
+        ("db.t4g.micro", 1, 112),
+        ("db.t4g.medium", 4, 450),
+        ("db.m7g.large", 8, 901),
+        ("db.r7g.2xlarge", 64, 5000),
+    ],
+)
+def test_max_connections_follows_the_rds_formula(instance_class: str, memory: int, connections: int) -> None:
+    # LEAST(DBInstanceClassMemory / 9531392, 5000), computed by hand from the nominal memory.
+    assert memory_gib(instance_class) == memory
+    assert max_connections(instance_class) == connections
