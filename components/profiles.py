@@ -6,6 +6,19 @@ merged result is validated by components.settings.
 
 from typing import Any
 
+_FRONTEND: dict[str, Any] = {
+    "repository": "https://github.com/hotosm/tasking-manager",
+    "pullRequestPreviews": False,
+    "basicAuth": False,
+    "customDomain": True,
+    "osmServerUrl": "https://www.openstreetmap.org",
+    "buildVariables": {
+        "TM_ORG_NAME": "Humanitarian OpenStreetMap Team",
+        "TM_ORG_CODE": "HOT",
+        "TM_ORG_URL": "https://www.hotosm.org",
+    },
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     # Production: three zones, a NAT gateway per zone so one zone's outage cannot cut egress, and
     # flow logs kept for a year (FSBP CloudWatch.16).
@@ -49,6 +62,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "reservedConnections": 20,
             "backupPlan": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365},
         },
+        "frontend": {**_FRONTEND, "branch": "main", "stage": "PRODUCTION"},
     },
     # Development and the base of review apps: two zones, one shared NAT gateway (saves ~$33 a
     # month per zone), flow logs for a month.
@@ -89,6 +103,14 @@ PROFILES: dict[str, dict[str, Any]] = {
             "monitoringIntervalSeconds": 60,
             "reservedConnections": 60,
             "backupPlan": {"dailyRetentionDays": 7},
+        },
+        # Pull-request previews on; every non-production branch behind basic auth.
+        "frontend": {
+            **_FRONTEND,
+            "branch": "develop",
+            "stage": "DEVELOPMENT",
+            "pullRequestPreviews": True,
+            "basicAuth": True,
         },
     },
     # A review app builds no network of its own: it uses its base stack's (dev by default).

@@ -12,7 +12,7 @@ import datetime
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     TypeAdapter,
     ValidationError,
 )
@@ -224,6 +225,63 @@ class DatabaseSettings(_Model):
         return f"postgres{self.engine_version.split('.')[0]}"
 
 
+# Whatever a React build or a container `environment` sees is readable by anyone who gets it:
+# names and values that look like credentials are refused there.
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_KEY|ACCESS_KEY|LICENSE_KEY")
+_SECRET_VALUE = re.compile(
+    r"(ghp_|gho_|github_pat_|glpat-|xox[abp]-|sk_live_|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY)"
+)
+
+
+def secret_like(name: str, value: str) -> str | None:
+    """Why a name/value pair looks like a credential, or None when it does not."""
+    if _SECRET_NAME.search(name.upper()):
+        return f"the name {name} looks like a secret"
+    if _SECRET_VALUE.search(value):
+        return f"the value of {name} looks like a credential"
+    return None
+
+
+def _public_variables(variables: dict[str, str]) -> dict[str, str]:
+    for name, value in variables.items():
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise ValueError(f"{name} is not an environment variable name (A-Z, 0-9, _)")
+        reason = secret_like(name, value)
+        if reason:
+            raise ValueError(
+                f"{reason}; a React build is public, so secrets never go into its variables "
+                "(keep them in the back end's Secrets Manager secrets)"
+            )
+    return variables
+
+
+HttpsUrl = Annotated[str, _matching(r"https://[a-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", "an https:// URL")]
+
+
+class FrontendSettings(_Model):
+    """The Amplify Hosting app and this stack's branch of it."""
+
+    repository: Annotated[
+        str,
+        _matching(
+            r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+",
+            "a GitHub repository URL like https://github.com/hotosm/tasking-manager",
+        ),
+    ]
+    branch: Annotated[str, _matching(r"[A-Za-z0-9._/-]{1,255}", "a git branch name")]
+    stage: Literal["PRODUCTION", "BETA", "DEVELOPMENT", "EXPERIMENTAL"]
+    pull_request_previews: bool
+    basic_auth: bool
+    custom_domain: bool
+    osm_server_url: HttpsUrl
+    # The OSM OAuth2 application's client id: public, it is in every login URL.
+    oauth_client_id: Annotated[str, _matching(r"[A-Za-z0-9_-]{8,128}", "an OAuth2 client id")] | None = None
+    # Further public TM_* build variables (organisation branding, Matomo id, ...).
+    build_variables: Annotated[dict[str, str], AfterValidator(_public_variables)] = Field(
+        default_factory=dict
+    )
+
+
 class DnsSettings(_Model):
     zone_name: HostName | None = None
     frontend_host: HostName
@@ -246,6 +304,10 @@ class BaseSettings(_CommonSettings):
     network: NetworkSettings
     api: ApiSettings
     database: DatabaseSettings
+    frontend: FrontendSettings
+    # Secrets: set with `pulumi config set --secret`, never in a profile or in plain text.
+    github_token: SecretStr | None = None
+    preview_basic_auth: SecretStr | None = None
 
 
 class ReviewSettings(_CommonSettings):
@@ -290,11 +352,17 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        shown = "(not set)" if self.value is _MISSING else json.dumps(self.value, default=str)
+        if self.value is _MISSING:
+            shown = "(not set)"
+        elif self.value is _HIDDEN or isinstance(self.value, SecretStr):
+            shown = "(hidden)"
+        else:
+            shown = json.dumps(self.value, default=str)
         return f"{self.key} = {shown}: {self.message}"
 
 
 _MISSING: Any = object()
+_HIDDEN: Any = object()
 
 
 class SettingsError(pulumi.RunError):
@@ -311,14 +379,17 @@ class SettingsError(pulumi.RunError):
         )
 
 
-def parse_settings(stack: str, config: Mapping[str, str]) -> BaseSettings | ReviewSettings:
+def parse_settings(
+    stack: str, config: Mapping[str, str], secret_keys: Collection[str] = ()
+) -> BaseSettings | ReviewSettings:
     """Validate a stack's flat Pulumi config (`{"tm:network": "<json>", ...}`) into typed settings.
 
     Values come the way the Pulumi CLI hands them to a program: scalars as strings, structured
     values as JSON strings. Keys of other namespaces (`aws:`, `pulumi:`) are not ours and ignored.
+    `secret_keys` are the config keys Pulumi holds encrypted (set with --secret).
     """
     user = _user_values(config)
-    problems: list[Problem] = []
+    problems: list[Problem] = _plain_text_secret_problems(user, secret_keys)
     if "stack" in user:
         problems.append(
             Problem(
@@ -356,7 +427,9 @@ def parse_settings(stack: str, config: Mapping[str, str]) -> BaseSettings | Revi
 
 def load_settings() -> BaseSettings | ReviewSettings:
     """Read this stack's config from the Pulumi runtime and validate it."""
-    return parse_settings(pulumi.get_stack(), _runtime_config())
+    config = _runtime_config()
+    secret_keys = [key for key in config if pulumi.runtime.is_config_secret(key)]
+    return parse_settings(pulumi.get_stack(), config, secret_keys)
 
 
 def _runtime_config() -> dict[str, str]:
@@ -441,6 +514,23 @@ def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
     return sorted(f.alias or name for name, f in model.model_fields.items() if name != "stack")
 
 
+# Config keys (in the tm namespace) that hold secrets, and the ones every base stack needs.
+SECRET_KEYS = ("githubToken", "previewBasicAuth")
+
+
+def _plain_text_secret_problems(user: dict[str, Any], secret_keys: Collection[str]) -> list[Problem]:
+    return [
+        Problem(
+            _key((key,)),
+            _HIDDEN,
+            "holds a secret but is stored in plain text; remove it and set it with "
+            f"`pulumi config set --secret {_key((key,))} <value>`",
+        )
+        for key in SECRET_KEYS
+        if key in user and _key((key,)) not in secret_keys
+    ]
+
+
 def _stack_name_problems(stack: str, environment: str, user: Mapping[str, Any]) -> list[Problem]:
     match = REVIEW_STACK_PATTERN.match(stack)
     if environment == "review":
@@ -487,6 +577,7 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
                     "single or onePerAz",
                 )
             )
+        problems.extend(_secret_presence_problems(settings))
         problems.extend(_api_problems(settings.api))
         problems.extend(_database_problems(settings))
         zone = settings.dns.zone_name
@@ -567,4 +658,38 @@ def _database_problems(settings: BaseSettings) -> list[Problem]:
                 "api.dbMaxConnections or api.maxTasks, or choose a larger database.instanceClass",
             )
         )
+    return problems
+
+
+def _secret_presence_problems(settings: BaseSettings) -> list[Problem]:
+    problems = []
+    how = "pulumi config set --secret"
+    if settings.github_token is None:
+        problems.append(
+            Problem(
+                _key(("githubToken",)),
+                _MISSING,
+                "is required: a GitHub token that lets Amplify read the repository; "
+                f"`{how} tm:githubToken <token>`",
+            )
+        )
+    if settings.frontend.basic_auth:
+        credentials = settings.preview_basic_auth
+        if credentials is None:
+            problems.append(
+                Problem(
+                    _key(("previewBasicAuth",)),
+                    _MISSING,
+                    "is required while tm:frontend.basicAuth is on: "
+                    f"`{how} tm:previewBasicAuth <user>:<password>`",
+                )
+            )
+        elif not re.fullmatch(r"[^:\s]+:\S{12,}", credentials.get_secret_value()):
+            problems.append(
+                Problem(
+                    _key(("previewBasicAuth",)),
+                    _HIDDEN,
+                    "must be <user>:<password> with a password of at least 12 characters",
+                )
+            )
     return problems

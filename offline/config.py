@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-SECRET_PLACEHOLDER = "offline-placeholder-secret"
+# Shaped to pass every secret's format check (user:password for basic auth included).
+SECRET_PLACEHOLDER = "offline:placeholder-secret"
 
 
 class StackConfigError(Exception):
@@ -26,6 +27,22 @@ class StackConfigError(Exception):
 class StackConfig:
     values: dict[str, str]
     secret_keys: list[str] = field(default_factory=list)
+    # Secret keys the stack file does not set, supplied as placeholders (see with_operator_secrets).
+    placeholders: list[str] = field(default_factory=list)
+
+
+def with_operator_secrets(config: StackConfig, keys: list[str]) -> StackConfig:
+    """Supply a placeholder secret for each of `keys` the stack file does not set.
+
+    Operators set these secrets in their own stack files (`pulumi config set --secret`); a clone of
+    the repository has none, and offline nothing could decrypt them anyway.
+    """
+    missing = [key for key in keys if key not in config.values]
+    return StackConfig(
+        {**config.values, **dict.fromkeys(missing, SECRET_PLACEHOLDER)},
+        [*config.secret_keys, *missing],
+        missing,
+    )
 
 
 def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, Any] | None = None) -> StackConfig:

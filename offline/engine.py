@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import runpy
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from offline.config import load_stack_config
+from components.settings import SECRET_KEYS
+from offline.config import load_stack_config, with_operator_secrets
 from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ class Plan:
     environment: str
     resources: list[Registration]
     outputs: dict[str, Any]
+    placeholder_secrets: list[str] = field(default_factory=list)
 
     def of_type(self, token: str) -> list[Registration]:
         """Resources of one type token; `aws:lb/...` and `aws:alb/...` name the same thing."""
@@ -61,7 +63,9 @@ class Plan:
 def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR) -> Plan:
     """Evaluate the program for `stack`. Raises the program's own errors (a SettingsError for a
     config mistake) after the runtime has settled, like `pulumi preview` would report them."""
-    config = load_stack_config(project_dir, stack, overrides)
+    config = with_operator_secrets(
+        load_stack_config(project_dir, stack, overrides), [f"tm:{key}" for key in SECRET_KEYS]
+    )
     account_id = config.values.get("tm:awsAccountId") or OFFLINE_ACCOUNT_ID
     mocks = OfflineMocks(account_id=account_id)
     monitor = RecordingMonitor(mocks)
@@ -90,7 +94,7 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     # Registrations arrive from several threads; order them by URN (the stack's own first) so
     # that plans, JSON and generated docs are the same on every run.
     resources = sorted(monitor.registrations, key=lambda r: (r.parent != "", r.urn))
-    return Plan(stack, environment, resources, dict(monitor.stack_outputs))
+    return Plan(stack, environment, resources, dict(monitor.stack_outputs), config.placeholders)
 
 
 def _reset_runtime() -> None:

@@ -103,6 +103,12 @@ def render_text(plan: Plan) -> str:
         f" +  {'Type':<{type_width}}{'Name':<{name_width}}Key properties",
     ]
     lines += [f" +  {t:<{type_width}}{n:<{name_width}}{p}".rstrip() for t, n, p in rows]
+    if plan.placeholder_secrets:
+        lines += [
+            "",
+            "Secrets not set in the stack file, supplied as offline placeholders: "
+            + ", ".join(plan.placeholder_secrets),
+        ]
     lines += ["", "Outputs:"]
     width = max((len(k) for k in plan.outputs), default=0) + 1
     for key in sorted(plan.outputs):

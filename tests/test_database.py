@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from components.rds_sizing import max_connections, memory_gib
-from components.settings import SettingsError, parse_settings
-from offline.config import load_stack_config
-from offline.engine import PROJECT_DIR, Plan
+from components.settings import SettingsError
+from offline.engine import Plan
 from tests.conftest import plan_for
+from tests.test_settings import settings_of
 
 
 def database_of(plan: Plan) -> Plan:
@@ -216,7 +216,7 @@ def test_outputs_name_what_the_back_end_and_review_apps_need(base_plan: Plan) ->
 
 def database_problems(overrides: dict[str, Any], stack: str = "prod") -> dict[str, str]:
     with pytest.raises(SettingsError) as caught:
-        parse_settings(stack, load_stack_config(PROJECT_DIR, stack, overrides).values)
+        settings_of(stack, overrides)
     return {p.key: str(p) for p in caught.value.problems}
 
 
@@ -257,10 +257,8 @@ def test_a_pool_that_busts_the_connection_budget_is_refused_with_the_numbers() -
 
 
 def test_the_same_pool_fits_a_bigger_instance() -> None:
-    config = load_stack_config(
-        PROJECT_DIR, "dev", {"tm:api.dbMaxConnections": 20, "tm:database.instanceClass": "db.t4g.small"}
-    )
-    assert parse_settings("dev", config.values).environment == "dev"
+    overrides = {"tm:api.dbMaxConnections": 20, "tm:database.instanceClass": "db.t4g.small"}
+    assert settings_of("dev", overrides).environment == "dev"
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,17 @@ from typing import Any
 import pytest
 
 from components.settings import BaseSettings, ReviewSettings, SettingsError, parse_settings, tags
-from offline.config import load_stack_config
+from offline.config import load_stack_config, with_operator_secrets
+
+OPERATOR_SECRETS = ["tm:githubToken", "tm:previewBasicAuth"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def settings_of(stack: str, overrides: dict[str, Any] | None = None) -> BaseSettings | ReviewSettings:
-    return parse_settings(stack, load_stack_config(ROOT, stack, overrides).values)
+    """Settings as the program sees them, with the operator's secrets set (as placeholders)."""
+    config = with_operator_secrets(load_stack_config(ROOT, stack, overrides), OPERATOR_SECRETS)
+    return parse_settings(stack, config.values, config.secret_keys)
 
 
 def problems_of(stack: str, overrides: dict[str, Any]) -> dict[str, str]:
@@ -166,10 +170,10 @@ def test_several_problems_are_reported_at_once() -> None:
 
 
 def test_missing_required_key_is_named() -> None:
-    config = load_stack_config(ROOT, "prod").values
-    del config["tm:owner"]
+    config = with_operator_secrets(load_stack_config(ROOT, "prod"), OPERATOR_SECRETS)
+    del config.values["tm:owner"]
     with pytest.raises(SettingsError) as caught:
-        parse_settings("prod", config)
+        parse_settings("prod", config.values, config.secret_keys)
     assert [str(p) for p in caught.value.problems] == ["tm:owner = (not set): is required"]
 
 
@@ -211,3 +215,73 @@ def test_plan_command_reports_config_mistakes_without_a_traceback() -> None:
     assert 'tm:network.natGateways = "twoPerAz"' in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+# -- secrets -------------------------------------------------------------------------------------
+
+
+def test_a_secret_set_in_plain_text_is_refused_without_showing_it() -> None:
+    config = load_stack_config(
+        ROOT, "dev", {"tm:githubToken": "ghp_notsosecret", "tm:previewBasicAuth": "a:b"}
+    )
+    with pytest.raises(SettingsError) as caught:
+        parse_settings("dev", config.values, secret_keys=[])
+    problems = {p.key: str(p) for p in caught.value.problems}
+    assert problems["tm:githubToken"] == (
+        "tm:githubToken = (hidden): holds a secret but is stored in plain text; remove it and set it with "
+        "`pulumi config set --secret tm:githubToken <value>`"
+    )
+    assert "tm:previewBasicAuth" in problems
+    assert "ghp_notsosecret" not in str(caught.value)
+
+
+def test_base_stacks_need_the_github_token_and_dev_its_preview_password() -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings("dev", load_stack_config(ROOT, "dev").values)
+    problems = {p.key: str(p) for p in caught.value.problems}
+    assert "`pulumi config set --secret tm:githubToken <token>`" in problems["tm:githubToken"]
+    assert "while tm:frontend.basicAuth is on" in problems["tm:previewBasicAuth"]
+
+
+def test_prod_needs_no_preview_password() -> None:
+    config = load_stack_config(ROOT, "prod", {"tm:githubToken": "s3cr3t-value"})
+    settings = parse_settings("prod", config.values, secret_keys=["tm:githubToken"])
+    assert isinstance(settings, BaseSettings)
+    assert settings.preview_basic_auth is None
+    assert settings.github_token is not None
+    assert "s3cr3t-value" not in repr(settings)  # SecretStr never prints its value
+
+
+def test_preview_password_must_be_long_enough() -> None:
+    config = load_stack_config(ROOT, "dev", {"tm:githubToken": "t", "tm:previewBasicAuth": "hot:short"})
+    with pytest.raises(SettingsError) as caught:
+        parse_settings("dev", config.values, secret_keys=["tm:githubToken", "tm:previewBasicAuth"])
+    assert [str(p) for p in caught.value.problems] == [
+        "tm:previewBasicAuth = (hidden): must be <user>:<password> with a password of at least 12 characters"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("TM_CLIENT_SECRET", "abc", "the name TM_CLIENT_SECRET looks like a secret"),
+        ("TM_SMTP_PASSWORD", "abc", "the name TM_SMTP_PASSWORD looks like a secret"),
+        ("TM_UPLOAD_TOKEN", "abc", "looks like a secret"),
+        ("TM_ORG_NAME", "ghp_0123456789abcdef", "the value of TM_ORG_NAME looks like a credential"),
+        ("TM_MATOMO_ID", "AKIAABCDEFGHIJKLMNOP", "looks like a credential"),
+    ],
+)
+def test_secret_like_build_variables_are_refused(name: str, value: str, reason: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_of("prod", {f"tm:frontend.buildVariables.{name}": value})
+    (problem,) = caught.value.problems
+    assert problem.key == "tm:frontend.buildVariables"
+    assert reason in problem.message
+    assert "a React build is public" in problem.message
+
+
+def test_public_build_variables_are_accepted() -> None:
+    settings = settings_of("prod", {"tm:frontend.buildVariables.TM_MATOMO_ID": "42"})
+    assert isinstance(settings, BaseSettings)
+    assert settings.frontend.build_variables["TM_MATOMO_ID"] == "42"
+    assert settings.frontend.build_variables["TM_ORG_CODE"] == "HOT"
