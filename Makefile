@@ -14,7 +14,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
-## plan: the offline plan of STACK (dev by default); JSON=1 for machines; SET="tm:key=value ..." overrides
+## plan: the offline plan of STACK (dev by default) with the policy packs enforced (exit 3 on a mandatory
+##       violation); JSON=1 for machines; SET="tm:key=value ..." overrides
 plan: $(VENV)/.installed
 	@$(PY) -m offline plan $(STACK) $(if $(JSON),--json) $(foreach s,$(SET),--set $(s))
 
@@ -31,7 +32,7 @@ fmt: $(VENV)/.installed
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
-## docs: regenerate the generated parts of docs/ (the prod component graph)
+## docs: regenerate the generated parts of docs/ (the prod component graph, the policy table)
 docs: $(VENV)/.installed
 	@$(PY) -m offline docs
 

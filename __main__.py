@@ -1,23 +1,31 @@
-"""The Tasking Manager on AWS: settings -> provider -> key -> network -> database (more follow)."""
+"""The Tasking Manager on AWS, composed like the architecture diagram.
+
+prod and dev: key -> network -> database -> back end (registry, secrets, load balancer, ECS,
+telemetry) -> observability -> front end; dev also hosts review apps. A review-pr-<N> stack reads
+dev through a StackReference and adds only its own small layer.
+"""
 
 import pulumi
 
+from components import rds_sizing
+from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.backend import Backend, BackendArgs
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.database import Database, DatabaseArgs
+from components.frontend import Frontend, FrontendArgs
 from components.kms import StackKey, StackKeyArgs
+from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
-from components.provider import aws_provider, aws_scope
-from components.settings import BaseSettings, load_settings
+from components.observability import Observability, ObservabilityArgs
+from components.provider import AwsScope, aws_provider, aws_scope
+from components.review_app import ReviewApp, ReviewAppArgs, ReviewBaseOutputs
+from components.review_base import ReviewBase, ReviewBaseArgs
+from components.settings import BaseSettings, ReviewSettings, load_settings
 from components.task_security_groups import TaskSecurityGroups, TaskSecurityGroupsArgs
+from components.telemetry import TelemetryCollector, TelemetryCollectorArgs
 
-settings = load_settings()  # fails here, before any resource, on a config mistake
-provider = aws_provider(settings)
-scope = aws_scope(settings, provider)
-in_account = pulumi.ResourceOptions(providers=[provider])
 
-pulumi.export("environment", settings.environment)
-pulumi.export("region", settings.region)
-
-if isinstance(settings, BaseSettings):
+def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
     key = StackKey("stack-key", StackKeyArgs(scope=scope), in_account)
     network = Network(
         "network",
@@ -39,6 +47,112 @@ if isinstance(settings, BaseSettings):
         ),
         in_account,
     )
+    registry = ContainerRegistry(
+        "registry",
+        ContainerRegistryArgs(
+            stack=settings.stack,
+            kms_key_arn=key.arn,
+            force_delete=not settings.load_balancer.deletion_protection,
+        ),
+        in_account,
+    )
+    from_ecr = settings.image.repository == "ecr"
+    image = (
+        pulumi.Output.concat(registry.repository_url, ":", settings.image.tag)
+        if from_ecr
+        else f"{settings.image.repository}:{settings.image.tag}"
+    )
+    app_secrets = AppSecrets(
+        "app-secrets",
+        AppSecretsArgs(
+            stack=settings.stack,
+            kms_key_arn=key.arn,
+            values=pulumi.Output.secret({k: v.get_secret_value() for k, v in settings.app_secrets.items()})
+            if settings.app_secrets
+            else None,
+        ),
+        in_account,
+    )
+    telemetry = TelemetryCollector(
+        "telemetry",
+        TelemetryCollectorArgs(
+            stack=settings.stack,
+            region=settings.region,
+            kms_key_arn=key.arn,
+            log_retention_days=settings.ecs.log_retention_days,
+            new_relic=settings.observability.new_relic,
+            app_secret_arn=app_secrets.arn,
+        ),
+        in_account,
+    )
+    load_balancer = LoadBalancer(
+        "load-balancer",
+        LoadBalancerArgs(
+            settings=settings.load_balancer,
+            scope=scope,
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            api_host=settings.dns.api_host,
+            zone_name=settings.dns.zone_name,
+            certificate_arn=settings.dns.certificate_arn,
+            api_security_group_id=task_groups.ids["api"],
+            kms_key_arn=key.arn,
+            log_retention_days=settings.ecs.log_retention_days,
+        ),
+        in_account,
+    )
+    backend = Backend(
+        "backend",
+        BackendArgs(
+            scope=scope,
+            ecs=settings.ecs,
+            api=settings.api,
+            worker=settings.worker,
+            app=settings.app,
+            organisation=settings.frontend.build_variables,
+            image=image,
+            repository_arn=registry.repository_arn if from_ecr else None,
+            frontend_url=f"https://{settings.dns.frontend_host}",
+            api_url=f"https://{settings.dns.api_host}",
+            osm_server_url=settings.frontend.osm_server_url,
+            private_subnet_ids=network.private_subnet_ids,
+            task_security_group_ids=task_groups.ids,
+            database_security_group_id=database.security_group_id,
+            database_address=database.address,
+            database_port=database.port,
+            database_name=database.database_name,
+            database_secret_arn=database.master_secret_arn,
+            app_secret_arn=app_secrets.arn,
+            kms_key_arn=key.arn,
+            target_group_arn=load_balancer.target_group.arn,
+            request_count_label=pulumi.Output.concat(
+                load_balancer.load_balancer.arn_suffix, "/", load_balancer.target_group.arn_suffix
+            ),
+            api_sidecars=[telemetry.container],
+            api_environment=telemetry.app_environment,
+            metrics_log_group_arn=telemetry.metrics_log_group.arn,
+        ),
+        in_account,
+    )
+    observability = Observability(
+        "observability",
+        ObservabilityArgs(
+            settings=settings.observability,
+            scope=scope,
+            kms_key_arn=key.arn,
+            load_balancer_arn_suffix=load_balancer.load_balancer.arn_suffix,
+            target_group_arn_suffix=load_balancer.target_group.arn_suffix,
+            cluster_name=backend.cluster.name,
+            api_service_name=backend.api_service.name,
+            cron_service_name=backend.cron_service.name,
+            database_identifier=database.identifier,
+            database_memory_bytes=rds_sizing.memory_gib(settings.database.instance_class) * 1024**3,
+            database_max_storage_bytes=settings.database.max_allocated_storage_gb * 1024**3,
+            database_max_connections=rds_sizing.max_connections(settings.database.instance_class),
+        ),
+        in_account,
+    )
+
     pulumi.export("kmsKeyArn", key.arn)
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("vpcCidr", network.cidr)
@@ -52,3 +166,130 @@ if isinstance(settings, BaseSettings):
     pulumi.export("databaseIdentifier", database.identifier)
     pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
     pulumi.export("databaseSecurityGroupId", database.security_group_id)
+    pulumi.export("apiUrl", f"https://{settings.dns.api_host}")
+    pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
+    pulumi.export("loadBalancerSecurityGroupId", load_balancer.security_group_id)
+    pulumi.export("httpsListenerArn", load_balancer.https_listener.arn)
+    pulumi.export("ecrRepositoryUrl", registry.repository_url)
+    pulumi.export("appSecretArn", app_secrets.arn)
+    pulumi.export("clusterName", backend.cluster.name)
+    pulumi.export("clusterArn", backend.cluster.arn)
+    pulumi.export("backendLogGroup", backend.log_group.name)
+    pulumi.export("apiServiceName", backend.api_service.name)
+    pulumi.export("cronServiceName", backend.cron_service.name)
+    pulumi.export("migrateTaskDefinitionArn", backend.task_definitions["migrate"].arn)
+    pulumi.export("migrateSecurityGroupId", task_groups.ids["migrate"])
+    pulumi.export("alertTopicArns", {severity: topic.arn for severity, topic in observability.topics.items()})
+    pulumi.export("dashboardName", observability.dashboard.dashboard_name)
+
+    # The front end: an Amplify app building frontend/ of the repository, this stack's branch of it.
+    github_token, preview_auth = settings.github_token, settings.preview_basic_auth  # required by validation
+    frontend = Frontend(
+        "frontend",
+        FrontendArgs(
+            settings=settings.frontend,
+            stack=settings.stack,
+            frontend_host=settings.dns.frontend_host,
+            api_host=settings.dns.api_host,
+            github_token=pulumi.Output.secret(github_token.get_secret_value() if github_token else ""),
+            basic_auth_credentials=(
+                pulumi.Output.secret(preview_auth.get_secret_value()) if preview_auth else None
+            ),
+        ),
+        in_account,
+    )
+    pulumi.export("frontendAppId", frontend.app_id)
+    pulumi.export("frontendDefaultDomain", frontend.default_domain)
+    pulumi.export("frontendUrl", frontend.url)
+    pulumi.export("frontendBranchUrl", frontend.branch_url)
+    if frontend.dns_records is not None:
+        pulumi.export("frontendDnsRecords", frontend.dns_records)
+    pulumi.export("apiSecurityGroupId", task_groups.ids["api"])
+    pulumi.export("ecrRepositoryArn", registry.repository_arn)
+    pulumi.export("osmServerUrl", settings.frontend.osm_server_url)
+
+    if settings.review is not None and settings.review_database_key is not None:
+        review_base = ReviewBase(
+            "review",
+            ReviewBaseArgs(
+                settings=settings.review,
+                scope=scope,
+                zone_name=str(settings.dns.zone_name),
+                https_listener_arn=load_balancer.https_listener.arn,
+                load_balancer_dns_name=load_balancer.load_balancer.dns_name,
+                load_balancer_zone_id=load_balancer.load_balancer.zone_id,
+                kms_key_arn=key.arn,
+                database_address=database.address,
+                database_port=database.port,
+                database_name=database.database_name,
+                database_secret_arn=database.master_secret_arn,
+                review_database_key=pulumi.Output.secret(settings.review_database_key.get_secret_value()),
+                log_group_name=backend.log_group.name,
+                log_group_arn=backend.log_group.arn,
+            ),
+            in_account,
+        )
+        pulumi.export("reviewHost", settings.review.host)
+        pulumi.export(
+            "reviewDatabaseKey", pulumi.Output.secret(settings.review_database_key.get_secret_value())
+        )
+        pulumi.export("reviewDatabaseAdminTaskDefinitionArn", review_base.admin_task_definition.arn)
+
+
+def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
+    # Everything shared comes from the base stack; an output it does not export fails here.
+    base = pulumi.StackReference(settings.base_stack_name)
+
+    def output(name: str) -> pulumi.Output:  # type: ignore[type-arg]
+        return base.require_output(name)
+
+    review = ReviewApp(
+        f"pr-{settings.pull_request}",
+        ReviewAppArgs(
+            settings=settings.review_app,
+            app=settings.app,
+            scope=scope,
+            pull_request=settings.pull_request,
+            image_tag=settings.image.tag,
+            frontend_branch=settings.frontend.branch,
+            base=ReviewBaseOutputs(
+                vpc_id=output("vpcId"),
+                private_subnet_ids=output("privateSubnetIds"),
+                cluster_arn=output("clusterArn"),
+                cluster_name=output("clusterName"),
+                https_listener_arn=output("httpsListenerArn"),
+                api_security_group_id=output("apiSecurityGroupId"),
+                migrate_security_group_id=output("migrateSecurityGroupId"),
+                ecr_repository_url=output("ecrRepositoryUrl"),
+                ecr_repository_arn=output("ecrRepositoryArn"),
+                app_secret_arn=output("appSecretArn"),
+                kms_key_arn=output("kmsKeyArn"),
+                database_address=output("databaseAddress"),
+                database_port=output("databasePort"),
+                review_host=output("reviewHost"),
+                review_database_key=output("reviewDatabaseKey"),
+                frontend_app_id=output("frontendAppId"),
+                frontend_default_domain=output("frontendDefaultDomain"),
+                osm_server_url=output("osmServerUrl"),
+            ),
+        ),
+        in_account,
+    )
+    pulumi.export("apiUrl", review.api_url)
+    pulumi.export("frontendUrl", review.frontend_url)
+    pulumi.export("apiServiceName", review.service.name)
+    pulumi.export("clusterName", output("clusterName"))
+    pulumi.export("migrateTaskDefinitionArn", review.task_definitions["migrate"].arn)
+    pulumi.export("privateSubnetIds", output("privateSubnetIds"))
+    pulumi.export("migrateSecurityGroupId", output("migrateSecurityGroupId"))
+    pulumi.export("backendLogGroup", review.log_group.name)
+
+
+settings = load_settings()  # fails here, before any resource, on a config mistake
+provider = aws_provider(settings)
+pulumi.export("environment", settings.environment)
+pulumi.export("region", settings.region)
+if isinstance(settings, BaseSettings):
+    compose_base(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))
+else:
+    compose_review(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))

@@ -19,11 +19,21 @@ _FRONTEND: dict[str, Any] = {
     },
 }
 
+# HOT's production mail goes through SES SMTP on 587 with STARTTLS.
+_APP: dict[str, Any] = {
+    "smtp": {"host": "email-smtp.us-east-1.amazonaws.com", "port": 587, "useTls": True, "useSsl": False},
+    "emailFromAddress": "noreply@hotosm.org",
+    "emailContactAddress": "sysadmin@hotosm.org",
+    "defaultChangesetComment": "#hotosm-project",
+    "useSentry": False,
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     # Production: three zones, a NAT gateway per zone so one zone's outage cannot cut egress, and
     # flow logs kept for a year (FSBP CloudWatch.16).
     "prod": {
         "region": "us-east-1",
+        "image": {"repository": "ecr"},
         "network": {
             "cidr": "10.10.0.0/16",
             "availabilityZones": 3,
@@ -41,6 +51,34 @@ PROFILES: dict[str, dict[str, Any]] = {
             "dbMaxConnections": 4,
             "minTasks": 2,
             "maxTasks": 8,
+            "cpuTargetPercent": 60,
+            "memoryTargetPercent": 70,
+            "requestsPerTarget": 100,
+        },
+        "worker": {"cpu": 512, "memory": 1024},
+        # On-demand capacity, no shell into production tasks, a year of logs.
+        "ecs": {
+            "capacity": "onDemand",
+            "executeCommand": False,
+            "containerInsights": "enabled",
+            "logRetentionDays": 365,
+        },
+        "loadBalancer": {
+            "deletionProtection": True,
+            "desyncMitigationMode": "defensive",
+            "accessLogRetentionDays": 90,
+            "idleTimeoutSeconds": 60,
+            "waf": True,
+            "wafRateLimit": 2000,
+        },
+        "app": {**_APP, "logLevel": "INFO"},
+        # 99.5 % over 30 days leaves 3.6 hours of errors a month; p95 under 1 s.
+        "observability": {
+            "availability": {"targetPercent": 99.5, "windowDays": 30},
+            "latency": {"p95Ms": 1000},
+            "paging": True,
+            "pageEmails": ["sysadmin@hotosm.org"],
+            "ticketEmails": ["sysadmin@hotosm.org"],
         },
         # Multi-AZ, protected, a final snapshot, 30 days of point-in-time recovery, and monthly
         # recovery points kept a year. 8 GiB of memory: HOT's Aurora runs at 4-16 ACU (8-32 GiB).
@@ -68,6 +106,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     # month per zone), flow logs for a month.
     "dev": {
         "region": "us-east-1",
+        "image": {"repository": "ecr"},
         "network": {
             "cidr": "10.20.0.0/16",
             "availabilityZones": 2,
@@ -83,6 +122,34 @@ PROFILES: dict[str, dict[str, Any]] = {
             "dbMaxConnections": 4,
             "minTasks": 1,
             "maxTasks": 2,
+            "cpuTargetPercent": 60,
+            "memoryTargetPercent": 70,
+            "requestsPerTarget": 100,
+        },
+        "worker": {"cpu": 256, "memory": 512},
+        # Mostly Spot (one on-demand task keeps the API up through interruptions), ECS Exec for
+        # debugging, a month of logs, no WAF (a ~$10/month fixed cost).
+        "ecs": {
+            "capacity": "mostlySpot",
+            "executeCommand": True,
+            "containerInsights": "enabled",
+            "logRetentionDays": 30,
+        },
+        "loadBalancer": {
+            "deletionProtection": False,
+            "desyncMitigationMode": "defensive",
+            "accessLogRetentionDays": 30,
+            "idleTimeoutSeconds": 60,
+            "waf": False,
+            "wafRateLimit": 2000,
+        },
+        "app": {**_APP, "logLevel": "DEBUG"},
+        # The same objectives, looser; nothing in dev wakes anyone.
+        "observability": {
+            "availability": {"targetPercent": 99.0, "windowDays": 30},
+            "latency": {"p95Ms": 2000},
+            "paging": False,
+            "ticketEmails": ["sysadmin@hotosm.org"],
         },
         # Single-AZ and small; deletable without a final snapshot (AWS Backup keeps a week of daily
         # recovery points). The reserve leaves room for review apps' databases in this instance.
@@ -104,6 +171,10 @@ PROFILES: dict[str, dict[str, Any]] = {
             "reservedConnections": 60,
             "backupPlan": {"dailyRetentionDays": 7},
         },
+        "review": {
+            "host": "review.tasks-dev.hotosm.org",
+            "adminImage": "public.ecr.aws/docker/library/postgres:17.6-alpine",
+        },
         # Pull-request previews on; every non-production branch behind basic auth.
         "frontend": {
             **_FRONTEND,
@@ -113,9 +184,20 @@ PROFILES: dict[str, dict[str, Any]] = {
             "basicAuth": True,
         },
     },
-    # A review app builds no network of its own: it uses its base stack's (dev by default).
+    # A review app builds no network, load balancer or database of its own: it adds one Spot task,
+    # a listener rule and a database inside its base stack's (dev by default).
     "review": {
         "region": "us-east-1",
         "baseStack": "dev",
+        "image": {"repository": "ecr"},
+        "reviewApp": {
+            "cpu": 256,
+            "memory": 512,
+            "workers": 1,
+            "dbMinConnections": 1,
+            "dbMaxConnections": 4,
+            "logRetentionDays": 3,
+        },
+        "app": {**_APP, "logLevel": "DEBUG"},
     },
 }

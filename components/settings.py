@@ -156,6 +156,36 @@ class NetworkSettings(_Model):
         return {"public": base + 8, "private": base + 4, "isolated": base + 8}
 
 
+# Whatever a React build or a container `environment` sees is readable by anyone who gets it:
+# names and values that look like credentials are refused there.
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_KEY|ACCESS_KEY|LICENSE_KEY")
+_SECRET_VALUE = re.compile(
+    r"(ghp_|gho_|github_pat_|glpat-|xox[abp]-|sk_live_|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY)"
+)
+
+
+def secret_like(name: str, value: str) -> str | None:
+    """Why a name/value pair looks like a credential, or None when it does not."""
+    if _SECRET_NAME.search(name.upper()):
+        return f"the name {name} looks like a secret"
+    if _SECRET_VALUE.search(value):
+        return f"the value of {name} looks like a credential"
+    return None
+
+
+def _public_variables(variables: dict[str, str]) -> dict[str, str]:
+    for name, value in variables.items():
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise ValueError(f"{name} is not an environment variable name (A-Z, 0-9, _)")
+        reason = secret_like(name, value)
+        if reason:
+            raise ValueError(
+                f"{reason}; a React build is public, so secrets never go into its variables "
+                "(keep them in the back end's Secrets Manager secrets)"
+            )
+    return variables
+
+
 # Fargate's allowed memory (MiB) for each CPU size (units of 1/1024 vCPU).
 FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
@@ -176,6 +206,152 @@ class ApiSettings(_Model):
     db_max_connections: Annotated[int, Field(ge=1, le=100)]
     min_tasks: Annotated[int, Field(ge=1, le=50)]
     max_tasks: Annotated[int, Field(ge=1, le=50)]
+    # Target tracking: scale out above these averages (HOT's current thresholds).
+    cpu_target_percent: Annotated[int, Field(ge=10, le=90)]
+    memory_target_percent: Annotated[int, Field(ge=10, le=90)]
+    requests_per_target: Annotated[int, Field(ge=10, le=10000)]
+
+
+class WorkerSettings(_Model):
+    """Task size of the cron worker and of the migration task."""
+
+    cpu: Literal[256, 512, 1024, 2048, 4096]
+    memory: int
+
+
+Capacity = Literal["onDemand", "mostlySpot", "spot"]
+
+
+class EcsSettings(_Model):
+    """The cluster and how its tasks run."""
+
+    capacity: Capacity
+    execute_command: bool
+    container_insights: Literal["enabled", "enhanced"]
+    log_retention_days: LogRetentionDays
+
+
+class ReviewHostSettings(_Model):
+    """Review apps on this base stack: `pr-<N>.<host>` for their APIs, under one wildcard
+    certificate and DNS record the base owns, and a pinned PostgreSQL client image for the trusted
+    task that creates and drops their databases."""
+
+    host: HostName
+    admin_image: Annotated[
+        str,
+        _matching(
+            r"[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+:[0-9][A-Za-z0-9_.-]*",
+            "a PostgreSQL client image pinned to a version tag, like "
+            "public.ecr.aws/docker/library/postgres:17.6-alpine",
+        ),
+    ]
+
+
+class ImageSettings(_Model):
+    """The back-end image: this stack's ECR repository (`ecr`) or another registry, and its tag.
+
+    The deploy workflow sets the tag it has just pushed (`pulumi config set tm:image.tag <tag>`).
+    """
+
+    repository: Annotated[
+        str,
+        _matching(
+            r"ecr|[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+",
+            "ecr (this stack's repository) or an image repository like "
+            "ghcr.io/hotosm/tasking-manager/backend",
+        ),
+    ]
+    tag: Annotated[
+        str,
+        _matching(
+            r"(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+            "an image tag other than latest (tags never move)",
+        ),
+    ]
+
+
+class LoadBalancerSettings(_Model):
+    deletion_protection: bool
+    # ELB.12: `defensive` or `strictest`; `monitor` would let request-smuggling through.
+    desync_mitigation_mode: Literal["defensive", "strictest"]
+    access_log_retention_days: Annotated[int, Field(ge=1, le=3650)]
+    idle_timeout_seconds: Annotated[int, Field(ge=1, le=4000)]
+    waf: bool
+    # Requests per 5 minutes from one IP address before the WAF blocks it.
+    waf_rate_limit: Annotated[int, Field(ge=100, le=2_000_000_000)]
+
+
+EmailAddress = Annotated[str, _matching(r"[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}", "an e-mail address")]
+
+
+class AvailabilitySlo(_Model):
+    """Share of API requests answered without a 5xx, measured at the load balancer."""
+
+    target_percent: Annotated[float, Field(ge=90, lt=100)]
+    window_days: Literal[7, 14, 28, 30]
+
+
+class LatencySlo(_Model):
+    """The API's 95th-percentile response time at the load balancer stays under this bound."""
+
+    p95_ms: Annotated[int, Field(ge=50, le=30000)]
+
+
+class SlackSettings(_Model):
+    """AWS Chatbot posts alerts to this Slack channel (the workspace must be authorised once in
+    the Chatbot console)."""
+
+    workspace_id: Annotated[str, _matching(r"T[A-Z0-9]{6,12}", "a Slack workspace id like T012AB3CD")]
+    channel_id: Annotated[str, _matching(r"[CG][A-Z0-9]{6,12}", "a Slack channel id like C012AB3CD")]
+
+
+class ObservabilitySettings(_Model):
+    availability: AvailabilitySlo
+    latency: LatencySlo
+    # Whether anything may wake someone: only production pages; elsewhere urgent alerts become tickets.
+    paging: bool
+    page_emails: tuple[EmailAddress, ...] = ()
+    ticket_emails: tuple[EmailAddress, ...] = ()
+    slack: SlackSettings | None = None
+    # Also export traces and metrics to New Relic over OTLP (needs NEW_RELIC_LICENSE_KEY).
+    new_relic: bool = False
+
+
+class SmtpSettings(_Model):
+    host: HostName
+    port: Literal[25, 465, 587, 2465, 2587]
+    use_tls: bool
+    use_ssl: bool
+
+
+class AppSettings(_Model):
+    """Non-secret settings of the Tasking Manager application (its environment variables)."""
+
+    smtp: SmtpSettings
+    email_from_address: EmailAddress
+    email_contact_address: EmailAddress
+    default_changeset_comment: Annotated[str, Field(min_length=1, max_length=255)]
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+    use_sentry: bool
+    # Further plain environment variables; names or values that look like secrets are refused.
+    extra_environment: Annotated[dict[str, str], AfterValidator(_public_variables)] = Field(
+        default_factory=dict
+    )
+
+
+# The application's secret environment variables, kept as keys of one Secrets Manager secret.
+APP_SECRET_NAMES = (
+    "TM_SECRET",
+    "TM_CLIENT_ID",
+    "TM_CLIENT_SECRET",
+    "TM_SMTP_USER",
+    "TM_SMTP_PASSWORD",
+    "TM_SENTRY_BACKEND_DSN",
+    "NEW_RELIC_LICENSE_KEY",
+    "TM_IMAGE_UPLOAD_API_URL",
+    "TM_IMAGE_UPLOAD_API_KEY",
+    "OHSOME_STATS_TOKEN",
+)
 
 
 def _instance_class(value: str) -> str:
@@ -225,36 +401,6 @@ class DatabaseSettings(_Model):
         return f"postgres{self.engine_version.split('.')[0]}"
 
 
-# Whatever a React build or a container `environment` sees is readable by anyone who gets it:
-# names and values that look like credentials are refused there.
-_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_KEY|ACCESS_KEY|LICENSE_KEY")
-_SECRET_VALUE = re.compile(
-    r"(ghp_|gho_|github_pat_|glpat-|xox[abp]-|sk_live_|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY)"
-)
-
-
-def secret_like(name: str, value: str) -> str | None:
-    """Why a name/value pair looks like a credential, or None when it does not."""
-    if _SECRET_NAME.search(name.upper()):
-        return f"the name {name} looks like a secret"
-    if _SECRET_VALUE.search(value):
-        return f"the value of {name} looks like a credential"
-    return None
-
-
-def _public_variables(variables: dict[str, str]) -> dict[str, str]:
-    for name, value in variables.items():
-        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
-            raise ValueError(f"{name} is not an environment variable name (A-Z, 0-9, _)")
-        reason = secret_like(name, value)
-        if reason:
-            raise ValueError(
-                f"{reason}; a React build is public, so secrets never go into its variables "
-                "(keep them in the back end's Secrets Manager secrets)"
-            )
-    return variables
-
-
 HttpsUrl = Annotated[str, _matching(r"https://[a-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", "an https:// URL")]
 
 
@@ -282,8 +428,18 @@ class FrontendSettings(_Model):
     )
 
 
+CertificateArn = Annotated[
+    str,
+    _matching(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN"),
+]
+
+
 class DnsSettings(_Model):
+    """Host names, and how the API's certificate is had: validated in a Route 53 zone this
+    account hosts (`zoneName`), or an existing ACM certificate (`certificateArn`)."""
+
     zone_name: HostName | None = None
+    certificate_arn: CertificateArn | None = None
     frontend_host: HostName
     api_host: HostName
 
@@ -302,12 +458,42 @@ class BaseSettings(_CommonSettings):
     environment: Literal["prod", "dev"]
     dns: DnsSettings
     network: NetworkSettings
+    image: ImageSettings
+    ecs: EcsSettings
     api: ApiSettings
+    worker: WorkerSettings
+    load_balancer: LoadBalancerSettings
+    app: AppSettings
+    observability: ObservabilitySettings
     database: DatabaseSettings
+    # Only on the base of review apps (dev).
+    review: ReviewHostSettings | None = None
     frontend: FrontendSettings
     # Secrets: set with `pulumi config set --secret`, never in a profile or in plain text.
     github_token: SecretStr | None = None
     preview_basic_auth: SecretStr | None = None
+    # Optional: the application's secret values, if the operator prefers Pulumi secret config to
+    # setting them in Secrets Manager directly (then they are in Pulumi's state, encrypted).
+    app_secrets: dict[str, SecretStr] | None = None
+    # The key from which each review app's database password is derived (HMAC of its name): the
+    # trusted admin task and the review stack both compute it; neither passes it around.
+    review_database_key: SecretStr | None = None
+
+
+class ReviewAppSettings(_Model):
+    """The one small task a review app runs."""
+
+    cpu: Literal[256, 512, 1024]
+    memory: int
+    workers: Annotated[int, Field(ge=1, le=4)]
+    db_min_connections: Annotated[int, Field(ge=0, le=10)]
+    db_max_connections: Annotated[int, Field(ge=1, le=10)]
+    log_retention_days: LogRetentionDays
+
+
+class ReviewFrontendSettings(_Model):
+    # The pull request's head branch: its Amplify branch in the base's app builds it.
+    branch: Annotated[str, _matching(r"[A-Za-z0-9._/-]{1,255}", "a git branch name")]
 
 
 class ReviewSettings(_CommonSettings):
@@ -323,6 +509,21 @@ class ReviewSettings(_CommonSettings):
             "a stack name such as dev or hotosm/tasking-manager/dev",
         ),
     ]
+    # The PR's image, pushed to the base's repository as pr-<N>-<sha>.
+    image: ImageSettings
+    review_app: ReviewAppSettings
+    app: AppSettings
+    frontend: ReviewFrontendSettings
+
+    @property
+    def base_stack_name(self) -> str:
+        return qualified_stack_name(self.base_stack)
+
+
+def qualified_stack_name(stack: str) -> str:
+    """The fully qualified name a StackReference needs: `dev` -> organization/tasking-manager/dev
+    (the self-managed backends' organization; Pulumi Cloud users give the full name)."""
+    return stack if "/" in stack else f"organization/{PROJECT_TAG}/{stack}"
 
 
 Settings = Annotated[BaseSettings | ReviewSettings, Field(discriminator="environment")]
@@ -447,6 +648,9 @@ def _user_values(config: Mapping[str, str]) -> dict[str, Any]:
         if not full_key.startswith(prefix):
             continue
         key = full_key[len(prefix) :]
+        if raw == "null":  # an explicit null removes a profile default (e.g. tm:review)
+            values[key] = None
+            continue
         if isinstance(raw, str) and raw.lstrip()[:1] in ("{", "["):
             try:
                 values[key] = json.loads(raw)
@@ -481,7 +685,8 @@ def _problems_from(error: ValidationError, environment: str) -> list[Problem]:
         # The discriminated union puts the environment in front of every location.
         if loc and loc[0] == environment:
             loc = loc[1:]
-        problems.append(Problem(_key(loc), _given(detail), _explain(detail, loc, environment)))
+        given = _HIDDEN if loc and loc[0] in SECRET_KEYS else _given(detail)
+        problems.append(Problem(_key(loc), given, _explain(detail, loc, environment)))
     return problems
 
 
@@ -514,8 +719,10 @@ def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
     return sorted(f.alias or name for name, f in model.model_fields.items() if name != "stack")
 
 
-# Config keys (in the tm namespace) that hold secrets, and the ones every base stack needs.
-SECRET_KEYS = ("githubToken", "previewBasicAuth")
+# Config keys (in the tm namespace) that hold secrets, and those an operator sets on every base
+# stack (the offline plan supplies placeholders for these).
+SECRET_KEYS = ("githubToken", "previewBasicAuth", "appSecrets", "reviewDatabaseKey")
+OPERATOR_SECRETS = ("githubToken", "previewBasicAuth", "reviewDatabaseKey")
 
 
 def _plain_text_secret_problems(user: dict[str, Any], secret_keys: Collection[str]) -> list[Problem]:
@@ -564,6 +771,8 @@ def _stack_name_problems(stack: str, environment: str, user: Mapping[str, Any]) 
 
 def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Problem]:
     problems: list[Problem] = []
+    if isinstance(settings, ReviewSettings):
+        problems.extend(_fargate_problems("reviewApp", settings.review_app.cpu, settings.review_app.memory))
     if isinstance(settings, BaseSettings):
         network = settings.network
         missing = [e for e in ENDPOINTS_WITHOUT_NAT if e not in network.interface_endpoints]
@@ -579,6 +788,26 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
             )
         problems.extend(_secret_presence_problems(settings))
         problems.extend(_api_problems(settings.api))
+        problems.extend(_fargate_problems("worker", settings.worker.cpu, settings.worker.memory))
+        problems.extend(_app_secret_problems(settings))
+        problems.extend(_review_host_problems(settings))
+        if settings.observability.paging and settings.environment != "prod":
+            problems.append(
+                Problem(
+                    _key(("observability", "paging")),
+                    True,
+                    "only prod may page; dev and review alerts go to the ticket topic",
+                )
+            )
+        if settings.dns.zone_name is None and settings.dns.certificate_arn is None:
+            problems.append(
+                Problem(
+                    _key(("dns", "zoneName")),
+                    _MISSING,
+                    "the API needs a TLS certificate: set tm:dns.zoneName (a Route 53 zone in this "
+                    "account, for a DNS-validated certificate) or tm:dns.certificateArn (an existing one)",
+                )
+            )
         problems.extend(_database_problems(settings))
         zone = settings.dns.zone_name
         for field in ("frontend_host", "api_host"):
@@ -594,13 +823,15 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
     return problems
 
 
+def _fargate_problems(slice_name: str, cpu: int, memory: int) -> list[Problem]:
+    if memory in FARGATE_MEMORY[cpu]:
+        return []
+    allowed = ", ".join(str(m) for m in FARGATE_MEMORY[cpu])
+    return [Problem(_key((slice_name, "memory")), memory, f"with cpu {cpu} Fargate allows {allowed}")]
+
+
 def _api_problems(api: ApiSettings) -> list[Problem]:
-    problems = []
-    if api.memory not in FARGATE_MEMORY[api.cpu]:
-        allowed = ", ".join(str(m) for m in FARGATE_MEMORY[api.cpu])
-        problems.append(
-            Problem(_key(("api", "memory")), api.memory, f"with cpu {api.cpu} Fargate allows {allowed}")
-        )
+    problems = _fargate_problems("api", api.cpu, api.memory)
     if api.max_tasks < api.min_tasks:
         problems.append(
             Problem(_key(("api", "maxTasks")), api.max_tasks, f"must be at least minTasks ({api.min_tasks})")
@@ -692,4 +923,58 @@ def _secret_presence_problems(settings: BaseSettings) -> list[Problem]:
                     "must be <user>:<password> with a password of at least 12 characters",
                 )
             )
+    return problems
+
+
+def _app_secret_problems(settings: BaseSettings) -> list[Problem]:
+    if settings.app_secrets is None:
+        return []
+    given = set(settings.app_secrets)
+    unknown = sorted(given - set(APP_SECRET_NAMES))
+    missing = [name for name in APP_SECRET_NAMES if name not in given]
+    if not unknown and not missing:
+        return []
+    parts = [f"unknown {', '.join(unknown)}"] if unknown else []
+    parts += [f"missing {', '.join(missing)} (use an empty string for unused ones)"] if missing else []
+    return [
+        Problem(
+            _key(("appSecrets",)),
+            _HIDDEN,
+            f"must hold exactly the keys {', '.join(APP_SECRET_NAMES)}: {'; '.join(parts)}",
+        )
+    ]
+
+
+def _review_host_problems(settings: BaseSettings) -> list[Problem]:
+    review = settings.review
+    if review is None:
+        return []
+    problems = []
+    if settings.environment == "prod":
+        problems.append(
+            Problem(
+                _key(("review",)), review.host, "review apps build on dev, never on prod; remove tm:review"
+            )
+        )
+    zone = settings.dns.zone_name
+    if zone is None or not review.host.endswith(f".{zone}"):
+        problems.append(
+            Problem(
+                _key(("review", "host")),
+                review.host,
+                "must be inside tm:dns.zoneName: the base validates the review wildcard certificate there",
+            )
+        )
+    key = settings.review_database_key
+    if key is None:
+        problems.append(
+            Problem(
+                _key(("reviewDatabaseKey",)),
+                _MISSING,
+                "is required while tm:review is set: `openssl rand -hex 32 | pulumi config set --secret "
+                "tm:reviewDatabaseKey`",
+            )
+        )
+    elif len(key.get_secret_value()) < 32:
+        problems.append(Problem(_key(("reviewDatabaseKey",)), _HIDDEN, "must be at least 32 characters"))
     return problems

@@ -3,9 +3,10 @@
     python -m offline plan [STACK] [--json] [--set tm:key.path=value ...]
     python -m offline docs [--check]
 
-`plan` prints the stack's offline plan (dev when STACK is omitted); a config mistake prints the
-problems and exits 2. `docs` regenerates the generated parts of docs/ (or, with --check, fails when
-they are stale).
+`plan` prints the stack's offline plan (dev when STACK is omitted) and enforces the policy packs
+of policies/ on it; a config mistake prints the problems and exits 2, a violated mandatory policy
+exits 3. `docs` regenerates the generated parts of docs/ (the prod component graph, the policy
+table), or with --check fails when they are stale.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from components.settings import SettingsError
 from offline.config import StackConfigError, parse_override
 from offline.engine import PROJECT_DIR, run_stack
-from offline.report import component_graph, render_text, to_json
+from offline.policy_run import POLICIES_DOC, PolicyRunError, check_plan, policies_doc
+from offline.report import component_graph, policies_json, render_policies, render_text, to_json
 
 ARCHITECTURE_DOC = PROJECT_DIR / "docs" / "architecture.md"
+# Exit status when a mandatory policy is violated (2 is a config mistake).
+POLICY_VIOLATION = 3
 GRAPH_BEGIN = "<!-- BEGIN GENERATED: prod component graph (python -m offline docs) -->"
 GRAPH_END = "<!-- END GENERATED: prod component graph -->"
 
@@ -56,24 +59,35 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "plan":
             overrides = dict(parse_override(text) for text in args.set)
             result = run_stack(args.stack, overrides)
+            policies = check_plan(result)
             if args.json:
-                print(json.dumps(to_json(result), indent=2, default=str))
+                document = {**to_json(result), "policies": policies_json(policies)}
+                print(json.dumps(document, indent=2, default=str))
             else:
-                print(render_text(result), end="")
-            return 0
-        current = ARCHITECTURE_DOC.read_text()
-        wanted = architecture_doc(current)
+                print(render_text(result) + render_policies(policies), end="")
+            return POLICY_VIOLATION if policies.mandatory else 0
+        generated = {
+            ARCHITECTURE_DOC: architecture_doc(ARCHITECTURE_DOC.read_text()),
+            POLICIES_DOC: policies_doc(),
+        }
+        stale = [
+            path for path, wanted in generated.items() if not path.exists() or path.read_text() != wanted
+        ]
         if args.check:
-            if wanted != current:
-                print(f"{ARCHITECTURE_DOC} is stale: run `make docs`", file=sys.stderr)
-                return 1
-            return 0
-        ARCHITECTURE_DOC.write_text(wanted)
-        print(f"wrote {Path(ARCHITECTURE_DOC).relative_to(PROJECT_DIR)}")
+            for path in stale:
+                print(f"{path} is stale: run `make docs`", file=sys.stderr)
+            return 1 if stale else 0
+        for path in stale:
+            path.write_text(generated[path])
+            shown = path.relative_to(PROJECT_DIR) if path.is_relative_to(PROJECT_DIR) else path
+            print(f"wrote {shown}")
         return 0
     except (SettingsError, StackConfigError) as error:
         print(error, file=sys.stderr)
         return 2
+    except PolicyRunError as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 # Shaped to pass every secret's format check (user:password for basic auth included).
-SECRET_PLACEHOLDER = "offline:placeholder-secret"
+SECRET_PLACEHOLDER = "offline:placeholder-secret-not-a-real-value"
 
 
 class StackConfigError(Exception):
@@ -95,7 +95,7 @@ def _flatten(tree: dict[str, Any]) -> StackConfig:
         elif isinstance(value, bool):
             values[key] = "true" if value else "false"
         else:
-            values[key] = "" if value is None else str(value)
+            values[key] = "null" if value is None else str(value)
     return StackConfig(values, secret_keys)
 
 

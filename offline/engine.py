@@ -7,6 +7,7 @@ command prints and what tests and policy runs look at.
 
 from __future__ import annotations
 
+import datetime
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from components.settings import SECRET_KEYS
+from components.profiles import PROFILES
+from components.settings import OPERATOR_SECRETS, REVIEW_STACK_PATTERN, qualified_stack_name
 from offline.config import load_stack_config, with_operator_secrets
 from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
 
@@ -63,11 +65,22 @@ class Plan:
 def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR) -> Plan:
     """Evaluate the program for `stack`. Raises the program's own errors (a SettingsError for a
     config mistake) after the runtime has settled, like `pulumi preview` would report them."""
-    config = with_operator_secrets(
-        load_stack_config(project_dir, stack, overrides), [f"tm:{key}" for key in SECRET_KEYS]
-    )
+    review = REVIEW_STACK_PATTERN.match(stack)
+    if review and not (project_dir / f"Pulumi.{stack}.yaml").exists():
+        overrides = {**review_config(int(review.group(1)), project_dir), **(overrides or {})}
+    config = load_stack_config(project_dir, stack, overrides)
+    if config.values.get("tm:environment") != "review":  # review stacks hold no operator secrets
+        config = with_operator_secrets(config, [f"tm:{key}" for key in OPERATOR_SECRETS])
+    # A review stack reads its base through a StackReference: plan the base first, serve its outputs.
+    references: dict[str, dict[str, Any]] = {}
+    if config.values.get("tm:environment") == "review":
+        base = config.values.get("tm:baseStack") or str(PROFILES["review"]["baseStack"])
+        references[qualified_stack_name(base)] = run_stack(
+            base.rsplit("/", 1)[-1], project_dir=project_dir
+        ).outputs
     account_id = config.values.get("tm:awsAccountId") or OFFLINE_ACCOUNT_ID
     mocks = OfflineMocks(account_id=account_id)
+    mocks.stack_references = references
     monitor = RecordingMonitor(mocks)
 
     _reset_runtime()
@@ -95,6 +108,22 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     # that plans, JSON and generated docs are the same on every run.
     resources = sorted(monitor.registrations, key=lambda r: (r.parent != "", r.urn))
     return Plan(stack, environment, resources, dict(monitor.stack_outputs), config.placeholders)
+
+
+def review_config(pull_request: int, project_dir: Path) -> dict[str, Any]:
+    """What the review-app workflow sets on a review stack, for planning one offline: its number,
+    an expiry a week away, an image tag and head branch named after it, and the base stack's
+    owner and cost centre."""
+    base = load_stack_config(project_dir, "dev").values
+    return {
+        "tm:environment": "review",
+        "tm:pullRequest": pull_request,
+        "tm:expiresAt": (datetime.date.today() + datetime.timedelta(days=7)).isoformat(),
+        "tm:image.tag": f"pr-{pull_request}-offline",
+        "tm:frontend.branch": f"pr-{pull_request}",
+        "tm:owner": base["tm:owner"],
+        "tm:costCenter": base["tm:costCenter"],
+    }
 
 
 def _reset_runtime() -> None:

@@ -8,13 +8,17 @@ unknown one is an error, so a new data source gets a deliberate, realistic answe
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
 
 OFFLINE_ACCOUNT_ID = "123456789012"
+# Pulumi's marker of a secret value in serialized properties.
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
 # Type token -> prefix of the id AWS gives such a resource.
 _ID_PREFIXES = {
@@ -27,6 +31,39 @@ _ID_PREFIXES = {
 
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _amplify(mocks: OfflineMocks, args: MockResourceArgs, name: str) -> dict[str, Any]:
+    """Amplify Hosting: app ids like d1a2b3c4e5f6a7 and the app's amplifyapp.com domain, ARNs under
+    the app, and the DNS records a domain association asks for."""
+    if args.typ == "aws:amplify/app:App":
+        app_id = f"d{_digest(args.name, length=13)}"
+        return {
+            "id": app_id,
+            "defaultDomain": f"{app_id}.amplifyapp.com",
+            "arn": mocks._regional("amplify", f"apps/{app_id}"),
+        }
+    app_id = str(args.inputs.get("appId"))
+    if args.typ == "aws:amplify/branch:Branch":
+        branch = str(args.inputs.get("branchName"))
+        return {
+            "id": f"{app_id}/{branch}",
+            "arn": mocks._regional("amplify", f"apps/{app_id}/branches/{branch}"),
+        }
+    domain = str(args.inputs.get("domainName"))
+    return {
+        "id": f"{app_id}/{domain}",
+        "arn": mocks._regional("amplify", f"apps/{app_id}/domains/{domain}"),
+        "certificateVerificationDnsRecord": f"_{_digest(domain, length=32)}.{domain}. CNAME "
+        f"_{_digest(domain, 'acm', length=32)}.{_digest(domain, length=10)}.acm-validations.aws.",
+        "subDomains": [
+            {
+                **sub,
+                "dnsRecord": f"{sub.get('prefix', '')} CNAME d{_digest(app_id, length=13)}.cloudfront.net",
+            }
+            for sub in args.inputs.get("subDomains") or []
+        ],
+    }
 
 
 @dataclass
@@ -43,6 +80,9 @@ class Registration:
     provider: str
     outputs: dict[str, Any] = field(default_factory=dict)
     transforms: list[str] = field(default_factory=list)
+    # Resource options that keep a resource from being deleted with its stack.
+    protect: bool = False
+    retain_on_delete: bool = False
 
 
 class OfflineMocks(Mocks):
@@ -50,17 +90,34 @@ class OfflineMocks(Mocks):
         self.account_id = account_id
         self.region = "us-east-1"  # replaced by the explicit provider's region when it registers
         self.availability_zone_count = 0
+        # Stack name -> exported outputs, for StackReferences (filled by the engine).
+        self.stack_references: dict[str, dict[str, Any]] = {}
 
     # -- resources -----------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "pulumi:providers:aws":
             self.region = str(args.inputs.get("region") or self.region)
             return f"{args.name}-provider-id", dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(str(args.inputs.get("name")))
         if args.typ == "awsx:ec2:Vpc":
             return None, self._awsx_vpc(args)
         if not args.custom:
             return None, {}
         return self._aws_resource(args)
+
+    def _stack_reference(self, name: str) -> tuple[str, dict[str, Any]]:
+        """Another stack's outputs, from its own offline plan: an output it does not export is
+        missing here as it would be for real."""
+        if name not in self.stack_references:
+            raise KeyError(f"the offline engine has not planned stack {name}")
+        outputs, secret_names = {}, []
+        for key, value in self.stack_references[name].items():
+            if isinstance(value, dict) and value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
+                secret_names.append(key)
+                value = value.get("value")
+            outputs[key] = value
+        return name, {"name": name, "outputs": outputs, "secretOutputNames": secret_names}
 
     def _awsx_vpc(self, args: MockResourceArgs) -> dict[str, Any]:
         # Only the scalar outputs the program reads: echoing the inputs back breaks deserialisation.
@@ -87,20 +144,108 @@ class OfflineMocks(Mocks):
         outputs = dict(args.inputs)
         outputs.setdefault("name", physical_name)
         outputs["arn"] = self._arn(token, module, physical_name, resource_id)
-        if token == "aws:rds/instance:Instance":
-            outputs.update(self._rds_instance(args, physical_name))
-            resource_id = physical_name
-        if token == "aws:kms/key:Key":
-            resource_id = _uuid(args.name)
-            outputs["keyId"] = resource_id
-            outputs["arn"] = self._regional("kms", f"key/{resource_id}")
         outputs["id"] = resource_id
-        return resource_id, outputs
+        computed = self._COMPUTED.get(token)
+        if computed is not None:
+            outputs.update(computed(self, args, physical_name))
+        return str(outputs["id"]), outputs
+
+    # -- what AWS computes for particular types ----------------------------------------------------
+    def _kms_key(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        key_id = _uuid(args.name)
+        return {"id": key_id, "keyId": key_id, "arn": self._regional("kms", f"key/{key_id}")}
+
+    def _ecr_repository(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        return {
+            "repositoryUrl": f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com/{name}",
+            "arn": self._regional("ecr", f"repository/{name}"),
+        }
+
+    def _load_balancer(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        suffix = f"app/{name[:32]}/{_digest(args.name, length=16)}"
+        return {
+            "arn": self._regional("elasticloadbalancing", f"loadbalancer/{suffix}"),
+            "arnSuffix": suffix,
+            "dnsName": f"{name[:32]}-{_digest(args.name, length=10)}.{self.region}.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K",
+        }
+
+    def _target_group(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        suffix = f"targetgroup/{name[:32]}/{_digest(args.name, length=16)}"
+        return {"arn": self._regional("elasticloadbalancing", suffix), "arnSuffix": suffix}
+
+    def _listener(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        return {
+            "arn": self._regional("elasticloadbalancing", f"listener/app/{_digest(args.name, length=16)}")
+        }
+
+    def _certificate(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        domain = str(args.inputs.get("domainName"))
+        return {
+            "arn": self._regional("acm", f"certificate/{_uuid(args.name)}"),
+            "domainValidationOptions": [
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_{_digest(domain, length=12)}.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{_digest(domain, 'v', length=12)}.acm-validations.aws.",
+                }
+            ],
+        }
+
+    def _route53_record(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        return {"fqdn": str(args.inputs.get("name")).rstrip(".")}
+
+    def _secret(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        arn = self._regional("secretsmanager", f"secret:{name}-{_digest(name, length=6)}")
+        return {"arn": arn, "id": arn}
+
+    def _task_definition(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        family = str(args.inputs.get("family"))
+        return {
+            "arn": self._regional("ecs", f"task-definition/{family}:1"),
+            "arnWithoutRevision": self._regional("ecs", f"task-definition/{family}"),
+            "revision": 1,
+        }
+
+    def _s3_bucket(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        bucket = str(args.inputs.get("bucket") or name).lower()
+        return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+
+    def _sns_topic(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        arn = self._regional("sns", name)
+        return {"arn": arn, "id": arn}
+
+    def _web_acl(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        return {"arn": self._regional("wafv2", f"regional/webacl/{name}/{_uuid(args.name)}")}
+
+    _COMPUTED: ClassVar[dict[str, Callable[..., dict[str, Any]]]] = {
+        "aws:kms/key:Key": _kms_key,
+        "aws:rds/instance:Instance": lambda self, args, name: self._rds_instance(args, name),
+        "aws:ecr/repository:Repository": _ecr_repository,
+        "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+        "aws:lb/targetGroup:TargetGroup": _target_group,
+        "aws:lb/listener:Listener": _listener,
+        "aws:acm/certificate:Certificate": _certificate,
+        "aws:acm/certificateValidation:CertificateValidation": lambda self, args, name: {
+            "certificateArn": args.inputs.get("certificateArn")
+        },
+        "aws:route53/record:Record": _route53_record,
+        "aws:secretsmanager/secret:Secret": _secret,
+        "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+        "aws:s3/bucket:Bucket": _s3_bucket,
+        "aws:wafv2/webAcl:WebAcl": _web_acl,
+        "aws:sns/topic:Topic": _sns_topic,
+        "aws:amplify/app:App": _amplify,
+        "aws:amplify/branch:Branch": _amplify,
+        "aws:amplify/domainAssociation:DomainAssociation": _amplify,
+    }
 
     def _rds_instance(self, args: MockResourceArgs, identifier: str) -> dict[str, Any]:
         address = f"{identifier}.c0ffee0example.{self.region}.rds.amazonaws.com"
         port = int(args.inputs.get("port") or 5432)
         outputs: dict[str, Any] = {
+            "id": identifier,
             "identifier": identifier,
             "address": address,
             "port": port,
@@ -159,6 +304,9 @@ class OfflineMocks(Mocks):
             vpc = str(args.args.get("vpcId"))
             count = self.availability_zone_count
             return {"ids": [f"rtb-{_digest(vpc, str(i))}" for i in range(count)], "id": vpc}, []
+        if token == "aws:route53/getZone:getZone":
+            zone = str(args.args.get("name")).rstrip(".")
+            return {"zoneId": f"Z{_digest(zone, length=13).upper()}", "name": zone, "id": zone}, []
         raise NotImplementedError(
             f"the offline engine has no answer for data source {token}; add one in offline/mocks.py"
         )
@@ -194,6 +342,8 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider,
             outputs=dict(self.resources[response.urn].state) if response.urn in self.resources else {},
             transforms=[t.__name__ for t in _resolve_callbacks(request.transforms)],
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
         )
         self.registrations.append(registration)
         return response

@@ -7,6 +7,7 @@ from typing import Any
 
 from offline.engine import Plan
 from offline.mocks import Registration
+from offline.policy_run import SEVERITIES, PolicyResult
 
 # Pulumi's marker for a secret value inside serialized properties.
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
@@ -37,6 +38,20 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:rds/parameterGroup:ParameterGroup": ("family",),
     "aws:backup/vault:Vault": ("name",),
     "aws:backup/plan:Plan": ("name",),
+    "aws:ecr/repository:Repository": ("name", "imageTagMutability", "imageScanningConfiguration.scanOnPush"),
+    "aws:secretsmanager/secret:Secret": ("name",),
+    "aws:lb/loadBalancer:LoadBalancer": ("internal", "dropInvalidHeaderFields", "enableDeletionProtection"),
+    "aws:lb/listener:Listener": ("protocol", "port", "sslPolicy"),
+    "aws:lb/targetGroup:TargetGroup": ("targetType", "port", "healthCheck.path", "deregistrationDelay"),
+    "aws:acm/certificate:Certificate": ("domainName", "validationMethod"),
+    "aws:wafv2/webAcl:WebAcl": ("scope",),
+    "aws:ecs/cluster:Cluster": ("name",),
+    "aws:ecs/taskDefinition:TaskDefinition": ("family", "cpu", "memory"),
+    "aws:ecs/service:Service": ("desiredCount", "enableExecuteCommand"),
+    "aws:appautoscaling/target:Target": ("minCapacity", "maxCapacity"),
+    "aws:amplify/app:App": ("repository", "platform", "accessToken", "enableBasicAuth"),
+    "aws:amplify/branch:Branch": ("branchName", "stage", "enablePullRequestPreview", "enableBasicAuth"),
+    "aws:amplify/domainAssociation:DomainAssociation": ("domainName", "enableAutoSubDomain"),
 }
 
 
@@ -74,7 +89,28 @@ def to_json(plan: Plan) -> dict[str, Any]:
             for r in plan.resources
         ],
         "outputs": mask_secrets(plan.outputs),
+        "alarms": alarms_by_severity(plan),
     }
+
+
+ALARM_TYPES = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
+
+
+def alarms_by_severity(plan: Plan) -> dict[str, list[str]]:
+    """Alarm names by the topic they notify (`page`, `ticket`), and `composite-input` for the alarms
+    that notify nobody themselves but feed a composite alarm: the alert volume before deploy."""
+    severity_of_topic = {
+        str(topic.outputs.get("arn")): str(topic.inputs.get("name", "")).rsplit("-", 1)[-1]
+        for topic in plan.of_type("aws:sns/topic:Topic")
+    }
+    grouped: dict[str, list[str]] = {}
+    for alarm in (a for token in ALARM_TYPES for a in plan.of_type(token)):
+        name = str(alarm.inputs.get("name") or alarm.inputs.get("alarmName"))
+        actions = alarm.inputs.get("alarmActions") or []
+        severities = {severity_of_topic.get(str(arn), "other") for arn in actions} or {"composite-input"}
+        for severity in severities:
+            grouped.setdefault(severity, []).append(name)
+    return {severity: sorted(names) for severity, names in sorted(grouped.items())}
 
 
 def render_text(plan: Plan) -> str:
@@ -109,6 +145,11 @@ def render_text(plan: Plan) -> str:
             "Secrets not set in the stack file, supplied as offline placeholders: "
             + ", ".join(plan.placeholder_secrets),
         ]
+    alarms = alarms_by_severity(plan)
+    if alarms:
+        lines += ["", "Alarms by severity:"]
+        for severity, names in alarms.items():
+            lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
     lines += ["", "Outputs:"]
     width = max((len(k) for k in plan.outputs), default=0) + 1
     for key in sorted(plan.outputs):
@@ -171,3 +212,57 @@ def component_graph(plan: Plan) -> str:
     for source, target in sorted(edges, key=lambda e: (ids[e[0]], ids[e[1]])):
         lines.append(f"    {ids[source]} --> {ids[target]}")
     return "\n".join(lines) + "\n"
+
+
+# -- policy violations (offline/policy_run.py) --------------------------------------------------
+
+
+def resource_label(urn: str) -> str:
+    """`type name` from a URN (`urn:pulumi:<stack>::<project>::<parent$...$type>::<name>`)."""
+    if not urn:
+        return "(the stack)"
+    _, _, qualified, name = urn.split("::", 3)
+    return f"{qualified.rsplit('$', 1)[-1]} {name}"
+
+
+def render_policies(result: PolicyResult) -> str:
+    """Violations grouped by severity, mandatory first; what blocks a deployment is counted last."""
+    packs = ", ".join(f"{p.name} {p.version} ({len(p.policies)} policies)" for p in result.packs)
+    lines = ["", f"Policies: {packs}; config for {result.environment}"]
+    if not result.violations:
+        return "\n".join([*lines, "    no violations"]) + "\n"
+    for severity in SEVERITIES:
+        group = [v for v in result.violations if v.severity == severity]
+        if group:
+            lines.append(f"  {severity}:")
+        for v in group:
+            level = f"{v.enforcement}, cannot evaluate" if v.cannot_evaluate else v.enforcement
+            lines.append(f"    [{level}] {v.pack}/{v.policy}: {resource_label(v.urn)}")
+            lines += [f"        {text}" for text in v.message.splitlines()]
+    blocking = len(result.mandatory)
+    advisory = len(result.violations) - blocking
+    if blocking:
+        lines.append(f"{blocking} mandatory violation(s) block this deployment; {advisory} advisory")
+    else:
+        lines.append(f"No mandatory violation; {advisory} advisory")
+    return "\n".join(lines) + "\n"
+
+
+def policies_json(result: PolicyResult) -> dict[str, Any]:
+    return {
+        "environment": result.environment,
+        "packs": [{"name": p.name, "version": p.version, "policies": len(p.policies)} for p in result.packs],
+        "violations": [
+            {
+                "pack": v.pack,
+                "policy": v.policy,
+                "severity": v.severity,
+                "enforcement": v.enforcement,
+                "urn": v.urn,
+                "message": v.message,
+                "cannotEvaluate": v.cannot_evaluate,
+            }
+            for v in result.violations
+        ],
+        "mandatoryViolations": len(result.mandatory),
+    }

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from components import settings
 from components.settings import BaseSettings, ReviewSettings, SettingsError, parse_settings, tags
 from offline.config import load_stack_config, with_operator_secrets
 
-OPERATOR_SECRETS = ["tm:githubToken", "tm:previewBasicAuth"]
+OPERATOR_SECRETS = [f"tm:{key}" for key in settings.OPERATOR_SECRETS]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ REVIEW = {
     "tm:owner": "hot-tech",
     "tm:costCenter": "tasking-manager",
     "tm:expiresAt": "2026-12-31",
+    "tm:image.tag": "pr-42-0123abcd",
+    "tm:frontend.branch": "feature/better-maps",
 }
 
 
@@ -117,7 +120,7 @@ BAD_CONFIGS = [
         {"x": 1},
         "tm:databse",
         '{"x": 1}',
-        "allowed keys: api, awsAccountId, costCenter, database, dns",
+        "allowed keys: api, app, appSecrets, awsAccountId, costCenter, database, dns, ecs",
     ),
     ("tm:environment", "staging", "tm:environment", '"staging"', "dev, prod, review"),
 ]
@@ -253,9 +256,11 @@ def test_prod_needs_no_preview_password() -> None:
 
 
 def test_preview_password_must_be_long_enough() -> None:
-    config = load_stack_config(ROOT, "dev", {"tm:githubToken": "t", "tm:previewBasicAuth": "hot:short"})
+    config = with_operator_secrets(
+        load_stack_config(ROOT, "dev", {"tm:previewBasicAuth": "hot:short"}), OPERATOR_SECRETS
+    )
     with pytest.raises(SettingsError) as caught:
-        parse_settings("dev", config.values, secret_keys=["tm:githubToken", "tm:previewBasicAuth"])
+        parse_settings("dev", config.values, secret_keys=[*config.secret_keys, "tm:previewBasicAuth"])
     assert [str(p) for p in caught.value.problems] == [
         "tm:previewBasicAuth = (hidden): must be <user>:<password> with a password of at least 12 characters"
     ]

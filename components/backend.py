@@ -1,0 +1,412 @@
+"""The back end on ECS Fargate: the API service, the cron worker and the migration task."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.backend_tasks import (
+    API_PORT,
+    CRON_COMMAND,
+    MIGRATE_COMMAND,
+    AppEndpoints,
+    ContainerRuntime,
+    api_command,
+    app_container,
+    app_environment,
+    app_secrets,
+    ecs_tasks_trust,
+    execution_role_policy,
+    task_role_policy,
+    with_logs,
+)
+from components.provider import AwsScope
+from components.settings import ApiSettings, AppSettings, Capacity, EcsSettings, WorkerSettings
+
+# Capacity provider strategies: prod on demand; dev one on-demand task then Spot; review all Spot.
+CAPACITY_STRATEGIES: dict[Capacity, list[dict[str, Any]]] = {
+    "onDemand": [{"capacity_provider": "FARGATE", "weight": 1, "base": 0}],
+    "mostlySpot": [
+        {"capacity_provider": "FARGATE", "weight": 1, "base": 1},
+        {"capacity_provider": "FARGATE_SPOT", "weight": 3, "base": 0},
+    ],
+    "spot": [{"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}],
+}
+
+
+@dataclass(frozen=True)
+class BackendArgs:
+    scope: AwsScope
+    ecs: EcsSettings
+    api: ApiSettings
+    worker: WorkerSettings
+    app: AppSettings
+    organisation: Mapping[str, str]
+    image: pulumi.Input[str]
+    repository_arn: pulumi.Input[str] | None
+    frontend_url: str
+    api_url: str
+    osm_server_url: str
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    # Security group per task role (api, cron, migrate), and the database's.
+    task_security_group_ids: Mapping[str, pulumi.Input[str]]
+    database_security_group_id: pulumi.Input[str]
+    database_address: pulumi.Input[str]
+    database_port: int
+    database_name: str
+    database_secret_arn: pulumi.Input[str]
+    app_secret_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    # `app/<lb>/<id>/targetgroup/<tg>/<id>`, for scaling on requests per target.
+    request_count_label: pulumi.Input[str]
+    # Filled by the telemetry collector: containers that run beside the API, the environment that
+    # points the API at them, and the log group their metrics go to (the API task role may write it).
+    api_sidecars: Sequence[pulumi.Input[Mapping[str, Any]]] = field(default_factory=tuple)
+    api_environment: Mapping[str, str] = field(default_factory=dict)
+    metrics_log_group_arn: pulumi.Input[str] | None = None
+
+
+class Backend(pulumi.ComponentResource):
+    """`tm:aws:Backend`: cluster, roles, three task definitions, two services, API autoscaling."""
+
+    cluster: aws.ecs.Cluster
+    log_group: aws.cloudwatch.LogGroup
+    execution_role: aws.iam.Role
+    api_task_role: aws.iam.Role
+    worker_task_role: aws.iam.Role
+    task_definitions: dict[str, aws.ecs.TaskDefinition]
+    api_service: aws.ecs.Service
+    cron_service: aws.ecs.Service
+    scaling_target: aws.appautoscaling.Target
+    scaling_policies: dict[str, aws.appautoscaling.Policy]
+
+    def __init__(self, name: str, args: BackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("tm:aws:Backend", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        scope = args.scope
+        self.log_group = aws.cloudwatch.LogGroup(
+            name,
+            name=f"/tasking-manager/{scope.stack}/backend",
+            retention_in_days=args.ecs.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        self._cluster(name, args)
+        self._egress(name, args)
+        self._roles(name, args)
+        self._task_definitions(name, args)
+        self._services(name, args)
+        self._autoscaling(name, args)
+        self.register_outputs(
+            {
+                "clusterName": self.cluster.name,
+                "migrateTaskDefinitionArn": self.task_definitions["migrate"].arn,
+                "apiServiceName": self.api_service.name,
+            }
+        )
+
+    def _cluster(self, name: str, args: BackendArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        exec_configuration = None
+        if args.ecs.execute_command:
+            # ECS Exec sessions are encrypted with the stack key and every command is logged.
+            exec_logs = aws.cloudwatch.LogGroup(
+                f"{name}-exec",
+                name=f"/tasking-manager/{args.scope.stack}/ecs-exec",
+                retention_in_days=args.ecs.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                opts=child,
+            )
+            exec_configuration = aws.ecs.ClusterConfigurationArgs(
+                execute_command_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationArgs(
+                    kms_key_id=args.kms_key_arn,
+                    logging="OVERRIDE",
+                    log_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationLogConfigurationArgs(
+                        cloud_watch_log_group_name=exec_logs.name, cloud_watch_encryption_enabled=True
+                    ),
+                )
+            )
+        self.cluster = aws.ecs.Cluster(
+            name,
+            name=f"tasking-manager-{args.scope.stack}",
+            settings=[
+                aws.ecs.ClusterSettingArgs(name="containerInsights", value=args.ecs.container_insights)
+            ],
+            configuration=exec_configuration,
+            opts=child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            name,
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[
+                aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(**strategy)
+                for strategy in CAPACITY_STRATEGIES[args.ecs.capacity]
+            ],
+            opts=child,
+        )
+
+    def _egress(self, name: str, args: BackendArgs) -> None:
+        """Every task role may reach the database and HTTPS (AWS APIs, openstreetmap.org, Sentry);
+        the API and cron also SMTP for notification mail."""
+        child = pulumi.ResourceOptions(parent=self)
+        for role, group_id in args.task_security_group_ids.items():
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-{role}-to-database",
+                security_group_id=group_id,
+                referenced_security_group_id=args.database_security_group_id,
+                ip_protocol="tcp",
+                from_port=args.database_port,
+                to_port=args.database_port,
+                description="PostgreSQL",
+                opts=child,
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-{role}-to-https",
+                security_group_id=group_id,
+                cidr_ipv4="0.0.0.0/0",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="HTTPS: AWS APIs, OpenStreetMap, error reporting",
+                opts=child,
+            )
+            if role != "migrate":
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-{role}-to-smtp",
+                    security_group_id=group_id,
+                    cidr_ipv4="0.0.0.0/0",
+                    ip_protocol="tcp",
+                    from_port=args.app.smtp.port,
+                    to_port=args.app.smtp.port,
+                    description="SMTP submission for notification mail",
+                    opts=child,
+                )
+
+    def _roles(self, name: str, args: BackendArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        scope = args.scope
+        trust = pulumi.Output.all(scope.account_id, scope.partition).apply(
+            lambda ids: json.dumps(ecs_tasks_trust(ids[0], scope.region, ids[1]))
+        )
+        self.execution_role = aws.iam.Role(
+            f"{name}-execution",
+            description="ECS starts the back-end tasks: image pull, logs, their secrets",
+            assume_role_policy=trust,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution",
+            role=self.execution_role.id,
+            policy=pulumi.Output.all(
+                args.repository_arn,
+                self.log_group.arn,
+                args.app_secret_arn,
+                args.database_secret_arn,
+                args.kms_key_arn,
+            ).apply(lambda v: json.dumps(execution_role_policy(v[0], v[1], [v[2], v[3]], v[4]))),
+            opts=child,
+        )
+        self.api_task_role = aws.iam.Role(
+            f"{name}-api-task",
+            description="The running API and its telemetry sidecar",
+            assume_role_policy=trust,
+            opts=child,
+        )
+        self.worker_task_role = aws.iam.Role(
+            f"{name}-worker-task",
+            description="The running cron worker and migration task",
+            assume_role_policy=trust,
+            opts=child,
+        )
+        roles = (
+            ("api", self.api_task_role, args.metrics_log_group_arn),
+            ("worker", self.worker_task_role, None),
+        )
+        for label, role, metrics_log_group_arn in roles:
+            if metrics_log_group_arn is None and not args.ecs.execute_command:
+                continue  # nothing to allow: the role exists only to keep task and execution roles apart
+            aws.iam.RolePolicy(
+                f"{name}-{label}-task",
+                role=role.id,
+                policy=pulumi.Output.all(args.kms_key_arn, metrics_log_group_arn).apply(
+                    lambda values: json.dumps(
+                        task_role_policy(
+                            metrics_log_group_arn=values[1],
+                            execute_command=args.ecs.execute_command,
+                            kms_key_arn=values[0],
+                        )
+                    )
+                ),
+                opts=child,
+            )
+
+    def _task_definitions(self, name: str, args: BackendArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        scope = args.scope
+
+        def containers(role: str) -> pulumi.Output[str]:
+            def render(values: list[Any]) -> str:
+                image, log_group, address, app_secret_arn, database_secret_arn, *sidecars = values
+                endpoints = AppEndpoints(
+                    environment=scope.stack,
+                    frontend_url=args.frontend_url,
+                    api_url=args.api_url,
+                    osm_server_url=args.osm_server_url,
+                    database_address=address,
+                    database_port=args.database_port,
+                    database_name=args.database_name,
+                )
+                runtime = ContainerRuntime(
+                    image=image,
+                    log_group=log_group,
+                    region=scope.region,
+                    environment=app_environment(endpoints, args.app, args.api, args.organisation),
+                    secrets=app_secrets(app_secret_arn, database_secret_arn),
+                )
+                if role == "api":
+                    runtime = replace(runtime, environment={**runtime.environment, **args.api_environment})
+                    api = app_container(
+                        "api", runtime, api_command(args.api.workers), port=API_PORT, health_check=True
+                    )
+                    return json.dumps([api, *(with_logs(sidecar, runtime) for sidecar in sidecars)])
+                command = CRON_COMMAND if role == "cron" else MIGRATE_COMMAND
+                return json.dumps([app_container(role, runtime, command)])
+
+            sidecars = list(args.api_sidecars) if role == "api" else []
+            return pulumi.Output.all(
+                args.image,
+                self.log_group.name,
+                args.database_address,
+                args.app_secret_arn,
+                args.database_secret_arn,
+                *sidecars,
+            ).apply(render)
+
+        sizes = {
+            "api": (args.api.cpu, args.api.memory, self.api_task_role),
+            "cron": (args.worker.cpu, args.worker.memory, self.worker_task_role),
+            "migrate": (args.worker.cpu, args.worker.memory, self.worker_task_role),
+        }
+        self.task_definitions = {
+            role: aws.ecs.TaskDefinition(
+                f"{name}-{role}",
+                family=f"tasking-manager-{scope.stack}-{role}",
+                requires_compatibilities=["FARGATE"],
+                network_mode="awsvpc",
+                cpu=str(cpu),
+                memory=str(memory),
+                runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                    operating_system_family="LINUX", cpu_architecture="X86_64"
+                ),
+                execution_role_arn=self.execution_role.arn,
+                task_role_arn=task_role.arn,
+                container_definitions=containers(role),
+                # A task-local scratch volume: the root file system is read-only.
+                volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+                opts=child,
+            )
+            for role, (cpu, memory, task_role) in sizes.items()
+        }
+
+    def _network(self, args: BackendArgs, role: str) -> aws.ecs.ServiceNetworkConfigurationArgs:
+        return aws.ecs.ServiceNetworkConfigurationArgs(
+            subnets=args.private_subnet_ids,
+            security_groups=[args.task_security_group_ids[role]],
+            assign_public_ip=False,
+        )
+
+    def _services(self, name: str, args: BackendArgs) -> None:
+        strategies = [
+            aws.ecs.ServiceCapacityProviderStrategyArgs(**strategy)
+            for strategy in CAPACITY_STRATEGIES[args.ecs.capacity]
+        ]
+        self.api_service = aws.ecs.Service(
+            f"{name}-api",
+            cluster=self.cluster.arn,
+            task_definition=self.task_definitions["api"].arn,
+            # The starting count; autoscaling owns it afterwards.
+            desired_count=args.api.min_tasks,
+            capacity_provider_strategies=strategies,
+            platform_version="LATEST",
+            network_configuration=self._network(args, "api"),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn, container_name="api", container_port=API_PORT
+                )
+            ],
+            health_check_grace_period_seconds=90,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            enable_execute_command=args.ecs.execute_command,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+        )
+        # The scheduler must run exactly once: one task, and a rollout stops the old task before
+        # it starts the new one (0 % minimum healthy, 100 % maximum), so two never overlap.
+        self.cron_service = aws.ecs.Service(
+            f"{name}-cron",
+            cluster=self.cluster.arn,
+            task_definition=self.task_definitions["cron"].arn,
+            desired_count=1,
+            capacity_provider_strategies=strategies,
+            platform_version="LATEST",
+            network_configuration=self._network(args, "cron"),
+            deployment_minimum_healthy_percent=0,
+            deployment_maximum_percent=100,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            enable_execute_command=args.ecs.execute_command,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _autoscaling(self, name: str, args: BackendArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        api = args.api
+        self.scaling_target = aws.appautoscaling.Target(
+            f"{name}-api",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.api_service.name),
+            min_capacity=api.min_tasks,
+            max_capacity=api.max_tasks,
+            opts=child,
+        )
+        targets: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
+            "cpu": ("ECSServiceAverageCPUUtilization", api.cpu_target_percent, None),
+            "memory": ("ECSServiceAverageMemoryUtilization", api.memory_target_percent, None),
+            "requests": ("ALBRequestCountPerTarget", api.requests_per_target, args.request_count_label),
+        }
+        self.scaling_policies = {
+            metric: aws.appautoscaling.Policy(
+                f"{name}-api-{metric}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=self.scaling_target.service_namespace,
+                scalable_dimension=self.scaling_target.scalable_dimension,
+                resource_id=self.scaling_target.resource_id,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    target_value=target,
+                    predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                        predefined_metric_type=metric_type, resource_label=label
+                    ),
+                    # Out quickly, in slowly: a burst of mappers should not flap the service.
+                    scale_out_cooldown=60,
+                    scale_in_cooldown=300,
+                ),
+                opts=child,
+            )
+            for metric, (metric_type, target, label) in targets.items()
+        }

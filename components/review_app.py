@@ -1,0 +1,317 @@
+"""A review app: one pull request's Tasking Manager, a thin layer on the dev stack."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.backend_tasks import (
+    API_PORT,
+    HEALTH_CHECK_PATH,
+    MIGRATE_COMMAND,
+    AppEndpoints,
+    ContainerRuntime,
+    api_command,
+    app_container,
+    app_environment,
+    app_secrets,
+    ecs_tasks_trust,
+    execution_role_policy,
+)
+from components.frontend import BranchArgs, add_branch
+from components.provider import AwsScope
+from components.settings import AppSettings, ReviewAppSettings
+
+# Listener-rule priorities: the base's own rules stay below 1000; review apps take 1000..49999
+# (the ALB allows 1..50000), so any two pull requests fewer than 49,000 numbers apart never clash.
+REVIEW_PRIORITY_BASE = 1000
+REVIEW_PRIORITY_SPAN = 49_000
+
+
+def listener_priority(pull_request: int) -> int:
+    if pull_request < 1:
+        raise ValueError(f"a pull request number is positive, not {pull_request}")
+    return REVIEW_PRIORITY_BASE + pull_request % REVIEW_PRIORITY_SPAN
+
+
+def database_name(pull_request: int) -> str:
+    """The review app's database and its login role (created by dev's database-admin task)."""
+    return f"tm_pr_{pull_request}"
+
+
+def database_password(key: str, name: str) -> str:
+    """HMAC-SHA256 of the name under the review database key, hex: what the admin task sets with
+    PostgreSQL's `encode(hmac(name, key, 'sha256'), 'hex')`."""
+    return hmac.new(key.encode(), name.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReviewBaseOutputs:
+    """What the base stack (dev) exports for review apps; read through a StackReference."""
+
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[list[str]]
+    cluster_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    https_listener_arn: pulumi.Input[str]
+    api_security_group_id: pulumi.Input[str]
+    migrate_security_group_id: pulumi.Input[str]
+    ecr_repository_url: pulumi.Input[str]
+    ecr_repository_arn: pulumi.Input[str]
+    app_secret_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    database_address: pulumi.Input[str]
+    database_port: pulumi.Input[int]
+    review_host: pulumi.Input[str]
+    review_database_key: pulumi.Input[str]
+    frontend_app_id: pulumi.Input[str]
+    frontend_default_domain: pulumi.Input[str]
+    osm_server_url: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class ReviewAppArgs:
+    settings: ReviewAppSettings
+    app: AppSettings
+    scope: AwsScope
+    pull_request: int
+    image_tag: str
+    frontend_branch: str
+    base: ReviewBaseOutputs
+
+
+class ReviewApp(pulumi.ComponentResource):
+    """`tm:aws:ReviewApp`: a target group and host rule on the base's HTTPS listener, the `api` and
+    `migrate` task definitions of the PR's image, one Spot task, a short-lived log group, the
+    secret of its own database login, and an Amplify branch for the PR's head branch.
+
+    Nothing here can block its own deletion: no protection, no snapshots, no retained resources.
+    """
+
+    api_url: pulumi.Output[str]
+    frontend_url: pulumi.Output[str]
+    target_group: aws.lb.TargetGroup
+    listener_rule: aws.lb.ListenerRule
+    task_definitions: dict[str, aws.ecs.TaskDefinition]
+    service: aws.ecs.Service
+    log_group: aws.cloudwatch.LogGroup
+    database_secret: aws.secretsmanager.Secret
+
+    def __init__(self, name: str, args: ReviewAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("tm:aws:ReviewApp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        scope, base, pr = args.scope, args.base, args.pull_request
+        api_host = pulumi.Output.concat("pr-", str(pr), ".", base.review_host)
+        self.api_url = pulumi.Output.concat("https://", api_host)
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            name,
+            name=f"/tasking-manager/{scope.stack}/backend",
+            retention_in_days=args.settings.log_retention_days,
+            kms_key_id=base.kms_key_arn,
+            opts=child,
+        )
+        self._database_secret(name, args)
+        branch = add_branch(
+            f"{name}-frontend",
+            base.frontend_app_id,
+            base.frontend_default_domain,
+            BranchArgs(
+                branch=args.frontend_branch,
+                stage="DEVELOPMENT",
+                environment=scope.stack,
+                api_url=self.api_url,
+            ),
+            child,
+        )
+        self.frontend_url = branch.url
+        self._routing(name, args, api_host)
+        self._tasks(name, args)
+        self.service = aws.ecs.Service(
+            f"{name}-api",
+            cluster=base.cluster_arn,
+            task_definition=self.task_definitions["api"].arn,
+            desired_count=1,
+            capacity_provider_strategies=[
+                aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=1)
+            ],
+            platform_version="LATEST",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=base.private_subnet_ids,
+                security_groups=[base.api_security_group_id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=self.target_group.arn, container_name="api", container_port=API_PORT
+                )
+            ],
+            health_check_grace_period_seconds=120,
+            # One task: replace it rather than run two. No circuit breaker: until the workflow has
+            # created the database, tasks fail and ECS keeps retrying, which is what we want.
+            deployment_minimum_healthy_percent=0,
+            deployment_maximum_percent=100,
+            propagate_tags="SERVICE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener_rule]),
+        )
+        self.register_outputs({"apiUrl": self.api_url, "frontendUrl": self.frontend_url})
+
+    def _database_secret(self, name: str, args: ReviewAppArgs) -> None:
+        """The review app's own login: the stack derives the password it will have; the base's
+        admin task sets it. The dev master login never reaches this stack or its tasks."""
+        database = database_name(args.pull_request)
+        self.database_secret = aws.secretsmanager.Secret(
+            f"{name}-database",
+            name=f"tasking-manager/{args.scope.stack}/database",
+            description=f"Login of the review app's own database {database}",
+            kms_key_id=args.base.kms_key_arn,
+            recovery_window_in_days=0,  # gone with the stack, so a reopened PR can recreate it
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-database",
+            secret_id=self.database_secret.id,
+            secret_string=pulumi.Output.secret(args.base.review_database_key).apply(
+                lambda key: json.dumps({"username": database, "password": database_password(key, database)})
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _routing(self, name: str, args: ReviewAppArgs, api_host: pulumi.Output[str]) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        self.target_group = aws.lb.TargetGroup(
+            name,
+            target_type="ip",
+            protocol="HTTP",
+            port=API_PORT,
+            vpc_id=args.base.vpc_id,
+            deregistration_delay=5,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                path=HEALTH_CHECK_PATH,
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            opts=child,
+        )
+        self.listener_rule = aws.lb.ListenerRule(
+            name,
+            listener_arn=args.base.https_listener_arn,
+            priority=listener_priority(args.pull_request),
+            conditions=[
+                aws.lb.ListenerRuleConditionArgs(
+                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[api_host])
+                )
+            ],
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_group.arn)],
+            opts=child,
+        )
+
+    def _tasks(self, name: str, args: ReviewAppArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        scope, base, settings = args.scope, args.base, args.settings
+        trust = pulumi.Output.all(scope.account_id, scope.partition).apply(
+            lambda ids: json.dumps(ecs_tasks_trust(ids[0], scope.region, ids[1]))
+        )
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            description="Starts the review app's tasks: the PR image, logs, its own login, dev's app secrets",
+            assume_role_policy=trust,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution",
+            role=execution_role.id,
+            policy=pulumi.Output.all(
+                base.ecr_repository_arn,
+                self.log_group.arn,
+                base.app_secret_arn,
+                self.database_secret.arn,
+                base.kms_key_arn,
+            ).apply(lambda v: json.dumps(execution_role_policy(v[0], v[1], [v[2], v[3]], v[4]))),
+            opts=child,
+        )
+        # Kept apart from the execution role; the review app's code may call no AWS API.
+        task_role = aws.iam.Role(
+            f"{name}-task",
+            description="The review app's running containers: no AWS permissions",
+            assume_role_policy=trust,
+            opts=child,
+        )
+
+        def containers(role: str) -> pulumi.Output[str]:
+            def render(values: list[Any]) -> str:
+                (
+                    repository,
+                    address,
+                    port,
+                    app_secret_arn,
+                    database_secret_arn,
+                    log_group,
+                    frontend,
+                    api,
+                    osm,
+                ) = values
+                endpoints = AppEndpoints(
+                    environment=scope.stack,
+                    frontend_url=frontend,
+                    api_url=api,
+                    osm_server_url=osm,
+                    database_address=address,
+                    database_port=int(port),
+                    database_name=database_name(args.pull_request),
+                )
+                runtime = ContainerRuntime(
+                    image=f"{repository}:{args.image_tag}",
+                    log_group=log_group,
+                    region=scope.region,
+                    environment=app_environment(endpoints, args.app, settings, {}),
+                    secrets=app_secrets(app_secret_arn, database_secret_arn),
+                )
+                if role == "api":
+                    command = api_command(settings.workers)
+                    return json.dumps(
+                        [app_container("api", runtime, command, port=API_PORT, health_check=True)]
+                    )
+                return json.dumps([app_container("migrate", runtime, MIGRATE_COMMAND)])
+
+            return pulumi.Output.all(
+                base.ecr_repository_url,
+                base.database_address,
+                base.database_port,
+                base.app_secret_arn,
+                self.database_secret.arn,
+                self.log_group.name,
+                self.frontend_url,
+                self.api_url,
+                base.osm_server_url,
+            ).apply(render)
+
+        self.task_definitions = {
+            role: aws.ecs.TaskDefinition(
+                f"{name}-{role}",
+                family=f"tasking-manager-{scope.stack}-{role}",
+                requires_compatibilities=["FARGATE"],
+                network_mode="awsvpc",
+                cpu=str(settings.cpu),
+                memory=str(settings.memory),
+                runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                    operating_system_family="LINUX", cpu_architecture="X86_64"
+                ),
+                execution_role_arn=execution_role.arn,
+                task_role_arn=task_role.arn,
+                container_definitions=containers(role),
+                volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+                opts=child,
+            )
+            for role in ("api", "migrate")
+        }

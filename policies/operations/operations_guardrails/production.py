@@ -1,0 +1,211 @@
+"""Production must be highly available and protected: Multi-AZ, deletion protection, backups,
+at least two API tasks, a WAF, and logs kept for a year."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity, StackValidationArgs
+
+from .environments import ENVIRONMENT, only_in, stack_only_in
+from .framework import ResourcePolicy, StackPolicy, canonical, config_value, covered, is_true, of_type
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+ECS_SERVICE = "aws:ecs/service:Service"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+MANDATORY = EnforcementLevel.MANDATORY
+
+
+def _multi_az(args: ResourceValidationArgs) -> Iterator[str]:
+    if not is_true(args.props.get("multiAz")):
+        yield "multiAz is not true: one zone's outage takes the database down"
+
+
+prod_database_multi_az = ResourcePolicy(
+    name="prod-database-multi-az",
+    summary="Production databases are Multi-AZ",
+    controls=("FSBP RDS.5", "awsguard rds-instance-multi-az-enabled", "AwsSolutions-RDS3", "CKV_AWS_157"),
+    severity=Severity.HIGH,
+    resource_types=(RDS_INSTANCE,),
+    unset="multiAz unset: false",
+    check=only_in("prod", _multi_az),
+    config=ENVIRONMENT,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+
+def _deletion_protection(args: ResourceValidationArgs) -> Iterator[str]:
+    key = (
+        "enableDeletionProtection" if canonical(args.resource_type) == LOAD_BALANCER else "deletionProtection"
+    )
+    if not is_true(args.props.get(key)):
+        yield f"{key} is not true: one mistaken destroy deletes it"
+
+
+prod_deletion_protection = ResourcePolicy(
+    name="prod-deletion-protection",
+    summary="Production databases and load balancers have deletion protection",
+    controls=("FSBP RDS.8", "FSBP ELB.6", "AwsSolutions-RDS10", "CKV_AWS_293", "CKV_AWS_150"),
+    severity=Severity.HIGH,
+    resource_types=(RDS_INSTANCE, RDS_CLUSTER, LOAD_BALANCER),
+    unset="deletionProtection / enableDeletionProtection unset: false",
+    check=only_in("prod", _deletion_protection),
+    config=ENVIRONMENT,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+_BACKUP_DAYS = {
+    **ENVIRONMENT,
+    "minimumDays": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 35,
+        "default": 14,
+        "description": "Fewest days of point-in-time recovery, and of AWS Backup recovery points",
+    },
+}
+
+
+def _backups(args: ResourceValidationArgs) -> Iterator[str]:
+    minimum = int(config_value(args, "minimumDays", _BACKUP_DAYS))
+    if canonical(args.resource_type) == BACKUP_PLAN:
+        for rule in args.props.get("rules") or []:
+            days = (rule.get("lifecycle") or {}).get("deleteAfter")
+            if days is not None and float(days) < minimum:
+                name, kept = rule.get("ruleName"), int(float(days))
+                yield f"backup rule {name} keeps recovery points {kept} days; at least {minimum}"
+        return
+    days = args.props.get("backupRetentionPeriod")
+    kept = 1 if days is None else int(float(days))
+    if kept < minimum:
+        yield f"backupRetentionPeriod is {kept} day(s); production keeps at least {minimum}"
+
+
+prod_backup_retention = ResourcePolicy(
+    name="prod-backup-retention",
+    summary="Production keeps at least N days of database backups (automated and AWS Backup)",
+    controls=("FSBP RDS.11", "CKV_AWS_133"),
+    severity=Severity.HIGH,
+    resource_types=(RDS_INSTANCE, RDS_CLUSTER, BACKUP_PLAN),
+    unset="backupRetentionPeriod unset: 1 day; a backup rule's deleteAfter unset: kept forever",
+    check=only_in("prod", _backups),
+    config=_BACKUP_DAYS,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+_API_TASKS = {
+    **ENVIRONMENT,
+    "minimumTasks": {"type": "integer", "minimum": 1, "default": 2, "description": "Fewest API tasks"},
+    "apiServicePattern": {
+        "type": "string",
+        "default": "(^|-)api(-|$)",
+        "description": "Regular expression found in the API service's logical or physical name",
+    },
+}
+
+
+def _api_tasks(args: ResourceValidationArgs) -> Iterator[str]:
+    minimum = int(config_value(args, "minimumTasks", _API_TASKS))
+    pattern = re.compile(str(config_value(args, "apiServicePattern", _API_TASKS)))
+    if canonical(args.resource_type) == ECS_SERVICE:
+        if pattern.search(args.name) or pattern.search(str(args.props.get("name") or "")):
+            count = int(float(args.props.get("desiredCount") or 0))
+            if count < minimum:
+                yield f"the API service runs {count} task(s); production runs at least {minimum}"
+        return
+    if args.props.get("serviceNamespace") != "ecs":
+        return
+    service = str(args.props.get("resourceId") or "").rsplit("/", 1)[-1]
+    if pattern.search(service):
+        low = int(float(args.props.get("minCapacity") or 0))
+        if low < minimum:
+            yield f"autoscaling may shrink the API service to {low} task(s); production keeps {minimum}"
+
+
+prod_api_min_tasks = ResourcePolicy(
+    name="prod-api-min-tasks",
+    summary="The production API never runs fewer than two tasks (service and autoscaling minimum)",
+    controls=("HOT design: production is highly available",),
+    severity=Severity.HIGH,
+    resource_types=(ECS_SERVICE, SCALING_TARGET),
+    unset="desiredCount unset: 0",
+    check=only_in("prod", _api_tasks),
+    config=_API_TASKS,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+
+def _waf(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
+    associations = list(of_type(args.resources, WEB_ACL_ASSOCIATION))
+    for lb in of_type(args.resources, LOAD_BALANCER):
+        application = (lb.props.get("loadBalancerType") or "application") == "application"
+        if (
+            application
+            and not is_true(lb.props.get("internal"))
+            and not covered(lb, associations, "resourceArn", "arn", "id")
+        ):
+            yield ("serves production without a WAFv2 web ACL", lb.urn)
+
+
+prod_waf_attached = StackPolicy(
+    name="prod-waf-attached",
+    summary="Production's internet-facing load balancers are behind a WAFv2 web ACL",
+    controls=("FSBP ELB.16 (NIST)", "CKV2_AWS_28"),
+    severity=Severity.HIGH,
+    resource_types=(LOAD_BALANCER, WEB_ACL_ASSOCIATION),
+    unset="LoadBalancer.internal unset: internet-facing",
+    check=stack_only_in("prod", _waf),
+    config=ENVIRONMENT,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+_LOG_DAYS = {
+    **ENVIRONMENT,
+    "minimumDays": {
+        "type": "integer",
+        "minimum": 1,
+        "default": 365,
+        "description": "Fewest days production log groups keep events",
+    },
+}
+
+
+def _log_retention(args: ResourceValidationArgs) -> Iterator[str]:
+    minimum = int(config_value(args, "minimumDays", _LOG_DAYS))
+    days = args.props.get("retentionInDays")
+    if days is not None and 0 < float(days) < minimum:
+        yield f"retentionInDays is {int(float(days))}; production keeps logs at least {minimum} days"
+
+
+prod_log_retention = ResourcePolicy(
+    name="prod-log-retention",
+    summary="Production log groups keep events at least a year (configurable)",
+    controls=("FSBP CloudWatch.16 (NIST)", "CKV_AWS_338"),
+    severity=Severity.MEDIUM,
+    resource_types=(LOG_GROUP,),
+    unset="retentionInDays unset: never expire, long enough (the security baseline asks for a value)",
+    check=only_in("prod", _log_retention),
+    config=_LOG_DAYS,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+POLICIES = [
+    prod_database_multi_az,
+    prod_deletion_protection,
+    prod_backup_retention,
+    prod_api_min_tasks,
+    prod_waf_attached,
+    prod_log_retention,
+]

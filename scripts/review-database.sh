@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Create or drop a review app's database and login role, with dev's trusted database-admin task.
+#
+#   scripts/review-database.sh <create|drop> <pr-number> [base-stack]
+#
+# The task runs a pinned PostgreSQL client image owned by the base stack (dev), never the pull
+# request's image; the master login stays inside it. Needs the Pulumi CLI logged in to the base
+# stack's backend, AWS credentials for its account, and jq.
+set -euo pipefail
+
+action=${1:?usage: scripts/review-database.sh <create|drop> <pr-number> [base-stack]}
+pull_request=${2:?usage: scripts/review-database.sh <create|drop> <pr-number> [base-stack]}
+base=${3:-dev}
+case "$action" in create | drop) ;; *) echo "action must be create or drop" >&2; exit 2 ;; esac
+case "$pull_request" in '' | *[!0-9]*) echo "the pull request number must be a number" >&2; exit 2 ;; esac
+output() { pulumi stack output --stack "$base" "$@"; }
+
+cluster=$(output clusterName)
+task_definition=$(output reviewDatabaseAdminTaskDefinitionArn)
+subnets=$(output privateSubnetIds --json | jq -r 'join(",")')
+security_group=$(output migrateSecurityGroupId)
+overrides=$(jq -cn --arg action "$action" --arg pr "$pull_request" \
+  '{containerOverrides: [{name: "db-admin", environment: [{name: "ACTION", value: $action}, {name: "PR_NUMBER", value: $pr}]}]}')
+
+task=$(aws ecs run-task \
+  --cluster "$cluster" \
+  --task-definition "$task_definition" \
+  --capacity-provider-strategy capacityProvider=FARGATE,weight=1 \
+  --network-configuration "awsvpcConfiguration={subnets=[$subnets],securityGroups=[$security_group],assignPublicIp=DISABLED}" \
+  --overrides "$overrides" \
+  --started-by "review-pr-$pull_request" \
+  --query 'tasks[0].taskArn' --output text)
+echo "database-admin task ($action, pull request $pull_request): $task"
+
+aws ecs wait tasks-stopped --cluster "$cluster" --tasks "$task"
+# shellcheck disable=SC2016 # the backticks are a JMESPath literal, not a command substitution
+exit_code=$(aws ecs describe-tasks --cluster "$cluster" --tasks "$task" \
+  --query 'tasks[0].containers[?name==`db-admin`].exitCode | [0]' --output text)
+if [ "$exit_code" != "0" ]; then
+  echo "database-admin task failed (exit code $exit_code); logs: $(output backendLogGroup), prefix review-db-admin" >&2
+  exit 1
+fi

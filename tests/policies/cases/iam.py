@@ -1,0 +1,212 @@
+"""Fixtures of the IAM policies: permission documents, attachments, trust policies."""
+
+import json
+from typing import Any
+
+from pulumi_policy import Policy
+from security_baseline import iam
+
+from tests.policies.harness import DELETE, Case
+
+ROLE = "aws:iam/role:Role"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+_LOGS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/tm/*",
+        },
+        {
+            "Sid": "ReadSecret",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": "arn:aws:secretsmanager:*:*:secret:tm-*",
+        },
+        {"Sid": "PullImages", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Sid": "Deny", "Effect": "Deny", "Action": "*", "Resource": "*"},
+    ],
+}
+_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+        }
+    ],
+}
+
+
+def _document_case(policy: Policy, failures: list[tuple[dict[str, Any], str]]) -> Case:
+    return Case(
+        policy,
+        "aws:iam/rolePolicy:RolePolicy",
+        {"role": "api-task", "policy": _LOGS},
+        failures,
+        json_props=("policy",),
+    )
+
+
+CASES = [
+    _document_case(
+        iam.iam_no_admin_statements,
+        [
+            (
+                {"policy.Statement.2.Action": "*"},
+                "statement PullImages allows every action on every resource",
+            ),
+            (
+                {"policy.Statement.2.Action": ["ecr:GetAuthorizationToken", "*:*"]},
+                "PullImages allows every action",
+            ),
+        ],
+    ),
+    Case(
+        iam.iam_no_admin_statements,
+        ROLE,
+        {"assumeRolePolicy": _TRUST, "inlinePolicies": [{"name": "logs", "policy": _LOGS}]},
+        [
+            (
+                {
+                    "inlinePolicies.0.policy": json.dumps(
+                        {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
+                    ),
+                },
+                "allows every action on every resource",
+            )
+        ],
+    ),
+    _document_case(
+        iam.iam_no_service_wildcard_actions,
+        [
+            (
+                {"policy.Statement.1.Action": "secretsmanager:*"},
+                "statement ReadSecret allows every action of secretsmanager:*",
+            )
+        ],
+    ),
+    _document_case(
+        iam.iam_no_kms_decrypt_on_all_keys,
+        [
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "Keys",
+                        "Effect": "Allow",
+                        "Action": "kms:Decrypt",
+                        "Resource": "*",
+                    }
+                },
+                "statement Keys allows kms:Decrypt on every KMS key",
+            ),
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "Any",
+                        "Effect": "Allow",
+                        "Action": "kms:*",
+                        "Resource": ["*"],
+                    }
+                },
+                "allows kms:Decrypt",
+            ),
+        ],
+    ),
+    _document_case(
+        iam.iam_no_passrole_on_all_roles,
+        [
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "Pass",
+                        "Effect": "Allow",
+                        "Action": "iam:Pass*",
+                        "Resource": "*",
+                    }
+                },
+                "statement Pass allows iam:PassRole on every role",
+            )
+        ],
+    ),
+    Case(
+        iam.iam_no_administrator_access,
+        ATTACHMENT,
+        {
+            "role": "backup",
+            "policyArn": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        },
+        [
+            (
+                {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+                "attaches the AWS-managed AdministratorAccess",
+            ),
+            ({"policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}, "IAMFullAccess"),
+        ],
+    ),
+    Case(
+        iam.iam_no_administrator_access,
+        ROLE,
+        {"assumeRolePolicy": _TRUST, "managedPolicyArns": []},
+        [
+            (
+                {"managedPolicyArns": ["arn:aws:iam::aws:policy/PowerUserAccess"]},
+                "attaches the AWS-managed PowerUserAccess",
+            )
+        ],
+        json_props=("assumeRolePolicy",),
+    ),
+    Case(
+        iam.iam_aws_managed_policies_allowlisted,
+        ATTACHMENT,
+        {
+            "role": "execution",
+            "policyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+        },
+        [
+            (
+                {"policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"},
+                "attaches the AWS-managed policy AmazonS3FullAccess",
+            ),
+        ],
+    ),
+    Case(
+        iam.iam_trust_policy_no_wildcard_principal,
+        ROLE,
+        {"assumeRolePolicy": _TRUST},
+        [
+            (
+                {
+                    "assumeRolePolicy.Statement.0": {
+                        "Sid": "Anyone",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": "sts:AssumeRole",
+                    }
+                },
+                "trust statement Anyone lets any principal assume the role",
+            ),
+        ],
+        json_props=("assumeRolePolicy",),
+    ),
+    Case(
+        iam.iam_trust_policy_source_condition,
+        ROLE,
+        {"assumeRolePolicy": _TRUST},
+        [
+            (
+                {"assumeRolePolicy.Statement.0.Condition": DELETE},
+                "ecs-tasks.amazonaws.com may assume the role on behalf of any account",
+            ),
+            (
+                {"assumeRolePolicy.Statement.0.Condition": {"StringEquals": {"aws:PrincipalTag/team": "tm"}}},
+                "add an aws:SourceAccount",
+            ),
+        ],
+        json_props=("assumeRolePolicy",),
+    ),
+]

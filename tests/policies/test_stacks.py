@@ -1,0 +1,188 @@
+"""The real stacks through the offline policy run, and deliberately broken variants of prod."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from collections.abc import Callable
+
+import pytest
+
+from offline.__main__ import POLICY_VIOLATION, main
+from offline.engine import Plan
+from offline.mocks import Registration
+from offline.policy_run import PackProcess, PolicyResult, check_plan
+from tests.conftest import plan_for
+
+REVIEW_STACK = "review-pr-123"
+
+
+def _blocking(result: PolicyResult) -> list[str]:
+    return [f"{v.pack}/{v.policy} {v.urn}: {v.message}" for v in result.mandatory]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_stack_passes_every_mandatory_policy_of_both_packs(packs: list[PackProcess], stack: str) -> None:
+    result = check_plan(plan_for(stack), packs)
+    assert [p.name for p in result.packs] == ["security-baseline", "operations"]
+    assert _blocking(result) == []
+
+
+def test_a_review_stack_passes_every_mandatory_policy_of_both_packs(packs: list[PackProcess]) -> None:
+    plan = plan_for(REVIEW_STACK)  # its base stack (dev) is answered by the mocks
+    assert plan.environment == "review"
+    assert _blocking(check_plan(plan, packs)) == []
+
+
+def _copy(resource: Registration) -> Registration:
+    return dataclasses.replace(
+        resource, inputs=copy.deepcopy(resource.inputs), outputs=copy.deepcopy(resource.outputs)
+    )
+
+
+def test_a_review_stack_with_a_database_server_of_its_own_fails(packs: list[PackProcess]) -> None:
+    review = plan_for(REVIEW_STACK)
+    database = next(r for r in plan_for("dev").resources if r.type == "aws:rds/instance:Instance")
+    plan = Plan(review.stack, review.environment, [*review.resources, _copy(database)], review.outputs)
+    found = {v.policy for v in check_plan(plan, packs).mandatory}
+    assert {"review-shares-base-infrastructure", "allowed-instance-classes"} <= found
+
+
+# -- broken variants of prod -------------------------------------------------------------------------
+
+
+def _set(resource: Registration, key: str, value: object) -> None:
+    """Change an input, and the output it echoes (what AnalyzeStack sees)."""
+    resource.inputs[key] = value
+    if resource.outputs:
+        resource.outputs[key] = value
+
+
+def _one(resources: list[Registration], token: str) -> Registration:
+    (found,) = [r for r in resources if r.type == token]
+    return found
+
+
+def _public_database(resources: list[Registration]) -> None:
+    _set(_one(resources, "aws:rds/instance:Instance"), "publiclyAccessible", True)
+
+
+def _unencrypted_database(resources: list[Registration]) -> None:
+    _set(_one(resources, "aws:rds/instance:Instance"), "storageEncrypted", False)
+
+
+def _postgres_open_to_the_world(resources: list[Registration]) -> None:
+    database = _one(resources, "aws:rds/instance:Instance")
+    group = database.inputs["vpcSecurityGroupIds"][0]
+    inputs = {
+        "securityGroupId": group,
+        "ipProtocol": "tcp",
+        "fromPort": 5432.0,
+        "toPort": 5432.0,
+        "cidrIpv4": "0.0.0.0/0",
+        "description": "PostgreSQL from anywhere",
+    }
+    urn = database.urn.replace(
+        "aws:rds/instance:Instance::database",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::anyone",
+    )
+    resources.append(
+        Registration(
+            urn,
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "anyone",
+            True,
+            database.parent,
+            inputs,
+            [],
+            database.provider,
+            outputs=dict(inputs),
+        )
+    )
+
+
+def _http_listener_that_forwards(resources: list[Registration]) -> None:
+    (listener,) = [
+        r for r in resources if r.type.endswith("/listener:Listener") and r.inputs.get("protocol") == "HTTP"
+    ]
+    target_group = next(r for r in resources if r.type.endswith("/targetGroup:TargetGroup"))
+    _set(listener, "defaultActions", [{"type": "forward", "targetGroupArn": target_group.outputs["arn"]}])
+
+
+def _plaintext_secret_in_a_container(resources: list[Registration]) -> None:
+    task = next(r for r in resources if r.type == "aws:ecs/taskDefinition:TaskDefinition")
+    containers = json.loads(task.inputs["containerDefinitions"])
+    containers[0].setdefault("environment", []).append(
+        {"name": "TM_CLIENT_SECRET", "value": "s3cr3t-in-plain-sight"}
+    )
+    _set(task, "containerDefinitions", json.dumps(containers))
+
+
+BROKEN: list[tuple[Callable[[list[Registration]], None], set[str]]] = [
+    (_public_database, {"rds-not-public"}),
+    (_unencrypted_database, {"rds-storage-encrypted"}),
+    (
+        _postgres_open_to_the_world,
+        {
+            "security-group-no-world-high-risk-ports",
+            "security-group-internet-ingress-authorized-ports",
+            "internet-ingress-only-on-load-balancers",
+        },
+    ),
+    (_http_listener_that_forwards, {"lb-listener-https-only"}),
+    (_plaintext_secret_in_a_container, {"ecs-task-no-secrets-in-environment"}),
+]
+
+
+def broken_prod(change: Callable[[list[Registration]], None]) -> Plan:
+    prod = plan_for("prod")
+    resources = [_copy(r) for r in prod.resources]
+    change(resources)
+    return Plan(prod.stack, prod.environment, resources, dict(prod.outputs))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"), BROKEN, ids=[change.__name__.strip("_") for change, _ in BROKEN]
+)
+def test_a_broken_prod_fails_with_the_expected_policies(
+    packs: list[PackProcess], change: Callable[[list[Registration]], None], expected: set[str]
+) -> None:
+    result = check_plan(broken_prod(change), packs)
+    assert {v.policy for v in result.mandatory} == expected, _blocking(result)
+
+
+def test_the_plan_command_exits_3_on_a_mandatory_violation(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("offline.__main__.run_stack", lambda stack, overrides: broken_prod(_public_database))
+    assert main(["plan", "prod"]) == POLICY_VIOLATION == 3
+    text = capsys.readouterr().out
+    assert (
+        "Policies: security-baseline 0.1.0 (85 policies), operations 0.1.0 (15 policies); config for prod"
+        in text
+    )
+    assert (
+        "  critical:\n    [mandatory] security-baseline/rds-not-public: aws:rds/instance:Instance database"
+        in text
+    )
+    assert "1 mandatory violation(s) block this deployment" in text
+    assert "s3cr3t" not in text
+
+
+def test_the_plan_json_gains_a_policies_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        "offline.__main__.run_stack", lambda stack, overrides: broken_prod(_plaintext_secret_in_a_container)
+    )
+    assert main(["plan", "prod", "--json"]) == 3
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    assert set(document) >= {"stack", "environment", "resources", "outputs", "policies"}
+    policies = document["policies"]
+    assert policies["mandatoryViolations"] == 1
+    (violation,) = [v for v in policies["violations"] if v["enforcement"] == "mandatory"]
+    assert violation["policy"] == "ecs-task-no-secrets-in-environment"
+    assert "TM_CLIENT_SECRET is named like a secret" in violation["message"]
+    assert "s3cr3t-in-plain-sight" not in json.dumps(policies)

@@ -1,0 +1,224 @@
+"""Review apps: the small layer a review-pr-<N> stack adds on dev, and what dev owns for them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from components.review_app import REVIEW_PRIORITY_SPAN, database_password, listener_priority
+from components.review_base import ADMIN_SCRIPT
+from offline.config import SECRET_PLACEHOLDER
+from offline.engine import Plan
+from offline.report import is_secret
+from tests.conftest import plan_for
+
+REVIEW = "review-pr-123"
+# The only kinds of resource a review stack may create: nothing that costs a fixed monthly price,
+# takes minutes to create, or could block the stack's deletion.
+ALLOWED_TYPES = {
+    "pulumi:pulumi:Stack",
+    "pulumi:providers:aws",
+    "tm:aws:ReviewApp",
+    "aws:amplify/branch:Branch",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:ecs/service:Service",
+    "aws:ecs/taskDefinition:TaskDefinition",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:lb/listenerRule:ListenerRule",
+    "aws:lb/targetGroup:TargetGroup",
+    "aws:secretsmanager/secret:Secret",
+    "aws:secretsmanager/secretVersion:SecretVersion",
+}
+
+
+@pytest.fixture(scope="module")
+def review() -> Plan:
+    return plan_for(REVIEW)
+
+
+@pytest.fixture(scope="module")
+def dev() -> Plan:
+    return plan_for("dev")
+
+
+def containers(plan: Plan, role: str) -> list[dict[str, Any]]:
+    task = next(
+        t for t in plan.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith(f"-{role}")
+    )
+    return list(json.loads(task.inputs["containerDefinitions"]))
+
+
+def test_review_stack_is_a_small_layer(review: Plan) -> None:
+    types = {r.type for r in review.resources}
+    assert types <= ALLOWED_TYPES, types - ALLOWED_TYPES
+    assert len(review.resources) == 15
+    assert [r.type for r in review.resources].count("aws:ecs/taskDefinition:TaskDefinition") == 2
+
+
+def test_nothing_blocks_its_deletion(review: Plan) -> None:
+    for resource in review.resources:
+        assert not resource.protect, resource.urn
+        assert not resource.retain_on_delete, resource.urn
+        assert resource.inputs.get("deletionProtection") is not True
+        assert resource.inputs.get("enableDeletionProtection") is not True
+        assert resource.inputs.get("skipFinalSnapshot") is not False
+    (secret,) = review.of_type("aws:secretsmanager/secret:Secret")
+    assert secret.inputs["recoveryWindowInDays"] == 0
+
+
+def test_one_spot_task_without_autoscaling(review: Plan) -> None:
+    (service,) = review.of_type("aws:ecs/service:Service")
+    assert service.inputs["desiredCount"] == 1
+    assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+    assert review.of_type("aws:appautoscaling/target:Target") == []
+
+
+def test_host_rule_on_the_base_listener_with_its_own_priority(review: Plan, dev: Plan) -> None:
+    (rule,) = review.of_type("aws:lb/listenerRule:ListenerRule")
+    assert rule.inputs["listenerArn"] == dev.outputs["httpsListenerArn"]
+    assert rule.inputs["priority"] == 1123
+    assert rule.inputs["conditions"] == [{"hostHeader": {"values": ["pr-123.review.tasks-dev.hotosm.org"]}}]
+    (target_group,) = review.of_type("aws:lb/targetGroup:TargetGroup")
+    assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": target_group.outputs["arn"]}]
+    assert target_group.inputs["vpcId"] == dev.outputs["vpcId"]
+    (service,) = review.of_type("aws:ecs/service:Service")
+    assert service.inputs["cluster"] == dev.outputs["clusterArn"]
+    assert service.inputs["networkConfiguration"]["securityGroups"] == [dev.outputs["apiSecurityGroupId"]]
+    assert review.outputs["apiUrl"] == "https://pr-123.review.tasks-dev.hotosm.org"
+
+
+def test_runs_the_pull_requests_image(review: Plan, dev: Plan) -> None:
+    for role in ("api", "migrate"):
+        (container,) = containers(review, role)
+        assert container["image"] == f"{dev.outputs['ecrRepositoryUrl']}:pr-123-offline"
+        assert container["readonlyRootFilesystem"] is True
+
+
+def test_its_own_database_and_login_never_the_master(review: Plan, dev: Plan) -> None:
+    (api,) = containers(review, "api")
+    environment = {v["name"]: v["value"] for v in api["environment"]}
+    assert environment["POSTGRES_DB"] == "tm_pr_123"
+    assert environment["POSTGRES_ENDPOINT"] == dev.outputs["databaseAddress"]
+    secrets = {s["name"]: s["valueFrom"] for s in api["secrets"]}
+    (own_secret,) = review.of_type("aws:secretsmanager/secret:Secret")
+    assert secrets["POSTGRES_PASSWORD"] == f"{own_secret.outputs['arn']}:password::"
+    master = dev.outputs["databaseMasterSecretArn"]
+    for resource in review.resources:
+        assert master not in json.dumps(resource.inputs, default=str), resource.urn
+    (version,) = review.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert is_secret(version.inputs["secretString"])
+    login = json.loads(version.inputs["secretString"]["value"])
+    assert login == {"username": "tm_pr_123", "password": database_password(SECRET_PLACEHOLDER, "tm_pr_123")}
+
+
+def test_amplify_branch_builds_the_head_branch_against_the_review_api(review: Plan, dev: Plan) -> None:
+    (branch,) = review.of_type("aws:amplify/branch:Branch")
+    assert branch.inputs["appId"] == dev.outputs["frontendAppId"]
+    assert branch.inputs["branchName"] == "pr-123"
+    variables = branch.inputs["environmentVariables"]
+    assert variables["TM_APP_API_URL"] == "https://pr-123.review.tasks-dev.hotosm.org"
+    assert variables["TM_APP_BASE_URL"] == review.outputs["frontendUrl"]
+    # The review API accepts calls from its own front end.
+    (api,) = containers(review, "api")
+    cors = next(v["value"] for v in api["environment"] if v["name"] == "EXTRA_CORS_ORIGINS")
+    assert json.loads(cors) == [review.outputs["frontendUrl"]]
+
+
+def test_a_base_output_the_review_needs_but_the_base_lacks_fails_offline() -> None:
+    # prod hosts no review apps: it exports no reviewHost, so planning a review on it fails.
+    with pytest.raises(Exception, match=r"reviewHost|reviewDatabaseKey"):
+        plan_for("review-pr-7", {"tm:baseStack": "prod"})
+
+
+@given(st.integers(min_value=1, max_value=10**6))
+def test_priority_is_in_the_allowed_range(pull_request: int) -> None:
+    assert 1000 <= listener_priority(pull_request) <= 50_000
+
+
+@given(
+    st.integers(min_value=1, max_value=10**6), st.integers(min_value=1, max_value=REVIEW_PRIORITY_SPAN - 1)
+)
+def test_open_pull_requests_never_share_a_priority(pull_request: int, distance: int) -> None:
+    assert listener_priority(pull_request) != listener_priority(pull_request + distance)
+
+
+def test_priority_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        listener_priority(0)
+
+
+# -- what dev owns for review apps ------------------------------------------------------------------
+
+
+def test_dev_owns_the_wildcard_certificate_and_host(dev: Plan) -> None:
+    base = dev.component("tm:aws:ReviewBase")
+    certificate = base.one("aws:acm/certificate:Certificate")
+    assert certificate.inputs["domainName"] == "*.review.tasks-dev.hotosm.org"
+    listener_certificate = base.one("aws:lb/listenerCertificate:ListenerCertificate")
+    assert listener_certificate.inputs["listenerArn"] == dev.outputs["httpsListenerArn"]
+    assert listener_certificate.inputs["certificateArn"] == certificate.outputs["arn"]
+    wildcard = next(r for r in base.of_type("aws:route53/record:Record") if r.inputs["type"] == "A")
+    assert wildcard.inputs["name"] == "*.review.tasks-dev.hotosm.org"
+    assert wildcard.inputs["aliases"][0]["name"] == dev.outputs["loadBalancerDnsName"]
+
+
+def test_the_database_admin_task_is_trusted_code_with_the_master_login(dev: Plan) -> None:
+    base = dev.component("tm:aws:ReviewBase")
+    task = base.one("aws:ecs/taskDefinition:TaskDefinition")
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    assert container["image"] == "public.ecr.aws/docker/library/postgres:17.6-alpine"
+    assert container["command"] == ["sh", "-c", ADMIN_SCRIPT]
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    master = dev.outputs["databaseMasterSecretArn"]
+    assert secrets["PGPASSWORD"] == f"{master}:password::"
+    key_secret = base.one("aws:secretsmanager/secret:Secret")
+    assert secrets["REVIEW_DATABASE_KEY"] == key_secret.outputs["arn"]
+    execution = next(r for r in base.of_type("aws:iam/rolePolicy:RolePolicy"))
+    statements = {s["Sid"]: s for s in json.loads(execution.inputs["policy"])["Statement"]}
+    assert statements["ReadMasterLoginAndReviewKey"]["Resource"] == [master, key_secret.outputs["arn"]]
+    assert dev.outputs["reviewDatabaseAdminTaskDefinitionArn"] == task.outputs["arn"]
+
+
+def test_admin_script_derives_the_same_password_and_isolates_databases() -> None:
+    # The SQL side of database_password: pgcrypto's hmac(data, key, type) is HMAC(key, data).
+    assert "encode(hmac(:'name', :'key', 'sha256'), 'hex')" in ADMIN_SCRIPT
+    assert 'REVOKE CONNECT ON DATABASE :"name" FROM PUBLIC;' in ADMIN_SCRIPT
+    assert 'REVOKE CONNECT ON DATABASE :"base" FROM PUBLIC;' in ADMIN_SCRIPT
+    assert "CREATE EXTENSION IF NOT EXISTS postgis;" in ADMIN_SCRIPT
+    assert 'DROP DATABASE IF EXISTS :"name" WITH (FORCE);' in ADMIN_SCRIPT
+    # Python's side against RFC 4231's test case 2 (key "Jefe").
+    assert database_password("Jefe", "what do ya want for nothing?") == (
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    )
+
+
+def test_dev_exports_what_review_stacks_read(dev: Plan) -> None:
+    needed = {
+        "vpcId",
+        "privateSubnetIds",
+        "clusterArn",
+        "clusterName",
+        "httpsListenerArn",
+        "apiSecurityGroupId",
+        "migrateSecurityGroupId",
+        "ecrRepositoryUrl",
+        "ecrRepositoryArn",
+        "appSecretArn",
+        "kmsKeyArn",
+        "databaseAddress",
+        "databasePort",
+        "reviewHost",
+        "reviewDatabaseKey",
+        "frontendAppId",
+        "frontendDefaultDomain",
+        "osmServerUrl",
+        "reviewDatabaseAdminTaskDefinitionArn",
+    }
+    assert needed <= set(dev.outputs)
+    assert is_secret(dev.outputs["reviewDatabaseKey"])
