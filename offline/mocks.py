@@ -80,6 +80,8 @@ class Registration:
     provider: str
     outputs: dict[str, Any] = field(default_factory=dict)
     transforms: list[str] = field(default_factory=list)
+    # Input property -> URNs of the resources its value came from.
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     # Resource options that keep a resource from being deleted with its stack.
     protect: bool = False
     retain_on_delete: bool = False
@@ -342,6 +344,9 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider,
             outputs=dict(self.resources[response.urn].state) if response.urn in self.resources else {},
             transforms=[t.__name__ for t in _resolve_callbacks(request.transforms)],
+            property_dependencies={
+                key: sorted(set(deps.urns)) for key, deps in request.propertyDependencies.items() if deps.urns
+            },
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
         )

@@ -13,10 +13,8 @@ The engine address: pulumi 3.272's `pulumi.policy` entry point parses it but nev
 shown if it fails to start.
 
 Gaps with a real `pulumi preview`: the engine hands `Analyze` the inputs after the provider's
-`Check` (defaults and auto-names filled in), the plan has them before; the plan records no
-per-property dependencies (values are all known offline, so joins compare values instead) and no
-resource options (`protect` is always false here); `Remediate` is not called (neither pack
-remediates).
+`Check` (defaults and auto-names filled in), the plan has them before; of the resource options
+only `parent` and `protect` are passed; `Remediate` is not called (neither pack remediates).
 """
 
 from __future__ import annotations
@@ -206,7 +204,7 @@ class PackProcess:
             urn=resource.urn,
             name=resource.name,
             properties=_struct(resource.inputs),
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent, protect=resource.protect),
         )
         if provider is not None:
             request.provider.CopyFrom(_provider(provider))
@@ -224,10 +222,14 @@ class PackProcess:
                 name=resource.name,
                 # After a preview or an update the engine hands over each resource's outputs.
                 properties=_struct(resource.outputs or resource.inputs),
-                options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+                options=analyzer_pb2.AnalyzerResourceOptions(
+                    parent=resource.parent, protect=resource.protect
+                ),
                 parent=resource.parent,
                 dependencies=resource.dependencies,
             )
+            for key, urns in resource.property_dependencies.items():
+                entry.propertyDependencies[key].urns.extend(urns)
             provider = providers.get(_provider_urn(resource.provider))
             if provider is not None:
                 entry.provider.CopyFrom(_provider(provider))
