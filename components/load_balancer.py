@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backend_tasks import API_PORT, HEALTH_CHECK_PATH
+from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
 from components.settings import LoadBalancerSettings
 
@@ -337,33 +338,9 @@ class LoadBalancer(pulumi.ComponentResource):
         if args.certificate_arn:
             return pulumi.Output.from_input(args.certificate_arn)
         assert zone is not None  # settings validation demands a zone or a certificate ARN
-        child = pulumi.ResourceOptions(parent=self)
-        certificate = aws.acm.Certificate(
-            f"{name}-api",
-            domain_name=args.api_host,
-            validation_method="DNS",
-            key_algorithm="RSA_2048",
-            opts=child,
+        return dns_validated_certificate(
+            f"{name}-api", args.api_host, zone.zone_id, pulumi.ResourceOptions(parent=self)
         )
-        option = certificate.domain_validation_options[0]
-        record = aws.route53.Record(
-            f"{name}-api-validation",
-            zone_id=zone.zone_id,
-            name=option.resource_record_name,
-            type=option.resource_record_type,
-            records=[option.resource_record_value],
-            ttl=300,
-            allow_overwrite=True,
-            opts=child,
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{name}-api",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
-            opts=child,
-        )
-        certificate_arn: pulumi.Output[str] = validation.certificate_arn
-        return certificate_arn
 
     def _waf(self, name: str, args: LoadBalancerArgs) -> aws.wafv2.WebAcl:
         """AWS managed rule groups plus a per-IP rate limit, logged to CloudWatch."""

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backend_tasks import ecs_tasks_trust
+from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
 from components.settings import ReviewHostSettings
 
@@ -78,7 +79,6 @@ class ReviewBase(pulumi.ComponentResource):
     """`tm:aws:ReviewBase`: `*.<review host>` in DNS and on the HTTPS listener, the review database
     key in Secrets Manager, and the database-admin task definition review workflows run."""
 
-    certificate: aws.acm.Certificate
     key_secret: aws.secretsmanager.Secret
     admin_task_definition: aws.ecs.TaskDefinition
 
@@ -89,34 +89,11 @@ class ReviewBase(pulumi.ComponentResource):
         zone = aws.route53.get_zone_output(
             name=args.zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        self.certificate = aws.acm.Certificate(
-            f"{name}-wildcard",
-            domain_name=wildcard,
-            validation_method="DNS",
-            key_algorithm="RSA_2048",
-            opts=child,
-        )
-        option = self.certificate.domain_validation_options[0]
-        validation_record = aws.route53.Record(
-            f"{name}-wildcard-validation",
-            zone_id=zone.zone_id,
-            name=option.resource_record_name,
-            type=option.resource_record_type,
-            records=[option.resource_record_value],
-            ttl=300,
-            allow_overwrite=True,
-            opts=child,
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{name}-wildcard",
-            certificate_arn=self.certificate.arn,
-            validation_record_fqdns=[validation_record.fqdn],
-            opts=child,
-        )
+        certificate_arn = dns_validated_certificate(f"{name}-wildcard", wildcard, zone.zone_id, child)
         aws.lb.ListenerCertificate(
             f"{name}-wildcard",
             listener_arn=args.https_listener_arn,
-            certificate_arn=validation.certificate_arn,
+            certificate_arn=certificate_arn,
             opts=child,
         )
         aws.route53.Record(
