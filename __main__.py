@@ -53,6 +53,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             stack=settings.stack,
             kms_key_arn=key.arn,
             force_delete=not settings.load_balancer.deletion_protection,
+            review_images=settings.review is not None,
         ),
         in_account,
     )
@@ -229,6 +230,9 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             ),
             in_account,
         )
+        assert registry.review_repository is not None  # made whenever tm:review is set
+        pulumi.export("reviewEcrRepositoryUrl", registry.review_repository.repository_url)
+        pulumi.export("reviewEcrRepositoryArn", registry.review_repository.arn)
         pulumi.export("reviewHost", settings.review.host)
         pulumi.export(
             "reviewDatabaseKey", pulumi.Output.secret(settings.review_database_key.get_secret_value())
@@ -260,8 +264,8 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
                 https_listener_arn=output("httpsListenerArn"),
                 api_security_group_id=output("apiSecurityGroupId"),
                 migrate_security_group_id=output("migrateSecurityGroupId"),
-                ecr_repository_url=output("ecrRepositoryUrl"),
-                ecr_repository_arn=output("ecrRepositoryArn"),
+                ecr_repository_url=output("reviewEcrRepositoryUrl"),
+                ecr_repository_arn=output("reviewEcrRepositoryArn"),
                 app_secret_arn=output("appSecretArn"),
                 kms_key_arn=output("kmsKeyArn"),
                 database_address=output("databaseAddress"),

@@ -197,6 +197,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "dbMinConnections": 1,
             "dbMaxConnections": 4,
             "logRetentionDays": 3,
+            "permissionsBoundary": "tasking-manager-ci-review-boundary",
         },
         "app": {**_APP, "logLevel": "DEBUG"},
     },

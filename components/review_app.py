@@ -222,10 +222,14 @@ class ReviewApp(pulumi.ComponentResource):
         trust = pulumi.Output.all(scope.account_id, scope.partition).apply(
             lambda ids: json.dumps(ecs_tasks_trust(ids[0], scope.region, ids[1]))
         )
+        boundary = pulumi.Output.all(scope.partition, scope.account_id).apply(
+            lambda ids: f"arn:{ids[0]}:iam::{ids[1]}:policy/{settings.permissions_boundary}"
+        )
         execution_role = aws.iam.Role(
             f"{name}-execution",
             description="Starts the review app's tasks: the PR image, logs, its own login, dev's app secrets",
             assume_role_policy=trust,
+            permissions_boundary=boundary,
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -245,6 +249,7 @@ class ReviewApp(pulumi.ComponentResource):
             f"{name}-task",
             description="The review app's running containers: no AWS permissions",
             assume_role_policy=trust,
+            permissions_boundary=boundary,
             opts=child,
         )
 

@@ -138,6 +138,8 @@ class ReviewBase(pulumi.ComponentResource):
         execution_role = aws.iam.Role(
             f"{name}-admin-execution",
             description="Starts the review database-admin task: its image, logs, master login and key",
+            # CI's review role may pass only roles named so to ECS.
+            name_prefix=f"tasking-manager-{scope.stack}-review-db-admin-",
             assume_role_policy=trust,
             opts=child,
         )
@@ -153,6 +155,7 @@ class ReviewBase(pulumi.ComponentResource):
         task_role = aws.iam.Role(
             f"{name}-admin-task",
             description="The review database-admin task: no AWS permissions",
+            name_prefix=f"tasking-manager-{scope.stack}-review-db-admin-",
             assume_role_policy=trust,
             opts=child,
         )

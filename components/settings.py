@@ -489,6 +489,9 @@ class ReviewAppSettings(_Model):
     db_min_connections: Annotated[int, Field(ge=0, le=10)]
     db_max_connections: Annotated[int, Field(ge=1, le=10)]
     log_retention_days: LogRetentionDays
+    # Every IAM role a review stack creates carries this managed policy as its permissions
+    # boundary (bootstrap creates it; CI's review role may create roles only with it).
+    permissions_boundary: Annotated[str, _matching(r"[\w+=,.@-]{1,128}", "an IAM policy name")]
 
 
 class ReviewFrontendSettings(_Model):

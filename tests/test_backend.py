@@ -507,7 +507,11 @@ def test_execution_role_reads_exactly_its_secrets_and_image(base_plan: Plan) -> 
         base_plan.outputs["appSecretArn"],
         base_plan.outputs["databaseMasterSecretArn"],
     ]
-    repository = base_plan.component("tm:aws:ContainerRegistry").one("aws:ecr/repository:Repository")
+    repository = next(
+        r
+        for r in base_plan.component("tm:aws:ContainerRegistry").of_type("aws:ecr/repository:Repository")
+        if r.name == "registry"
+    )
     assert by_sid["PullTheBackendImage"]["Resource"] == repository.outputs["arn"]
     assert by_sid["WriteContainerLogs"]["Resource"].endswith(
         ":log-group:/tasking-manager/" + base_plan.stack + "/backend:*"
@@ -532,15 +536,28 @@ def test_exec_permissions_only_where_exec_is_enabled() -> None:
 
 def test_image_comes_from_the_stacks_repository_with_the_configured_tag(base_plan: Plan) -> None:
     registry = base_plan.component("tm:aws:ContainerRegistry")
-    repository = registry.one("aws:ecr/repository:Repository")
+    repositories = {r.name: r for r in registry.of_type("aws:ecr/repository:Repository")}
+    repository = repositories["registry"]
     assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
     assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repository.inputs["encryptionConfigurations"] == [
         {"encryptionType": "KMS", "kmsKey": base_plan.outputs["kmsKeyArn"]}
     ]
-    lifecycle = json.loads(registry.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])
-    assert [r["selection"]["tagStatus"] for r in lifecycle["rules"]] == ["tagged", "untagged", "any"]
-    assert lifecycle["rules"][0]["selection"]["tagPrefixList"] == ["pr-"]
+    policies = {
+        p.name: json.loads(p.inputs["policy"])
+        for p in registry.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    }
+    assert [r["selection"]["tagStatus"] for r in policies["registry"]["rules"]] == ["untagged", "any"]
+    assert policies["registry"]["rules"][1]["selection"]["countNumber"] == 50
+    # Review images live apart (dev only), so pull requests never push releases out of the count.
+    if base_plan.stack == "dev":
+        review = repositories["registry-review"]
+        assert review.inputs["name"] == "tasking-manager/dev/review"
+        assert review.inputs["imageTagMutability"] == "IMMUTABLE"
+        (rule,) = policies["registry-review"]["rules"]
+        assert (rule["selection"]["countType"], rule["selection"]["countNumber"]) == ("sinceImagePushed", 14)
+    else:
+        assert set(repositories) == {"registry"}
     for role in ("api", "cron", "migrate"):
         assert app_container_of(base_plan, role)["image"] == f"{repository.outputs['repositoryUrl']}:v5.0.0"
 

@@ -71,6 +71,15 @@ def test_nothing_blocks_its_deletion(review: Plan) -> None:
     assert secret.inputs["recoveryWindowInDays"] == 0
 
 
+def test_every_role_it_creates_carries_the_review_permissions_boundary(review: Plan) -> None:
+    roles = review.of_type("aws:iam/role:Role")
+    assert len(roles) == 2
+    for role in roles:
+        assert role.inputs["permissionsBoundary"] == (
+            "arn:aws:iam::123456789012:policy/tasking-manager-ci-review-boundary"
+        )
+
+
 def test_one_spot_task_without_autoscaling(review: Plan) -> None:
     (service,) = review.of_type("aws:ecs/service:Service")
     assert service.inputs["desiredCount"] == 1
@@ -96,7 +105,7 @@ def test_host_rule_on_the_base_listener_with_its_own_priority(review: Plan, dev:
 def test_runs_the_pull_requests_image(review: Plan, dev: Plan) -> None:
     for role in ("api", "migrate"):
         (container,) = containers(review, role)
-        assert container["image"] == f"{dev.outputs['ecrRepositoryUrl']}:pr-123-offline"
+        assert container["image"] == f"{dev.outputs['reviewEcrRepositoryUrl']}:pr-123-offline"
         assert container["readonlyRootFilesystem"] is True
 
 
@@ -132,7 +141,7 @@ def test_amplify_branch_builds_the_head_branch_against_the_review_api(review: Pl
 
 def test_a_base_output_the_review_needs_but_the_base_lacks_fails_offline() -> None:
     # prod hosts no review apps: it exports no reviewHost, so planning a review on it fails.
-    with pytest.raises(Exception, match=r"reviewHost|reviewDatabaseKey"):
+    with pytest.raises(Exception, match=r"review(Host|DatabaseKey|EcrRepositoryUrl|EcrRepositoryArn)"):
         plan_for("review-pr-7", {"tm:baseStack": "prod"})
 
 
@@ -185,6 +194,12 @@ def test_the_database_admin_task_is_trusted_code_with_the_master_login(dev: Plan
     assert dev.outputs["reviewDatabaseAdminTaskDefinitionArn"] == task.outputs["arn"]
 
 
+def test_admin_task_roles_have_the_names_ci_may_pass(dev: Plan) -> None:
+    roles = dev.component("tm:aws:ReviewBase").of_type("aws:iam/role:Role")
+    assert len(roles) == 2
+    assert {r.inputs["namePrefix"] for r in roles} == {"tasking-manager-dev-review-db-admin-"}
+
+
 def test_admin_script_derives_the_same_password_and_isolates_databases() -> None:
     # The SQL side of database_password: pgcrypto's hmac(data, key, type) is HMAC(key, data).
     assert "encode(hmac(:'name', :'key', 'sha256'), 'hex')" in ADMIN_SCRIPT
@@ -207,8 +222,8 @@ def test_dev_exports_what_review_stacks_read(dev: Plan) -> None:
         "httpsListenerArn",
         "apiSecurityGroupId",
         "migrateSecurityGroupId",
-        "ecrRepositoryUrl",
-        "ecrRepositoryArn",
+        "reviewEcrRepositoryUrl",
+        "reviewEcrRepositoryArn",
         "appSecretArn",
         "kmsKeyArn",
         "databaseAddress",

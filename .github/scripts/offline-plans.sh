@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The offline plans, with both policy packs, of dev, prod and a review stack: each plan's text in
+# the log, a Markdown table of them on stdout. Exits 1 when any plan fails (a config error or a
+# mandatory policy violation).
+#
+#   .github/scripts/offline-plans.sh > table.md
+set -uo pipefail
+
+# A review stack has no stack file: its config is what the review-app workflow sets.
+review="review-pr-123"
+review_config=(
+  tm:environment=review
+  tm:pullRequest=123
+  "tm:expiresAt=$(date -u -d '+7 days' +%F)"
+  tm:baseStack=dev
+  tm:owner=hot-tech
+  tm:costCenter=tasking-manager
+  tm:image.tag=pr-123-0123456789ab
+  tm:frontend.branch=feature/review-plan
+)
+out=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/plans.XXXXXX")
+status=0
+echo "| stack | resources | mandatory violations | advisory findings | result |"
+echo "|---|---|---|---|---|"
+for stack in dev prod "$review"; do
+  set=""
+  if [ "$stack" = "$review" ]; then
+    set="${review_config[*]}"
+  fi
+  echo "::group::offline plan of $stack" >&2
+  make --no-print-directory -s plan STACK="$stack" SET="$set" >&2
+  echo "::endgroup::" >&2
+  if make --no-print-directory -s plan STACK="$stack" SET="$set" JSON=1 >"$out/$stack.json"; then
+    result="passed"
+  else
+    result="**failed**"
+    status=1
+  fi
+  counts=$(jq -r '"\([.resources[] | select(.custom)] | length) | \(.policies.mandatoryViolations) | \((.policies.violations | length) - .policies.mandatoryViolations)"' \
+    "$out/$stack.json" 2>/dev/null || echo "- | - | -")
+  echo "| $stack | $counts | $result |"
+done
+exit "$status"

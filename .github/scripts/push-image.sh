@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build the back-end image (the application's scripts/docker/Dockerfile, target prod) and push it
+# under an immutable tag, unless the repository already holds that tag.
+#
+#   .github/scripts/push-image.sh <repository-url> <tag> <application-dir>
+#
+# Needs AWS credentials that may push to the repository, and docker.
+set -euo pipefail
+
+repository=${1:?usage: push-image.sh <repository-url> <tag> <application-dir>}
+tag=${2:?usage: push-image.sh <repository-url> <tag> <application-dir>}
+context=${3:?usage: push-image.sh <repository-url> <tag> <application-dir>}
+registry=${repository%%/*}
+
+# A re-run, or a second push of the same commit: the tag means the same bytes, keep them.
+if aws ecr describe-images --repository-name "${repository#*/}" --image-ids imageTag="$tag" >/dev/null 2>&1; then
+  echo "$repository:$tag exists already; not rebuilt"
+  exit 0
+fi
+aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"
+docker build --file "$context/scripts/docker/Dockerfile" --target prod --tag "$repository:$tag" "$context"
+docker push "$repository:$tag"

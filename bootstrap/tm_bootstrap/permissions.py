@@ -1,0 +1,806 @@
+"""Who may do what: the CI roles' trust and identity policies, the state bucket policy and the
+permissions boundary of review apps' roles. Plain functions of plain values, so the tests read
+them as AWS will.
+
+How one role is kept from another environment, in layers:
+- trust: each role is assumable only by the repository's workflow jobs of one GitHub environment
+  (prod: `production`, which has required reviewers) or, for the read-only preview role, by
+  pull-request jobs;
+- state: each role reads and writes only its own stacks' objects in the state bucket (the bucket
+  policy denies the rest to it by principal, whatever its identity policy says), and decrypts only
+  its own environment's secrets key (one key per environment, so the encrypted stack configs
+  committed to the repository stay unreadable to the other roles);
+- resources: every resource the program makes carries an `Environment` tag (provider default
+  tags); a role is denied any action on resources tagged with an environment it does not deploy
+  and may not tag anything with one;
+- the review role, which runs pull-request code, gets no service-wide wildcard: only the actions
+  a review stack needs, on resources tagged `review` or named after review stacks, and the IAM
+  roles it creates must carry the review permissions boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .settings import PROJECT, ROLE_PREFIX
+
+OIDC_HOST = "token.actions.githubusercontent.com"
+OIDC_AUDIENCE = "sts.amazonaws.com"
+BOUNDARY_NAME = f"{ROLE_PREFIX}-review-boundary"
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CiRole:
+    """One role the workflows assume."""
+
+    key: str  # dev, prod, review, preview
+    environment_tag: str | None  # the Environment tag of what it deploys; None: deploys nothing
+    github_environment: str | None  # None: pull-request jobs without an environment
+    description: str
+    writes_stacks: tuple[str, ...] = ()  # stack names or globs whose state it writes
+    reads_stacks: tuple[str, ...] = ()  # whose state it only reads
+    session_hours: int = 1
+    protected_environments: tuple[str, ...] = ()  # Environment tags it must never touch
+
+    @property
+    def name(self) -> str:
+        return f"{ROLE_PREFIX}-{self.key}"
+
+    def subject(self, repository: str) -> str:
+        """The OIDC `sub` claim GitHub puts in this role's tokens."""
+        if self.github_environment is None:
+            return f"repo:{repository}:pull_request"
+        return f"repo:{repository}:environment:{self.github_environment}"
+
+
+def ci_roles(review_base_stack: str) -> list[CiRole]:
+    return [
+        CiRole(
+            "prod",
+            "prod",
+            "production",
+            "Deploys the prod stack from the deploy workflow (GitHub environment production)",
+            writes_stacks=("prod",),
+            session_hours=2,
+            protected_environments=("dev", "review"),
+        ),
+        CiRole(
+            "dev",
+            "dev",
+            "dev",
+            "Deploys the dev stack from the deploy workflow (GitHub environment dev)",
+            writes_stacks=("dev",),
+            session_hours=2,
+            protected_environments=("prod", "review"),
+        ),
+        CiRole(
+            "review",
+            "review",
+            "review",
+            "Deploys and destroys review-pr-<N> stacks (GitHub environment review)",
+            writes_stacks=("review-pr-*",),
+            reads_stacks=(review_base_stack,),
+            protected_environments=("prod",),
+        ),
+        CiRole(
+            "preview",
+            None,
+            None,
+            "Read-only: pulumi preview of dev and prod in pull requests",
+            reads_stacks=(review_base_stack, "prod"),
+            protected_environments=("prod", "dev", "review"),
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Account:
+    """The ARNs the policies name, resolved once the bootstrap's resources exist."""
+
+    account_id: str
+    region: str
+    bucket: str
+    state_key_arn: str
+    secrets_key_arns: dict[str, str]  # environment -> key ARN
+    review_base_stack: str = "dev"
+    partition: str = "aws"
+
+    @property
+    def bucket_arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.bucket}"
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+    @property
+    def boundary_arn(self) -> str:
+        return self.arn("iam", f"policy/{BOUNDARY_NAME}", regional=False)
+
+
+def _document(*statements: Document) -> Document:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+# -- trust -------------------------------------------------------------------------------------
+def trust_policy(role: CiRole, repository: str, oidc_provider_arn: str) -> Document:
+    """Only GitHub's OIDC tokens for this repository and this role's environment, exactly."""
+    return _document(
+        {
+            "Sid": "GitHubActionsOfThisRepositoryAndEnvironment",
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{OIDC_HOST}:aud": OIDC_AUDIENCE,
+                    f"{OIDC_HOST}:sub": role.subject(repository),
+                }
+            },
+        }
+    )
+
+
+# -- state -------------------------------------------------------------------------------------
+def state_objects(bucket_arn: str, stack: str) -> list[str]:
+    """The objects the Pulumi S3 backend keeps for one stack (or a glob of stacks) of the project."""
+    base = f"{bucket_arn}/.pulumi"
+    return [
+        f"{base}/stacks/{PROJECT}/{stack}.json*",
+        f"{base}/history/{PROJECT}/{stack}/*",
+        f"{base}/backups/{PROJECT}/{stack}/*",
+        f"{base}/locks/{PROJECT}/{stack}/*",
+    ]
+
+
+def readable_objects(role: CiRole, bucket_arn: str) -> list[str]:
+    return [f"{bucket_arn}/.pulumi/meta.yaml", *_objects(role.reads_stacks, bucket_arn)]
+
+
+def writable_objects(role: CiRole, bucket_arn: str) -> list[str]:
+    return _objects(role.writes_stacks, bucket_arn)
+
+
+def _objects(stacks: Iterable[str], bucket_arn: str) -> list[str]:
+    return [arn for stack in stacks for arn in state_objects(bucket_arn, stack)]
+
+
+OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion"]
+OBJECT_WRITE = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]
+
+
+def state_bucket_policy(account: Account, roles: Sequence[CiRole]) -> Document:
+    """TLS only, and each CI role confined to its own stacks' objects whatever its identity
+    policy allows (the deploy roles manage S3 buckets of their own stacks, so they hold s3:*)."""
+    statements: list[Document] = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [account.bucket_arn, f"{account.bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+    for role in roles:
+        principal = {
+            "ArnEquals": {"aws:PrincipalArn": account.arn("iam", f"role/{role.name}", regional=False)}
+        }
+        title = role.key.capitalize()
+        statements.append(
+            {
+                "Sid": f"{title}RoleOnlyItsOwnStacks",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": OBJECT_READ + OBJECT_WRITE,
+                "NotResource": [
+                    *readable_objects(role, account.bucket_arn),
+                    *writable_objects(role, account.bucket_arn),
+                ],
+                "Condition": principal,
+            }
+        )
+        statements.append(
+            {
+                "Sid": f"{title}RoleReadsOtherStacksOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": OBJECT_WRITE,
+                "Resource": readable_objects(role, account.bucket_arn),
+                "Condition": principal,
+            }
+        )
+    return _document(*statements)
+
+
+def _state_access(role: CiRole, account: Account) -> list[Document]:
+    s3_via = {"StringEquals": {"kms:ViaService": f"s3.{account.region}.amazonaws.com"}}
+    statements: list[Document] = [
+        {
+            "Sid": "FindStacks",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": account.bucket_arn,
+        },
+        {
+            "Sid": "ReadState",
+            "Effect": "Allow",
+            "Action": OBJECT_READ,
+            "Resource": readable_objects(role, account.bucket_arn)
+            + writable_objects(role, account.bucket_arn),
+        },
+        {
+            "Sid": "StateIsEncryptedWithTheStateKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"] if role.writes_stacks else ["kms:Decrypt"],
+            "Resource": account.state_key_arn,
+            "Condition": s3_via,
+        },
+    ]
+    if role.writes_stacks:
+        statements.insert(
+            2,
+            {
+                "Sid": "WriteOwnState",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
+                "Resource": writable_objects(role, account.bucket_arn),
+            },
+        )
+    own_key = account.secrets_key_arns.get(role.environment_tag or "")
+    if own_key:
+        statements.append(
+            {
+                "Sid": "EncryptOwnStackSecrets",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"],
+                "Resource": own_key,
+            }
+        )
+    readable = [account.secrets_key_arns[_environment_of(s)] for s in role.reads_stacks]
+    if readable:
+        statements.append(
+            {
+                # A StackReference or a preview decrypts the other stack's secrets provider key.
+                "Sid": "DecryptReadStacksSecrets",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:DescribeKey"],
+                "Resource": sorted(set(readable)),
+            }
+        )
+    return statements
+
+
+def _environment_of(stack: str) -> str:
+    return "prod" if stack == "prod" else "review" if stack.startswith("review-pr-") else "dev"
+
+
+# -- guard rails every role carries ------------------------------------------------------------
+def guard_rails(role: CiRole, account: Account) -> list[Document]:
+    """Explicit denies: other environments' resources, the bootstrap itself, other keys."""
+    own = role.environment_tag
+    keys_in_use = {account.secrets_key_arns[own]} if own in account.secrets_key_arns else set()
+    keys_in_use |= {account.secrets_key_arns[_environment_of(s)] for s in role.reads_stacks}
+    other_keys = sorted(set(account.secrets_key_arns.values()) - keys_in_use)
+    statements: list[Document] = [
+        {
+            "Sid": "NeverTouchOtherEnvironments",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/Environment": list(role.protected_environments)}},
+        },
+        {
+            "Sid": "NeverTagForAnotherEnvironment",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {"aws:RequestTag/Environment": own or "none"},
+                "Null": {"aws:RequestTag/Environment": "false"},
+            },
+        },
+        {
+            "Sid": "NeverChangeTheBootstrapIdentities",
+            "Effect": "Deny",
+            "Action": "iam:*",
+            "Resource": [
+                account.arn("iam", f"role/{ROLE_PREFIX}-*", regional=False),
+                account.arn("iam", f"policy/{ROLE_PREFIX}-*", regional=False),
+                account.arn("iam", f"oidc-provider/{OIDC_HOST}", regional=False),
+            ],
+        },
+        {
+            "Sid": "NeverReconfigureTheStateBucket",
+            "Effect": "Deny",
+            "NotAction": ["s3:ListBucket", "s3:GetBucketLocation", *OBJECT_READ, *OBJECT_WRITE],
+            "Resource": [account.bucket_arn, f"{account.bucket_arn}/*"],
+        },
+        {
+            "Sid": "OnlyUseTheBootstrapKeys",
+            "Effect": "Deny",
+            "NotAction": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            "Resource": sorted({account.state_key_arn, *account.secrets_key_arns.values()}),
+        },
+    ]
+    statements.append(
+        {
+            # The state key encrypts objects; used directly it would open the bootstrap's own state.
+            "Sid": "StateKeyOnlyThroughS3",
+            "Effect": "Deny",
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            "Resource": account.state_key_arn,
+            "Condition": {"StringNotEquals": {"kms:ViaService": f"s3.{account.region}.amazonaws.com"}},
+        }
+    )
+    if other_keys:
+        statements.append(
+            {
+                "Sid": "NeverUseOtherEnvironmentsKeys",
+                "Effect": "Deny",
+                "Action": "kms:*",
+                "Resource": other_keys,
+            }
+        )
+    return statements
+
+
+# -- what each role does -----------------------------------------------------------------------
+# The AWS services the main program's components declare resources in (components/*.py).
+STACK_SERVICES = (
+    "acm",
+    "amplify",
+    "application-autoscaling",
+    "backup",
+    "backup-storage",
+    "chatbot",
+    "cloudwatch",
+    "ec2",
+    "ecr",
+    "ecs",
+    "elasticloadbalancing",
+    "kms",
+    "logs",
+    "rds",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "wafv2",
+)
+# Services whose roles the program passes, and whose service-linked roles a first deploy creates.
+PASSED_TO = (
+    "ecs-tasks.amazonaws.com",
+    "monitoring.rds.amazonaws.com",
+    "backup.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+    "chatbot.amazonaws.com",
+)
+SERVICE_LINKED = (
+    "ecs.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+    "rds.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+    "backup.amazonaws.com",
+    "management.chatbot.amazonaws.com",
+)
+ROLE_READS = [
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRoleTags",
+]
+
+
+def deploy_policy(role: CiRole, account: Account) -> Document:
+    """dev and prod: the whole stack's lifecycle, in the services the program uses. Service-wide
+    actions are deliberate (the program creates, changes and deletes everything in them); the
+    fences are the denies of guard_rails and the state bucket policy."""
+    environment = role.environment_tag
+    assert environment in ("dev", "prod"), role
+    roles = account.arn("iam", "role/*", regional=False)
+    tagged = {"StringEquals": {"aws:ResourceTag/Environment": environment}}
+    return _document(
+        *_state_access(role, account),
+        {
+            "Sid": "DeployTheStack",
+            "Effect": "Allow",
+            "Action": [f"{service}:*" for service in STACK_SERVICES],
+            "Resource": "*",
+        },
+        {"Sid": "ReadRoles", "Effect": "Allow", "Action": ROLE_READS, "Resource": roles},
+        {
+            "Sid": "CreateRolesOfThisEnvironment",
+            "Effect": "Allow",
+            "Action": ["iam:CreateRole", "iam:TagRole"],
+            "Resource": roles,
+            "Condition": {"StringEquals": {"aws:RequestTag/Environment": environment}},
+        },
+        {
+            "Sid": "ManageRolesOfThisEnvironment",
+            "Effect": "Allow",
+            "Action": [
+                "iam:DeleteRole",
+                "iam:UpdateRole",
+                "iam:UpdateRoleDescription",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:UntagRole",
+            ],
+            "Resource": roles,
+            "Condition": tagged,
+        },
+        {
+            # Only AWS's service-role policies (RDS monitoring, AWS Backup), never e.g. admin.
+            "Sid": "AttachOnlyServiceRolePolicies",
+            "Effect": "Allow",
+            "Action": "iam:AttachRolePolicy",
+            "Resource": roles,
+            "Condition": {
+                **tagged,
+                "ArnLike": {"iam:PolicyARN": f"arn:{account.partition}:iam::aws:policy/service-role/*"},
+            },
+        },
+        {
+            "Sid": "PassRolesOfThisEnvironmentToItsServices",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": roles,
+            "Condition": {
+                "StringEquals": {
+                    "aws:ResourceTag/Environment": environment,
+                    "iam:PassedToService": list(PASSED_TO),
+                }
+            },
+        },
+        {
+            "Sid": "CreateServiceLinkedRoles",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": account.arn("iam", "role/aws-service-role/*", regional=False),
+            "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}},
+        },
+        *guard_rails(role, account),
+    )
+
+
+def review_policy(role: CiRole, account: Account) -> Document:
+    """review: only what a review stack's `pulumi up` / `destroy`, the image push, the database
+    task and the forced redeployment call, on review resources or the base's named ones."""
+    base = account.review_base_stack
+    review = {"StringEquals": {"aws:ResourceTag/Environment": "review"}}
+    create_review = {"StringEquals": {"aws:RequestTag/Environment": "review"}}
+    cluster = account.arn("ecs", f"cluster/{PROJECT}-{base}")
+    return _document(
+        *_state_access(role, account),
+        {
+            "Sid": "Describe",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeVpcs",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+                "elasticloadbalancing:DescribeTargetGroups",
+                "elasticloadbalancing:DescribeTargetGroupAttributes",
+                "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTags",
+                "ecs:DescribeTaskDefinition",
+                "ecs:ListTagsForResource",
+                "ecs:ListTasks",
+                "logs:DescribeLogGroups",
+            ],
+            "Resource": "*",
+        },
+        {
+            # ECS offers no resource-level permission for this: a deregistered revision keeps
+            # running wherever it runs, so the worst case is a nuisance, not an outage.
+            "Sid": "DeregisterTaskDefinitions",
+            "Effect": "Allow",
+            "Action": "ecs:DeregisterTaskDefinition",
+            "Resource": "*",
+        },
+        {
+            "Sid": "PushReviewImagesToTheBaseRepository",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:CompleteLayerUpload",
+                "ecr:DescribeImages",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:PutImage",
+                "ecr:UploadLayerPart",
+            ],
+            "Resource": account.arn("ecr", f"repository/{PROJECT}/{base}/backend"),
+        },
+        {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "CreateReviewRouting",
+            "Effect": "Allow",
+            "Action": [
+                "elasticloadbalancing:CreateTargetGroup",
+                "elasticloadbalancing:CreateRule",
+                "elasticloadbalancing:AddTags",
+            ],
+            "Resource": [
+                account.arn("elasticloadbalancing", "targetgroup/*"),
+                account.arn("elasticloadbalancing", "listener/*"),
+                account.arn("elasticloadbalancing", "listener-rule/*"),
+            ],
+            "Condition": create_review,
+        },
+        {
+            "Sid": "ManageReviewRouting",
+            "Effect": "Allow",
+            "Action": [
+                "elasticloadbalancing:ModifyTargetGroup",
+                "elasticloadbalancing:ModifyTargetGroupAttributes",
+                "elasticloadbalancing:DeleteTargetGroup",
+                "elasticloadbalancing:ModifyRule",
+                "elasticloadbalancing:DeleteRule",
+                "elasticloadbalancing:SetRulePriorities",
+                "elasticloadbalancing:RemoveTags",
+            ],
+            "Resource": [
+                account.arn("elasticloadbalancing", "targetgroup/*"),
+                account.arn("elasticloadbalancing", "listener-rule/*"),
+            ],
+            "Condition": review,
+        },
+        {
+            "Sid": "RegisterReviewTaskDefinitions",
+            "Effect": "Allow",
+            "Action": ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
+            "Resource": "*",
+            "Condition": create_review,
+        },
+        {
+            "Sid": "CreateReviewServicesInTheBaseCluster",
+            "Effect": "Allow",
+            "Action": "ecs:CreateService",
+            "Resource": "*",
+            "Condition": {**create_review, "ArnEquals": {"ecs:cluster": cluster}},
+        },
+        {
+            "Sid": "RunAndRolloutReviewTasksInTheBaseCluster",
+            "Effect": "Allow",
+            "Action": [
+                "ecs:UpdateService",
+                "ecs:DeleteService",
+                "ecs:DescribeServices",
+                "ecs:RunTask",
+                "ecs:DescribeTasks",
+            ],
+            "Resource": "*",
+            "Condition": {**review, "ArnEquals": {"ecs:cluster": cluster}},
+        },
+        {
+            "Sid": "UntagReviewTasks",
+            "Effect": "Allow",
+            "Action": "ecs:UntagResource",
+            "Resource": "*",
+            "Condition": review,
+        },
+        {
+            # The base's trusted database-admin task (a pinned PostgreSQL client, not PR code).
+            "Sid": "RunTheBaseDatabaseAdminTask",
+            "Effect": "Allow",
+            "Action": ["ecs:RunTask", "ecs:DescribeTasks"],
+            "Resource": [
+                account.arn("ecs", f"task-definition/{PROJECT}-{base}-review-db-admin:*"),
+                account.arn("ecs", f"task/{PROJECT}-{base}/*"),
+            ],
+            "Condition": {"ArnEquals": {"ecs:cluster": cluster}},
+        },
+        {
+            "Sid": "PassTheBaseDatabaseAdminRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": account.arn("iam", f"role/{PROJECT}-{base}-review-db-admin-*", regional=False),
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            "Sid": "ReadRoles",
+            "Effect": "Allow",
+            "Action": ROLE_READS,
+            "Resource": account.arn("iam", "role/*", regional=False),
+        },
+        {
+            # Review code runs under these roles: the boundary caps whatever policy they get.
+            "Sid": "CreateReviewRolesWithinTheBoundary",
+            "Effect": "Allow",
+            "Action": "iam:CreateRole",
+            "Resource": account.arn("iam", "role/*", regional=False),
+            "Condition": {
+                "ArnEquals": {"iam:PermissionsBoundary": account.boundary_arn},
+                "StringEquals": {"aws:RequestTag/Environment": "review"},
+            },
+        },
+        {
+            "Sid": "WriteReviewRolePoliciesWithinTheBoundary",
+            "Effect": "Allow",
+            "Action": ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+            "Resource": account.arn("iam", "role/*", regional=False),
+            "Condition": {
+                "ArnEquals": {"iam:PermissionsBoundary": account.boundary_arn},
+                "StringEquals": {"aws:ResourceTag/Environment": "review"},
+            },
+        },
+        {
+            "Sid": "ManageReviewRoles",
+            "Effect": "Allow",
+            "Action": [
+                "iam:DeleteRole",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateRoleDescription",
+                "iam:UpdateAssumeRolePolicy",
+            ],
+            "Resource": account.arn("iam", "role/*", regional=False),
+            "Condition": review,
+        },
+        {
+            "Sid": "PassReviewRolesToEcsTasks",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": account.arn("iam", "role/*", regional=False),
+            "Condition": {
+                "StringEquals": {
+                    "aws:ResourceTag/Environment": "review",
+                    "iam:PassedToService": "ecs-tasks.amazonaws.com",
+                }
+            },
+        },
+        {
+            "Sid": "ReviewLogGroups",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:DeleteRetentionPolicy",
+                "logs:AssociateKmsKey",
+                "logs:DisassociateKmsKey",
+                "logs:TagResource",
+                "logs:UntagResource",
+                "logs:ListTagsForResource",
+                "logs:ListTagsLogGroup",
+                "logs:GetLogEvents",
+                "logs:FilterLogEvents",
+            ],
+            "Resource": [
+                account.arn("logs", f"log-group:/{PROJECT}/review-pr-*"),
+                account.arn("logs", f"log-group:/{PROJECT}/review-pr-*:*"),
+            ],
+        },
+        {
+            "Sid": "ReviewSecrets",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetResourcePolicy",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:UpdateSecret",
+                "secretsmanager:TagResource",
+                "secretsmanager:UntagResource",
+            ],
+            "Resource": account.arn("secretsmanager", f"secret:{PROJECT}/review-pr-*"),
+        },
+        {
+            # Review secrets and logs are encrypted with the base stack's key.
+            "Sid": "UseTheBaseKeyThroughSecretsManager",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+            "Resource": account.arn("kms", "key/*"),
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}
+            },
+        },
+        {
+            "Sid": "AddReviewBranchesToTheBaseApp",
+            "Effect": "Allow",
+            "Action": ["amplify:CreateBranch", "amplify:TagResource"],
+            "Resource": [account.arn("amplify", "apps/*"), account.arn("amplify", "apps/*/branches/*")],
+            "Condition": create_review,
+        },
+        {
+            "Sid": "ManageReviewBranches",
+            "Effect": "Allow",
+            "Action": [
+                "amplify:GetBranch",
+                "amplify:UpdateBranch",
+                "amplify:DeleteBranch",
+                "amplify:UntagResource",
+                "amplify:ListTagsForResource",
+            ],
+            "Resource": account.arn("amplify", "apps/*/branches/*"),
+            "Condition": review,
+        },
+        {
+            "Sid": "NeverLoosenTheBoundary",
+            "Effect": "Deny",
+            "Action": ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"],
+            "Resource": "*",
+        },
+        *guard_rails(role, account),
+    )
+
+
+def preview_policy(role: CiRole, account: Account) -> Document:
+    """preview: read the dev and prod state and what the program looks up while it runs."""
+    return _document(
+        *_state_access(role, account),
+        {
+            "Sid": "DataSourcesOfTheProgram",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeRouteTables",
+                "route53:GetHostedZone",
+                "route53:ListHostedZones",
+                "route53:ListHostedZonesByName",
+            ],
+            "Resource": "*",
+        },
+        *guard_rails(role, account),
+    )
+
+
+def review_boundary(account: Account) -> Document:
+    """The most a review app's execution and task roles can ever do, whatever policy they hold:
+    pull the base's image, write their own logs, read their own secrets and the base's app secret."""
+    base = account.review_base_stack
+    return _document(
+        {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "PullTheBaseImage",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": account.arn("ecr", f"repository/{PROJECT}/{base}/backend"),
+        },
+        {
+            "Sid": "WriteReviewLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": account.arn("logs", f"log-group:/{PROJECT}/review-pr-*:*"),
+        },
+        {
+            "Sid": "ReadReviewSecretsAndTheBaseAppSecret",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": [
+                account.arn("secretsmanager", f"secret:{PROJECT}/review-pr-*"),
+                account.arn("secretsmanager", f"secret:{PROJECT}/{base}/app-*"),
+            ],
+        },
+        {
+            "Sid": "DecryptThemThroughSecretsManager",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": account.arn("kms", "key/*"),
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}
+            },
+        },
+    )
+
+
+def identity_policy(role: CiRole, account: Account) -> Document:
+    if role.key == "review":
+        return review_policy(role, account)
+    if role.key == "preview":
+        return preview_policy(role, account)
+    return deploy_policy(role, account)

@@ -1,0 +1,157 @@
+"""Where Pulumi keeps the state and the secrets of every stack: a private, versioned bucket and KMS
+keys, one for the bucket and one secrets provider per environment."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings import PROJECT
+
+# prod, dev and review stacks each get their own secrets provider, so that a role that may read
+# one environment's encrypted config (committed in Pulumi.<stack>.yaml) cannot read another's.
+SECRETS_ENVIRONMENTS = ("prod", "dev", "review")
+
+
+def key_policy(account_id: str, partition: str = "aws") -> dict[str, Any]:
+    """The account administers the key through IAM; no other principal is named, so only IAM
+    policies (the CI roles', the administrators') grant its use."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class StateBackendArgs:
+    account_id: str
+    region: str
+    bucket_name: str
+    noncurrent_version_days: int
+
+
+class StateBackend(pulumi.ComponentResource):
+    """`tm:bootstrap:StateBackend`: the state bucket and the KMS keys. Protected: deleting any of
+    them loses every stack's state or secrets, so `pulumi destroy` refuses until unprotected."""
+
+    bucket: aws.s3.Bucket
+    state_key: aws.kms.Key
+    secrets_keys: dict[str, aws.kms.Key]
+
+    def __init__(self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("tm:bootstrap:StateBackend", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        kept = pulumi.ResourceOptions(parent=self, protect=True)
+        policy = json.dumps(key_policy(args.account_id))
+
+        self.state_key = self._key(f"{name}-state", "state", "Pulumi state bucket", policy, kept)
+        self.secrets_keys = {
+            environment: self._key(
+                f"{name}-secrets-{environment}",
+                f"secrets-{environment}",
+                f"Pulumi secrets provider of the {environment} stacks",
+                policy,
+                kept,
+            )
+            for environment in SECRETS_ENVIRONMENTS
+        }
+
+        self.bucket = aws.s3.Bucket(name, bucket=args.bucket_name, opts=kept)
+        aws.s3.BucketPublicAccessBlock(
+            name,
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            name,
+            bucket=self.bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            name,
+            bucket=self.bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            name,
+            bucket=self.bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=self.state_key.arn
+                    ),
+                    # One data key per bucket rather than per object: far fewer KMS calls.
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            name,
+            bucket=self.bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-old-state-versions",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=args.noncurrent_version_days
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=1
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        self.backend_url = pulumi.Output.concat(
+            "s3://", self.bucket.bucket, f"?region={args.region}&awssdk=v2"
+        )
+        self.secrets_providers = {
+            environment: f"awskms://alias/{PROJECT}-pulumi-secrets-{environment}?region={args.region}"
+            for environment in SECRETS_ENVIRONMENTS
+        }
+        self.register_outputs({"backendUrl": self.backend_url, "secretsProviders": self.secrets_providers})
+
+    def attach_policy(self, name: str, policy: pulumi.Input[str]) -> aws.s3.BucketPolicy:
+        """The bucket policy names the CI roles, which are made after the bucket."""
+        return aws.s3.BucketPolicy(
+            name, bucket=self.bucket.id, policy=policy, opts=pulumi.ResourceOptions(parent=self)
+        )
+
+    def _key(
+        self, name: str, alias: str, purpose: str, policy: str, opts: pulumi.ResourceOptions
+    ) -> aws.kms.Key:
+        key = aws.kms.Key(
+            name,
+            description=f"{PROJECT}: {purpose}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy,
+            opts=opts,
+        )
+        aws.kms.Alias(
+            name,
+            name=f"alias/{PROJECT}-pulumi-{alias}",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return key
