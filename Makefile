@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 SET ?=
 
-.PHONY: plan test lint fmt docs clean lock
+.PHONY: plan test lint fmt docs bench clean lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ fmt: $(VENV)/.installed
 ## docs: regenerate the generated parts of docs/ (the prod component graph, the policy table)
 docs: $(VENV)/.installed
 	@$(PY) -m offline docs
+
+## bench: a benchmark, not a test: wall time and peak memory of each stack's offline plan, and the
+##        test suite's wall time (REPEAT=3 keeps the fastest of three)
+bench: $(VENV)/.installed
+	@$(PY) -m offline.bench $(if $(REPEAT),--repeat $(REPEAT))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

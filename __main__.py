@@ -10,6 +10,7 @@ import pulumi
 from components import rds_sizing
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.backend import Backend, BackendArgs
+from components.budget import CostBudget, CostBudgetArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.database import Database, DatabaseArgs
 from components.frontend import Frontend, FrontendArgs
@@ -182,6 +183,15 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
     pulumi.export("migrateSecurityGroupId", task_groups.ids["migrate"])
     pulumi.export("alertTopicArns", {severity: topic.arn for severity, topic in observability.topics.items()})
     pulumi.export("dashboardName", observability.dashboard.dashboard_name)
+    CostBudget(
+        "budget",
+        CostBudgetArgs(
+            settings=settings.monthly_budget,
+            stack=settings.stack,
+            topic_arn=observability.topics["ticket"].arn,
+        ),
+        in_account,
+    )
 
     # The front end: an Amplify app building frontend/ of the repository, this stack's branch of it.
     github_token, preview_auth = settings.github_token, settings.preview_basic_auth  # required by validation

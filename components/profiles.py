@@ -101,6 +101,20 @@ PROFILES: dict[str, dict[str, Any]] = {
             "backupPlan": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365},
         },
         "frontend": {**_FRONTEND, "branch": "main", "stage": "PRODUCTION"},
+        # A month of production for the cost estimate (docs/costs.md): about 2 API requests a
+        # second, 2 GB of logs a day (flow logs, WAF, API, database), image pulls and OSM calls
+        # through NAT, a release or two a week.
+        "usage": {
+            "apiRequestsPerMonth": 5_000_000,
+            "logGbPerDay": 2.0,
+            "natGbPerMonth": 100.0,
+            "loadBalancerCapacityUnits": 1.0,
+            "amplifyBuildsPerMonth": 10,
+            "amplifyBuildMinutes": 10.0,
+            "frontendGbServedPerMonth": 100.0,
+        },
+        # The estimate (about $540) plus a fifth for traffic the assumptions miss; HOT sets its own.
+        "monthlyBudget": {"usd": 650.0},
     },
     # Development and the base of review apps: two zones, one shared NAT gateway (saves ~$33 a
     # month per zone), flow logs for a month.
@@ -183,6 +197,18 @@ PROFILES: dict[str, dict[str, Any]] = {
             "pullRequestPreviews": True,
             "basicAuth": True,
         },
+        # Merges to develop and pull-request previews build the front end; little traffic.
+        "usage": {
+            "apiRequestsPerMonth": 300_000,
+            "logGbPerDay": 0.5,
+            "natGbPerMonth": 20.0,
+            "loadBalancerCapacityUnits": 0.2,
+            "amplifyBuildsPerMonth": 60,
+            "amplifyBuildMinutes": 10.0,
+            "frontendGbServedPerMonth": 5.0,
+        },
+        # Review apps have their own budget: a handful open at a time at about $5 a month each.
+        "monthlyBudget": {"usd": 150.0, "reviewAppsUsd": 50.0},
     },
     # A review app builds no network, load balancer or database of its own: it adds one Spot task,
     # a listener rule and a database inside its base stack's (dev by default).
@@ -200,5 +226,15 @@ PROFILES: dict[str, dict[str, Any]] = {
             "permissionsBoundary": "tasking-manager-ci-review-boundary",
         },
         "app": {**_APP, "logLevel": "DEBUG"},
+        # One reviewer clicking around, a build per push; its egress uses dev's NAT gateway.
+        "usage": {
+            "apiRequestsPerMonth": 20_000,
+            "logGbPerDay": 0.05,
+            "natGbPerMonth": 0.0,
+            "loadBalancerCapacityUnits": 0.0,
+            "amplifyBuildsPerMonth": 10,
+            "amplifyBuildMinutes": 10.0,
+            "frontendGbServedPerMonth": 0.5,
+        },
     },
 }

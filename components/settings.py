@@ -444,12 +444,36 @@ class DnsSettings(_Model):
     api_host: HostName
 
 
+class UsageSettings(_Model):
+    """What a month of use is assumed to be, for the cost estimate of the plan and of the
+    operations pack's budget policy (docs/costs.md). Nothing is deployed from these."""
+
+    api_requests_per_month: Annotated[int, Field(ge=0)]
+    # Everything the stack's CloudWatch log groups ingest, shared evenly between them.
+    log_gb_per_day: Annotated[float, Field(ge=0)]
+    nat_gb_per_month: Annotated[float, Field(ge=0)]
+    load_balancer_capacity_units: Annotated[float, Field(ge=0, le=1000)]
+    amplify_builds_per_month: Annotated[int, Field(ge=0)]
+    amplify_build_minutes: Annotated[float, Field(gt=0, le=120)]
+    frontend_gb_served_per_month: Annotated[float, Field(ge=0)]
+
+
+class MonthlyBudgetSettings(_Model):
+    """AWS Budgets on this stack's cost (resources tagged Stack=<stack>, once Stack is an activated
+    cost allocation tag): a ticket at 80 % of the forecast month and at 100 % of actual spend."""
+
+    usd: Annotated[float, Field(gt=0, le=1_000_000)]
+    # On the base of review apps: a second budget over every review app (tagged Environment=review).
+    review_apps_usd: Annotated[float, Field(gt=0, le=1_000_000)] | None = None
+
+
 class _CommonSettings(_Model):
     stack: str
     region: AwsRegion
     aws_account_id: AwsAccountId | None = None
     owner: TagValue
     cost_center: TagValue
+    usage: UsageSettings
 
 
 class BaseSettings(_CommonSettings):
@@ -469,6 +493,7 @@ class BaseSettings(_CommonSettings):
     # Only on the base of review apps (dev).
     review: ReviewHostSettings | None = None
     frontend: FrontendSettings
+    monthly_budget: MonthlyBudgetSettings
     # Secrets: set with `pulumi config set --secret`, never in a profile or in plain text.
     github_token: SecretStr | None = None
     preview_basic_auth: SecretStr | None = None

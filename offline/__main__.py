@@ -3,21 +3,25 @@
     python -m offline plan [STACK] [--json] [--set tm:key.path=value ...]
     python -m offline docs [--check]
 
-`plan` prints the stack's offline plan (dev when STACK is omitted) and enforces the policy packs
-of policies/ on it; a config mistake prints the problems and exits 2, a violated mandatory policy
-exits 3. `docs` regenerates the generated parts of docs/ (the prod component graph, the policy
-table), or with --check fails when they are stale.
+`plan` prints the stack's offline plan (dev when STACK is omitted), its estimated monthly cost
+and create time, and enforces the policy packs of policies/ on it; a config mistake prints the
+problems and exits 2, a violated mandatory policy exits 3. `docs` regenerates the generated parts
+of docs/ (the prod component graph, the policy table, the cost tables), or with --check fails when
+they are stale.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 
 from components.settings import SettingsError
 from offline.config import StackConfigError, parse_override
-from offline.engine import PROJECT_DIR, run_stack
+from offline.cost_doc import COSTS_DOC, costs_doc
+from offline.cost_doc import STACKS as COST_STACKS
+from offline.engine import PROJECT_DIR, Plan, run_stack
 from offline.policy_run import POLICIES_DOC, PolicyRunError, check_plan, policies_doc
 from offline.report import component_graph, policies_json, render_policies, render_text, to_json
 
@@ -36,6 +40,13 @@ def architecture_doc(current: str) -> str:
         raise SystemExit(f"{ARCHITECTURE_DOC} lacks the generated-section markers")
     graph = component_graph(run_stack("prod"))
     return f"{before}{GRAPH_BEGIN}\n```mermaid\n{graph}```\n{GRAPH_END}{after}"
+
+
+@functools.cache
+def cost_plans() -> dict[str, Plan]:
+    """The plans docs/costs.md is made from: computed once per process (`docs --check` then
+    `docs` in one test run them twice)."""
+    return {stack: run_stack(stack) for stack in COST_STACKS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         generated = {
             ARCHITECTURE_DOC: architecture_doc(ARCHITECTURE_DOC.read_text()),
             POLICIES_DOC: policies_doc(),
+            COSTS_DOC: costs_doc(COSTS_DOC.read_text(), cost_plans()),
         }
         stale = [
             path for path, wanted in generated.items() if not path.exists() or path.read_text() != wanted

@@ -20,7 +20,12 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from components.profiles import PROFILES
-from components.settings import OPERATOR_SECRETS, REVIEW_STACK_PATTERN, qualified_stack_name
+from components.settings import (
+    OPERATOR_SECRETS,
+    REVIEW_STACK_PATTERN,
+    parse_settings,
+    qualified_stack_name,
+)
 from offline.config import load_stack_config, with_operator_secrets
 from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
 
@@ -36,6 +41,8 @@ class Plan:
     resources: list[Registration]
     outputs: dict[str, Any]
     placeholder_secrets: list[str] = field(default_factory=list)
+    # The stack's `tm:usage` settings (camelCase): what the cost estimate assumes of a month.
+    usage: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, token: str) -> list[Registration]:
         """Resources of one type token; `aws:lb/...` and `aws:alb/...` name the same thing."""
@@ -58,7 +65,12 @@ class Plan:
             if resource.parent in inside:
                 inside.add(resource.urn)
         return Plan(
-            self.stack, self.environment, [r for r in self.resources if r.urn in inside], self.outputs
+            self.stack,
+            self.environment,
+            [r for r in self.resources if r.urn in inside],
+            self.outputs,
+            self.placeholder_secrets,
+            self.usage,
         )
 
 
@@ -107,7 +119,15 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     # Registrations arrive from several threads; order them by URN (the stack's own first) so
     # that plans, JSON and generated docs are the same on every run.
     resources = sorted(monitor.registrations, key=lambda r: (r.parent != "", r.urn))
-    return Plan(stack, environment, resources, dict(monitor.stack_outputs), config.placeholders)
+    for resource in resources:
+        if resource.type == "awsx:ec2:Vpc":
+            # For real, the engine hands a stack policy the VPC's outputs, which list the NAT
+            # gateways it built; the mocks return only scalars, so its inputs (the NAT strategy
+            # and zone count) stand in for them.
+            resource.outputs = {**resource.inputs, **resource.outputs}
+    # The program ran, so its config is valid: read the usage assumptions the way it did.
+    usage = parse_settings(stack, config.values, config.secret_keys).usage.model_dump(by_alias=True)
+    return Plan(stack, environment, resources, dict(monitor.stack_outputs), config.placeholders, usage)
 
 
 def review_config(pull_request: int, project_dir: Path) -> dict[str, Any]:

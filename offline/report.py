@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from offline.costing import costs, estimate
+from offline.create_time import CreateTime, create_time
 from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import SEVERITIES, PolicyResult
@@ -52,6 +54,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:amplify/app:App": ("repository", "platform", "accessToken", "enableBasicAuth"),
     "aws:amplify/branch:Branch": ("branchName", "stage", "enablePullRequestPreview", "enableBasicAuth"),
     "aws:amplify/domainAssociation:DomainAssociation": ("domainName", "enableAutoSubDomain"),
+    "aws:budgets/budget:Budget": ("limitAmount", "limitUnit", "timeUnit"),
 }
 
 
@@ -90,6 +93,43 @@ def to_json(plan: Plan) -> dict[str, Any]:
         ],
         "outputs": mask_secrets(plan.outputs),
         "alarms": alarms_by_severity(plan),
+        "cost": cost_json(estimate(plan)),
+        "createTime": create_time_json(create_time(plan)),
+    }
+
+
+def cost_json(cost: costs.StackCost) -> dict[str, Any]:
+    return {
+        "currency": "USD",
+        "monthlyUsd": round(cost.total_usd, 2),
+        "usage": cost.usage.to_mapping(),
+        "components": [{"component": c, "monthlyUsd": round(usd, 2)} for c, usd in cost.by_component()],
+        "notPriced": cost.types_with_status(costs.NOT_PRICED),
+        "free": cost.types_with_status(costs.FREE),
+        "negligible": cost.types_with_status(costs.NEGLIGIBLE),
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "component": r.component,
+                "status": r.status,
+                "monthlyUsd": round(r.usd, 2),
+                "charges": [{"what": c.what, "monthlyUsd": round(c.usd, 2)} for c in r.charges],
+                "note": r.note,
+            }
+            for r in cost.resources
+        ],
+    }
+
+
+def create_time_json(created: CreateTime) -> dict[str, Any]:
+    return {
+        "seconds": created.seconds,
+        "minutes": round(created.minutes, 1),
+        "criticalPath": [
+            {"urn": s.urn, "type": s.type, "startSeconds": s.start, "seconds": s.seconds, "basis": s.basis}
+            for s in created.critical_path
+        ],
     }
 
 
@@ -150,11 +190,45 @@ def render_text(plan: Plan) -> str:
         lines += ["", "Alarms by severity:"]
         for severity, names in alarms.items():
             lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
+    lines += ["", *render_cost(estimate(plan)), "", *render_create_time(create_time(plan))]
     lines += ["", "Outputs:"]
     width = max((len(k) for k in plan.outputs), default=0) + 1
     for key in sorted(plan.outputs):
         lines.append(f"    {key + ':':<{width}} {_show(plan.outputs[key], limit=200)}")
     return "\n".join(lines) + "\n"
+
+
+def render_cost(cost: costs.StackCost) -> list[str]:
+    """The monthly estimate by component, what is not priced, and the usage it assumes."""
+    lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} (on-demand list prices, usage from tm:usage)"]
+    width = max((len(c) for c, _ in cost.by_component()), default=0) + 2
+    lines += [f"    {c:<{width}}${usd:>9,.2f}" for c, usd in cost.by_component()]
+    for status, what in (
+        (costs.NOT_PRICED, "Not priced"),
+        (costs.UNKNOWN, "Unknown until deployed"),
+        (costs.NEGLIGIBLE, "Negligible"),
+    ):
+        for token, why in cost.types_with_status(status).items():
+            lines.append(f"    {what}: {token}: {why}")
+    free = cost.types_with_status(costs.FREE)
+    lines.append(f"    Free: {len(free)} types, {len(cost.with_status(costs.FREE))} resources (see --json)")
+    assumed = "  ".join(f"{k}={v:g}" for k, v in cost.usage.to_mapping().items())
+    lines.append(f"    Usage assumed: {assumed}")
+    return lines
+
+
+def render_create_time(created: CreateTime) -> list[str]:
+    """The critical path of a fresh `pulumi up`, step by step."""
+    lines = [f"Create time of a fresh `pulumi up`: {created.minutes:.1f} min on the critical path"]
+    for step in created.critical_path:
+        lines.append(
+            f"    {_clock(step.start)} +{_clock(step.seconds)}  {step.type} {step.name}  ({step.basis})"
+        )
+    return lines
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
 def _key_properties(resource: Registration) -> str:

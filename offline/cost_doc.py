@@ -1,0 +1,204 @@
+"""The generated part of docs/costs.md: each stack's estimate and create time next to HOT's two
+current setups, all priced with the one table of the operations pack (prices.json)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from offline.costing import costs, estimate
+from offline.create_time import create_time
+from offline.engine import PROJECT_DIR, Plan
+from offline.policy_run import load_config
+
+COSTS_DOC = PROJECT_DIR / "docs" / "costs.md"
+BEGIN = "<!-- BEGIN GENERATED: cost tables (python -m offline docs) -->"
+END = "<!-- END GENERATED: cost tables -->"
+STACKS = ("prod", "dev", "review-pr-123")
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    usd: float
+    basis: str  # where the size comes from: the reference's description, or an assumption
+
+
+@dataclass(frozen=True)
+class Setup:
+    name: str
+    described: str
+    lines: tuple[Line, ...]
+
+    @property
+    def usd(self) -> float:
+        return sum(line.usd for line in self.lines)
+
+
+def hot_setups(prices: costs.Prices, usage: costs.Usage) -> list[Setup]:
+    """HOT's production today, from the sizes ../shared/reference/tasking-manager.md describes,
+    with prod's usage assumptions where a cost depends on use. "assumed" marks what the reference
+    does not say."""
+    p = prices
+    logs_ingest = usage.log_gb_per_day * costs.DAYS_PER_MONTH * p["logs.ingestGb"]
+    lcu = usage.load_balancer_capacity_units
+    served = usage.frontend_gb_served_per_month
+    fargate_2x4 = (2 * p["fargate.vcpuHour"] + 4 * p["fargate.gbHour"]) * p.hours_per_month
+    cloudformation = Setup(
+        "HOT today: CloudFormation, EC2",
+        "EC2 Auto Scaling c6a.large (3-9) behind an ALB, RDS PostgreSQL 13 db.t4g.2xlarge single-AZ "
+        "with 100 GB gp2, S3 + CloudFront for the front end, secrets as stack parameters",
+        (
+            Line("3 x c6a.large (the group's minimum)", p.monthly("ec2.c6a.large.hour", 3), "reference"),
+            Line("3 x 20 GB gp2 root volumes", 3 * 20 * p["ebs.gp2GbMonth"], "assumed size"),
+            Line(
+                "3 public IPv4 addresses of the instances", p.monthly("publicIpv4.hour", 3), "assumed: no NAT"
+            ),
+            Line("Application Load Balancer", p.monthly("loadBalancer.hour"), "reference"),
+            Line(f"{lcu:g} LCU on average", p.monthly("loadBalancer.lcuHour", lcu), "prod usage"),
+            Line("2 public IPv4 addresses of the ALB", p.monthly("publicIpv4.hour", 2), "assumed: 2 zones"),
+            Line(
+                "db.t4g.2xlarge PostgreSQL, single-AZ",
+                p.rds_postgres_hour["db.t4g.2xlarge"].usd * p.hours_per_month,
+                "reference",
+            ),
+            Line("100 GB gp2", 100 * p["rds.gp2GbMonth"], "reference"),
+            Line(f"CloudFront, {served:g} GB served", served * p["cloudfront.servedGb"], "prod usage"),
+        ),
+    )
+    terragrunt = Setup(
+        "HOT today: Terragrunt, ECS + Aurora",
+        "ECS Fargate API 2 vCPU / 4 GB (prod 2-9 tasks, on demand), a cron service of one task, "
+        "Aurora PostgreSQL Serverless v2 at 4-16 ACU, one NAT gateway, an ALB, logs kept 7 days, "
+        "secrets in Secrets Manager",
+        (
+            Line("2 API tasks of 2 vCPU / 4 GB (the minimum)", 2 * fargate_2x4, "reference"),
+            Line("1 cron task of 2 vCPU / 4 GB", fargate_2x4, "assumed: the API's size"),
+            Line("Aurora Serverless v2 at its 4 ACU floor", 4 * p.monthly("aurora.acuHour"), "reference"),
+            Line("100 GB Aurora storage (I/O not priced)", 100 * p["aurora.storageGbMonth"], "assumed size"),
+            Line(
+                "1 NAT gateway and its Elastic IP",
+                p.monthly("natGateway.hour") + p.monthly("publicIpv4.hour"),
+                "reference",
+            ),
+            Line(
+                f"{usage.nat_gb_per_month:g} GB through NAT",
+                usage.nat_gb_per_month * p["natGateway.gb"],
+                "prod usage",
+            ),
+            Line("Application Load Balancer", p.monthly("loadBalancer.hour"), "reference"),
+            Line(f"{lcu:g} LCU on average", p.monthly("loadBalancer.lcuHour", lcu), "prod usage"),
+            Line(
+                "6 public IPv4 addresses of the ALB",
+                p.monthly("publicIpv4.hour", 6),
+                "reference: every zone of the region (us-east-1 has six)",
+            ),
+            Line(f"{usage.log_gb_per_day:g} GB of logs a day", logs_ingest, "prod usage"),
+            Line(
+                "logs kept 7 days",
+                usage.log_gb_per_day * 7 * p["logs.storageGbMonth"],
+                "reference",
+            ),
+            Line("11 secrets", 11 * p["secretsManager.secretMonth"], "reference: one per secret variable"),
+            Line(
+                f"S3 + CloudFront, {served:g} GB served",
+                served * p["cloudfront.servedGb"],
+                "assumed front end",
+            ),
+        ),
+    )
+    return [cloudformation, terragrunt]
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -> str:
+    """The generated markdown: summary, each stack by component and its biggest lines, HOT's
+    setups, the usage assumptions and the price table."""
+    prices = prices or costs.Prices.load()
+    estimates = {stack: estimate(plans[stack], prices) for stack in STACKS}
+    created = {stack: create_time(plans[stack]) for stack in STACKS}
+    setups = hot_setups(prices, estimates["prod"].usage)
+    lines = [
+        "| setup | estimated monthly cost | budget (policy) | critical path of a fresh `pulumi up` "
+        "| biggest items |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for stack in STACKS:
+        top = ", ".join(c.split(" (")[0] for c, _ in estimates[stack].by_component()[:3])
+        budget = load_config("operations", plans[stack].environment)["stack-monthly-budget"]
+        lines.append(
+            f"| `{stack}` | {_usd(estimates[stack].total_usd)} | {_usd(budget['monthlyBudgetUsd'])} "
+            f"| {created[stack].minutes:.1f} min | {top} |"
+        )
+    for setup in setups:
+        top = ", ".join(line.item for line in sorted(setup.lines, key=lambda x: -x.usd)[:3])
+        lines.append(f"| {setup.name} | {_usd(setup.usd)} | | | {_cell(top)} |")
+
+    for stack in STACKS:
+        cost = estimates[stack]
+        lines += ["", f"### `{stack}`: {_usd(cost.total_usd)} a month", ""]
+        lines += ["| component | monthly |", "|---|---:|"]
+        lines += [f"| {_cell(c)} | {_usd(usd)} |" for c, usd in cost.by_component()]
+        charges = sorted(
+            ((charge, r) for r in cost.resources for charge in r.charges),
+            key=lambda pair: (-pair[0].usd, pair[1].urn),
+        )
+        lines += ["", "What drives it (the biggest lines):", ""]
+        for charge, r in [pair for pair in charges if pair[0].usd >= 0.005][:6]:
+            lines.append(f"- {_usd(charge.usd)}: {charge.what} (`{r.type}` {r.name})")
+        not_priced = cost.types_with_status(costs.NOT_PRICED)
+        if not_priced:
+            lines += ["", "Not priced (a cost exists, the model leaves it out):", ""]
+            lines += [f"- `{token}`: {why}" for token, why in not_priced.items()]
+        path = " -> ".join(
+            f"{s.type.split(':')[-1]} {s.name} ({s.seconds / 60:.1f} min)"
+            for s in created[stack].critical_path
+        )
+        lines += ["", f"Critical path, {created[stack].minutes:.1f} min: {path}."]
+
+    for setup in setups:
+        lines += ["", f"### {setup.name}: {_usd(setup.usd)} a month", "", setup.described + ".", ""]
+        lines += ["| item | monthly | size from |", "|---|---:|---|"]
+        lines += [f"| {_cell(line.item)} | {_usd(line.usd)} | {line.basis} |" for line in setup.lines]
+
+    lines += ["", "### Usage assumed (`tm:usage`)", ""]
+    keys = list(costs.Usage.KEYS)
+    lines += ["| setting | " + " | ".join(f"`{s}`" for s in STACKS) + " |", "|---|" + "---:|" * len(STACKS)]
+    for key in keys:
+        row = " | ".join(f"{estimates[s].usage.to_mapping()[key]:,.10g}" for s in STACKS)
+        lines.append(f"| `{key}` | {row} |")
+
+    lines += ["", "### Unit prices (`prices.json`, us-east-1, on demand)", ""]
+    lines += ["| price | USD | per | source | as of |", "|---|---:|---|---|---|"]
+    for key, price in prices.units.items():
+        lines.append(
+            f"| `{key}` | {price.usd:g} | {_cell(price.unit)} | {_cell(price.source)} | {price.as_of} |"
+        )
+    for name, price in prices.rds_postgres_hour.items():
+        lines.append(
+            f"| `rds {name}` | {price.usd:g} | {price.unit} | {_cell(price.source)} | {price.as_of} |"
+        )
+    for status, title in (
+        (costs.FREE, "Free"),
+        (costs.NEGLIGIBLE, "Negligible (usage-based, small)"),
+        (costs.NOT_PRICED, "Not priced"),
+    ):
+        lines += ["", f"{title}:", ""]
+        lines += [f"- `{pattern}`: {why}" for pattern, why in prices.tables[status].items()]
+    return "\n".join(lines) + "\n"
+
+
+def costs_doc(current: str, plans: Mapping[str, Plan]) -> str:
+    """docs/costs.md with its generated section replaced."""
+    before, begin, rest = current.partition(BEGIN)
+    _, end, after = rest.partition(END)
+    if not begin or not end:
+        raise SystemExit(f"{COSTS_DOC} lacks the generated-section markers")
+    return f"{before}{BEGIN}\n{cost_tables(plans)}{END}{after}"

@@ -1,0 +1,43 @@
+"""The operations pack's cost model, applied to an offline plan.
+
+The model lives once, in `policies/operations/operations_guardrails/costs.py`, because the Pulumi
+CLI runs the pack (and its budget policy) from the pack's own directory; here the pack directory
+goes on the import path, as `python -m pulumi.policy .` puts it there, and the same module is used.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from components.profiles import PROFILES
+from offline.engine import PROJECT_DIR, Plan
+from offline.mocks import Registration
+
+_PACK_DIR = PROJECT_DIR / "policies" / "operations"
+if str(_PACK_DIR) not in sys.path:
+    sys.path.append(str(_PACK_DIR))
+
+from operations_guardrails import costs  # noqa: E402  (needs the path above)
+
+__all__ = ["costs", "estimate", "resource_of"]
+
+
+def resource_of(registration: Registration) -> costs.Resource:
+    """A plan's registration as the model reads it: the inputs the program declared."""
+    return costs.Resource(
+        urn=registration.urn,
+        type=registration.type,
+        name=registration.name,
+        props=registration.inputs,
+        parent=registration.parent,
+        dependencies=tuple(registration.dependencies),
+        property_dependencies={k: tuple(v) for k, v in registration.property_dependencies.items()},
+        custom=registration.custom,
+    )
+
+
+def estimate(plan: Plan, prices: costs.Prices | None = None) -> costs.StackCost:
+    """The plan's monthly cost with the stack's own `tm:usage` assumptions (a plan put together
+    by hand, without them, gets its environment's defaults)."""
+    usage = plan.usage or PROFILES[plan.environment]["usage"]
+    return costs.estimate([resource_of(r) for r in plan.resources], costs.Usage.from_mapping(usage), prices)

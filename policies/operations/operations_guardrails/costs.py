@@ -1,0 +1,640 @@
+"""The estimated monthly on-demand cost of a stack, per resource, per component and in total.
+
+The one cost model of the project: the pack's `stack-monthly-budget` policy runs it over the
+resources the Pulumi CLI hands the pack, and the offline plan imports it from here (the CLI runs
+a pack from its own directory, so the pack must carry what it uses; nothing else keeps a copy).
+Unit prices, with their source and date, are in `prices.json` beside this file; what a month of
+use looks like (requests, log volume, NAT traffic, builds) is a `Usage`, from the stack's
+`tm:usage` settings or the policy config.
+
+Every resource ends up in one of five states, so that nothing is silently zero:
+priced, free (AWS charges nothing for it), negligible (usage-based and small: said why),
+not priced (a cost exists but is not modelled: said why; unknown `aws:` types land here), or
+not billable (components, providers, the stack). During a preview a value a price needs may be
+unknown: that resource is `unknown` and the estimate says so.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
+
+from .framework import canonical
+
+PRICES_FILE = Path(__file__).with_name("prices.json")
+
+PRICED = "priced"
+FREE = "free"
+NEGLIGIBLE = "negligible"
+NOT_PRICED = "not priced"
+NOT_BILLABLE = "not billable"
+UNKNOWN = "unknown"
+
+STACK = "pulumi:pulumi:Stack"
+AWSX_VPC = "awsx:ec2:Vpc"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+AMPLIFY_APP = "aws:amplify/app:App"
+AMPLIFY_BRANCH = "aws:amplify/branch:Branch"
+DAYS_PER_MONTH = 730 / 24
+
+
+# -- inputs ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a month of use is assumed to be. Keys are those of the `tm:usage` settings."""
+
+    api_requests_per_month: float
+    log_gb_per_day: float
+    nat_gb_per_month: float
+    load_balancer_capacity_units: float
+    amplify_builds_per_month: float
+    amplify_build_minutes: float
+    frontend_gb_served_per_month: float
+
+    KEYS: ClassVar[dict[str, str]] = {
+        "apiRequestsPerMonth": "api_requests_per_month",
+        "logGbPerDay": "log_gb_per_day",
+        "natGbPerMonth": "nat_gb_per_month",
+        "loadBalancerCapacityUnits": "load_balancer_capacity_units",
+        "amplifyBuildsPerMonth": "amplify_builds_per_month",
+        "amplifyBuildMinutes": "amplify_build_minutes",
+        "frontendGbServedPerMonth": "frontend_gb_served_per_month",
+    }
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Usage:
+        missing = [key for key in cls.KEYS if key not in values]
+        unknown = sorted(set(values) - set(cls.KEYS))
+        if missing or unknown:
+            raise ValueError(f"usage: missing {missing}, unknown {unknown}; keys are {', '.join(cls.KEYS)}")
+        return cls(**{name: float(values[key]) for key, name in cls.KEYS.items()})
+
+    def to_mapping(self) -> dict[str, float]:
+        return {key: getattr(self, name) for key, name in self.KEYS.items()}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource as the model reads it: from an offline plan or from what a policy pack sees.
+    `props` may be pulumi_policy's proxy, which raises UnknownValueError for unknown values."""
+
+    urn: str
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    parent: str = ""
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    custom: bool | None = None  # None when the caller cannot tell
+
+
+def from_policy_resource(resource: PolicyResource) -> Resource:
+    return Resource(
+        urn=resource.urn,
+        type=resource.resource_type,
+        name=resource.name,
+        props=resource.props,
+        parent=resource.parent.urn if resource.parent is not None else "",
+        dependencies=tuple(d.urn for d in resource.dependencies),
+        property_dependencies={k: tuple(d.urn for d in v) for k, v in resource.property_dependencies.items()},
+    )
+
+
+@dataclass(frozen=True)
+class Price:
+    usd: float
+    unit: str
+    source: str
+    as_of: str
+
+
+class Prices:
+    """The dated unit prices of prices.json, and which types are free, negligible or not priced."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.region = str(document["region"])
+        self.hours_per_month = float(document["hoursPerMonth"])
+        self.units = {
+            key: Price(float(p["usd"]), str(p["unit"]), str(p["source"]), str(p["asOf"]))
+            for key, p in document["unitPrices"].items()
+        }
+        self.rds_postgres_hour = {
+            key: Price(float(p["usd"]), "instance-hour, single-AZ", str(p["source"]), str(p["asOf"]))
+            for key, p in document["rdsPostgresHour"].items()
+        }
+        self.tables: dict[str, dict[str, str]] = {
+            FREE: dict(document["free"]),
+            NEGLIGIBLE: dict(document["negligible"]),
+            NOT_PRICED: dict(document["notPriced"]),
+        }
+
+    @classmethod
+    def load(cls, path: Path = PRICES_FILE) -> Prices:
+        return cls(json.loads(path.read_text()))
+
+    def __getitem__(self, key: str) -> float:
+        return self.units[key].usd
+
+    def monthly(self, key: str, count: float = 1.0) -> float:
+        """`count` of an hourly unit kept all month."""
+        return count * self[key] * self.hours_per_month
+
+    def classify(self, token: str) -> tuple[str, str] | None:
+        """(free | negligible | not priced, why) for a type the tables name, else None."""
+        for status, table in self.tables.items():
+            for pattern, why in table.items():
+                if fnmatch.fnmatchcase(token, pattern):
+                    return status, why
+        return None
+
+
+# -- outputs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One line of a resource's monthly bill."""
+
+    what: str
+    usd: float
+
+
+@dataclass(frozen=True)
+class ResourceCost:
+    urn: str
+    type: str
+    name: str
+    component: str  # the top-level component it belongs to, `name (type)`, or "(stack)"
+    status: str
+    charges: tuple[Charge, ...] = ()
+    note: str = ""
+
+    @property
+    def usd(self) -> float:
+        return sum(c.usd for c in self.charges)
+
+
+@dataclass(frozen=True)
+class StackCost:
+    resources: tuple[ResourceCost, ...]
+    usage: Usage
+    unknown_error: UnknownValueError | None = None  # the first value a price needed but was unknown
+
+    @property
+    def total_usd(self) -> float:
+        return sum(r.usd for r in self.resources)
+
+    def by_component(self) -> list[tuple[str, float]]:
+        """Component and its monthly cost, most expensive first."""
+        totals: dict[str, float] = {}
+        for r in self.resources:
+            if r.status != NOT_BILLABLE:
+                totals[r.component] = totals.get(r.component, 0.0) + r.usd
+        return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+
+    def with_status(self, status: str) -> list[ResourceCost]:
+        return [r for r in self.resources if r.status == status]
+
+    def types_with_status(self, status: str) -> dict[str, str]:
+        """Each type in this state and why (the first reason given for it)."""
+        found: dict[str, str] = {}
+        for r in self.with_status(status):
+            found.setdefault(r.type, r.note)
+        return dict(sorted(found.items()))
+
+
+# -- the model -------------------------------------------------------------------------------------
+
+
+class _NotPricedError(Exception):
+    """A cost exists but this model cannot say how much (said why)."""
+
+
+@dataclass(frozen=True)
+class _Priced:
+    charges: list[Charge]
+    note: str = ""
+
+
+class _Stack:
+    """Look-ups across the stack that some prices need (which task definition a service runs...)."""
+
+    def __init__(self, resources: Sequence[Resource], usage: Usage, prices: Prices) -> None:
+        self.resources = list(resources)
+        self.usage = usage
+        self.prices = prices
+        self.by_urn = {r.urn: r for r in self.resources}
+
+    def of_type(self, token: str) -> list[Resource]:
+        return [r for r in self.resources if canonical(r.type) == token]
+
+    def linked(
+        self, holder: Resource, prop: str, candidates: Iterable[Resource], *keys: str
+    ) -> list[Resource]:
+        """The candidates `holder.props[prop]` names: by property dependency when the engine
+        recorded one (known during preview), else by comparing values."""
+        candidates = list(candidates)
+        depended = set(holder.property_dependencies.get(prop, ()))
+        found = [c for c in candidates if c.urn in depended]
+        if found:
+            return found
+        value = holder.props.get(prop)
+        wanted = (
+            {str(v) for v in value}
+            if isinstance(value, Sequence) and not isinstance(value, str)
+            else {str(value)}
+        )
+        return [c for c in candidates if any(str(c.props.get(k)) in wanted for k in keys if c.props.get(k))]
+
+    def component_of(self, resource: Resource) -> str:
+        """`name (type)` of the top-level component `resource` is in; "(stack)" outside any."""
+        top = resource
+        while top.parent in self.by_urn and self.by_urn[top.parent].type != STACK:
+            top = self.by_urn[top.parent]
+        if top.type == STACK or _is_custom(top):
+            return "(stack)"
+        return f"{top.name} ({top.type})"
+
+
+def _is_custom(resource: Resource) -> bool:
+    """Whether a provider manages it (`pkg:module/name:Type`, providers), as opposed to a component
+    (`tm:aws:Backend`, `awsx:ec2:Vpc`): from the engine when known, else from the token's shape."""
+    if resource.custom is not None:
+        return resource.custom
+    parts = resource.type.split(":")
+    return resource.type.startswith("pulumi:providers:") or (len(parts) == 3 and "/" in parts[1])
+
+
+def _number(value: Any, default: float = 0.0) -> float:
+    return default if value is None or value == "" else float(value)
+
+
+def _count(value: Any) -> int:
+    if value is None or value == "":
+        return 0
+    return len(value) if isinstance(value, Sequence) and not isinstance(value, str) else 1
+
+
+# NAT gateways an awsx VPC builds: its inputs say the strategy (what the offline plan and a
+# resource's Analyze see); its outputs list them (what AnalyzeStack sees after an update).
+_AWSX_DEFAULT_ZONES = 3  # awsx's default numberOfAvailabilityZones
+
+
+def nat_gateway_count(vpc_props: Mapping[str, Any]) -> int:
+    nat = vpc_props.get("natGateways") or {}
+    if not isinstance(nat, Mapping):
+        return _count(nat)
+    strategy = str(nat.get("strategy") or "OnePerAz").lower()  # awsx's default is OnePerAz
+    if strategy == "none":
+        return 0
+    if strategy == "single":
+        return 1
+    return int(_number(vpc_props.get("numberOfAvailabilityZones"), _AWSX_DEFAULT_ZONES))
+
+
+def _awsx_vpc(r: Resource, stack: _Stack) -> _Priced:
+    if stack.of_type(NAT_GATEWAY):
+        return _Priced([], "its NAT gateways are in the stack and priced there")
+    count = nat_gateway_count(r.props)
+    p, usage = stack.prices, stack.usage
+    if count == 0:
+        return _Priced([], "no NAT gateway")
+    return _Priced(
+        [
+            Charge(f"{count} NAT gateway(s), all month", p.monthly("natGateway.hour", count)),
+            Charge(f"{count} Elastic IP(s) of the NAT gateways", p.monthly("publicIpv4.hour", count)),
+            Charge(f"{usage.nat_gb_per_month:g} GB through NAT", usage.nat_gb_per_month * p["natGateway.gb"]),
+        ],
+        "NAT gateways derived from the VPC's strategy (awsx children are not seen offline)",
+    )
+
+
+def _nat_gateway(r: Resource, stack: _Stack) -> _Priced:
+    share = stack.usage.nat_gb_per_month / len(stack.of_type(NAT_GATEWAY))
+    p = stack.prices
+    return _Priced(
+        [
+            Charge("NAT gateway, all month", p.monthly("natGateway.hour")),
+            Charge(f"{share:g} GB through NAT (its share)", share * p["natGateway.gb"]),
+        ]
+    )
+
+
+def _elastic_ip(r: Resource, stack: _Stack) -> _Priced:
+    return _Priced([Charge("public IPv4 address", stack.prices.monthly("publicIpv4.hour"))])
+
+
+def _endpoint(r: Resource, stack: _Stack) -> _Priced:
+    kind = str(r.props.get("vpcEndpointType") or "Gateway")  # AWS's default type
+    if kind == "Gateway":
+        return _Priced([], "gateway endpoints (S3, DynamoDB) are free")
+    if kind != "Interface":
+        raise _NotPricedError(f"{kind} endpoints are not modelled")
+    zones = max(_count(r.props.get("subnetIds")), 1)
+    return _Priced(
+        [
+            Charge(
+                f"interface endpoint in {zones} zone(s)",
+                stack.prices.monthly("interfaceEndpoint.azHour", zones),
+            )
+        ]
+    )
+
+
+def _load_balancer(r: Resource, stack: _Stack) -> _Priced:
+    kind = str(r.props.get("loadBalancerType") or "application")
+    if kind != "application":
+        raise _NotPricedError(f"{kind} load balancers are not modelled")
+    p, lcu = stack.prices, stack.usage.load_balancer_capacity_units
+    charges = [
+        Charge("Application Load Balancer, all month", p.monthly("loadBalancer.hour")),
+        Charge(f"{lcu:g} LCU on average", p.monthly("loadBalancer.lcuHour", lcu)),
+    ]
+    if not _is_true(r.props.get("internal")):
+        zones = _count(r.props.get("subnets")) or _count(r.props.get("subnetMappings"))
+        charges.append(
+            Charge(f"{zones} public IPv4 address(es), one per zone", p.monthly("publicIpv4.hour", zones))
+        )
+    return _Priced(charges)
+
+
+def _web_acl(r: Resource, stack: _Stack) -> _Priced:
+    p, requests = stack.prices, stack.usage.api_requests_per_month
+    rules = _count(r.props.get("rules"))
+    return _Priced(
+        [
+            Charge("web ACL", p["waf.webAclMonth"]),
+            Charge(f"{rules} rule(s) and rule groups", rules * p["waf.ruleMonth"]),
+            Charge(
+                f"{requests / 1e6:g} million requests inspected", requests / 1e6 * p["waf.millionRequests"]
+            ),
+        ]
+    )
+
+
+def _rds_instance(r: Resource, stack: _Stack) -> _Priced:
+    engine = str(r.props.get("engine") or "")
+    if engine != "postgres":
+        raise _NotPricedError(f"engine {engine or '(unset)'}: only PostgreSQL prices are in prices.json")
+    instance_class = str(r.props.get("instanceClass"))
+    hourly = stack.prices.rds_postgres_hour.get(instance_class)
+    if hourly is None:
+        raise _NotPricedError(f"{instance_class} has no price in prices.json")
+    storage_type = str(r.props.get("storageType") or "gp2")  # RDS's default without IOPS
+    if storage_type not in ("gp2", "gp3"):
+        raise _NotPricedError(f"{storage_type} storage (provisioned IOPS) is not modelled")
+    # Multi-AZ bills the standby's hours and storage as well (AWS RDS user guide).
+    copies = 2 if _is_true(r.props.get("multiAz")) else 1
+    gb = _number(r.props.get("allocatedStorage"))
+    p = stack.prices
+    placement = "Multi-AZ (two instances)" if copies == 2 else "single-AZ"
+    return _Priced(
+        [
+            Charge(f"{instance_class} PostgreSQL, {placement}", copies * hourly.usd * p.hours_per_month),
+            Charge(f"{gb:g} GB {storage_type} x {copies}", copies * gb * p[f"rds.{storage_type}GbMonth"]),
+        ],
+        "storage at its allocated size (autoscaling may grow it); backups up to the database's size are free",
+    )
+
+
+def _task_size(task: Resource) -> tuple[float, float, bool]:
+    """vCPU, GB and whether the task runs on ARM."""
+    cpu, memory = _number(task.props.get("cpu")), _number(task.props.get("memory"))
+    if not cpu or not memory:
+        raise _NotPricedError(f"task definition {task.name} sets no task-level cpu and memory")
+    platform = task.props.get("runtimePlatform") or {}
+    return cpu / 1024, memory / 1024, str(platform.get("cpuArchitecture") or "X86_64") == "ARM64"
+
+
+def split_by_capacity(count: float, strategies: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
+    """(on-demand tasks, Spot tasks) for `count` tasks: a provider's `base` first, the rest by
+    weight. Fractions are the expected split over a month."""
+    if not strategies:
+        return count, 0.0
+    spot = on_demand = 0.0
+    remaining = count
+    for s in strategies:
+        base = min(_number(s.get("base")), remaining)
+        remaining -= base
+        if str(s.get("capacityProvider")) == "FARGATE_SPOT":
+            spot += base
+        else:
+            on_demand += base
+    weights = [(str(s.get("capacityProvider")), _number(s.get("weight"))) for s in strategies]
+    total = sum(w for _, w in weights)
+    if remaining > 0 and total > 0:
+        spot_weight = sum(w for provider, w in weights if provider == "FARGATE_SPOT")
+        spot += remaining * spot_weight / total
+        on_demand += remaining * (total - spot_weight) / total
+    return on_demand, spot
+
+
+def _scales(target: Resource, service: Resource) -> bool:
+    """Whether an autoscaling target is the service's: by property dependency, else by its
+    resource id `service/<cluster>/<service name>`."""
+    if target.property_dependencies.get("resourceId"):
+        return service.urn in target.property_dependencies["resourceId"]
+    name = service.props.get("name")
+    return bool(name) and str(target.props.get("resourceId") or "").endswith(f"/{name}")
+
+
+def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
+    tasks = stack.linked(r, "taskDefinition", stack.of_type(TASK_DEFINITION), "arn", "id", "family")
+    if not tasks:
+        raise _NotPricedError("its task definition is not in this stack")
+    vcpu, gb, arm = _task_size(tasks[0])
+    count = _number(r.props.get("desiredCount"))
+    targets = [t for t in stack.of_type(SCALING_TARGET) if _scales(t, r)]
+    # Autoscaling never goes below its minimum, whatever desiredCount said at creation.
+    count = max([count, *(_number(t.props.get("minCapacity")) for t in targets)])
+    launch = r.props.get("launchType")
+    strategies = [] if launch else list(r.props.get("capacityProviderStrategies") or [])
+    on_demand, spot = split_by_capacity(count, strategies)
+    p = stack.prices
+    prefix = "fargateArm" if arm else "fargate"
+    hourly = vcpu * p[f"{prefix}.vcpuHour"] + gb * p[f"{prefix}.gbHour"]
+    spot_hourly = vcpu * p["fargateSpot.vcpuHour"] + gb * p["fargateSpot.gbHour"]
+    if arm:  # Fargate Spot is x86 only: an ARM task runs on demand
+        on_demand, spot = on_demand + spot, 0.0
+    size = f"{vcpu:g} vCPU / {gb:g} GB{' ARM' if arm else ''}"
+    charges = []
+    if on_demand:
+        charges.append(
+            Charge(f"{on_demand:g} on-demand task(s) of {size}", on_demand * hourly * p.hours_per_month)
+        )
+    if spot:
+        charges.append(Charge(f"{spot:g} Spot task(s) of {size}", spot * spot_hourly * p.hours_per_month))
+    network = r.props.get("networkConfiguration") or {}
+    if _is_true(network.get("assignPublicIp")):
+        charges.append(Charge(f"{count:g} public IPv4 address(es)", p.monthly("publicIpv4.hour", count)))
+    note = "" if strategies or launch else "no capacity provider strategy: priced as on-demand"
+    return _Priced(charges, note)
+
+
+def _secret(r: Resource, stack: _Stack) -> _Priced:
+    return _Priced([Charge("secret", stack.prices["secretsManager.secretMonth"])])
+
+
+def _log_group(r: Resource, stack: _Stack) -> _Priced:
+    # The stack's log volume is an assumption about the whole stack, shared evenly by its groups.
+    share = stack.usage.log_gb_per_day / len(stack.of_type(LOG_GROUP))
+    infrequent = str(r.props.get("logGroupClass") or "STANDARD") == "INFREQUENT_ACCESS"
+    p = stack.prices
+    ingest = p["logs.ingestGbInfrequent" if infrequent else "logs.ingestGb"]
+    retention = _number(r.props.get("retentionInDays"))
+    kept_days = min(retention, 365) if retention > 0 else 365
+    return _Priced(
+        [
+            Charge(f"{share:.3g} GB a day ingested", share * DAYS_PER_MONTH * ingest),
+            Charge(
+                f"{share * kept_days:.3g} GB stored ({kept_days:g} days)",
+                share * kept_days * p["logs.storageGbMonth"],
+            ),
+        ],
+        "" if retention > 0 else "no retention: storage after one year shown",
+    )
+
+
+def _metric_alarm(r: Resource, stack: _Stack) -> _Priced:
+    queries = r.props.get("metricQueries") or []
+    metrics = sum(1 for q in queries if q.get("metric")) if queries else 1
+    period = _number(r.props.get("period"), 60)
+    high = 0 < period < 60
+    key = "cloudwatch.highResolutionAlarmMetricMonth" if high else "cloudwatch.alarmMetricMonth"
+    return _Priced([Charge(f"alarm on {metrics} metric(s)", metrics * stack.prices[key])])
+
+
+def _composite_alarm(r: Resource, stack: _Stack) -> _Priced:
+    return _Priced([Charge("composite alarm", stack.prices["cloudwatch.compositeAlarmMonth"])])
+
+
+def _dashboard(r: Resource, stack: _Stack) -> _Priced:
+    return _Priced([Charge("dashboard", stack.prices["cloudwatch.dashboardMonth"])])
+
+
+def _kms_key(r: Resource, stack: _Stack) -> _Priced:
+    return _Priced([Charge("customer-managed key", stack.prices["kms.keyMonth"])], "API requests not priced")
+
+
+def _served_gb(stack: _Stack) -> float:
+    return stack.usage.frontend_gb_served_per_month
+
+
+def _amplify_app(r: Resource, stack: _Stack) -> _Priced:
+    gb = _served_gb(stack)
+    return _Priced([Charge(f"{gb:g} GB served", gb * stack.prices["amplify.servedGb"])])
+
+
+def _amplify_branch(r: Resource, stack: _Stack) -> _Priced:
+    usage, p = stack.usage, stack.prices
+    branches = len(stack.of_type(AMPLIFY_BRANCH))
+    builds = usage.amplify_builds_per_month / branches
+    charges = [
+        Charge(
+            f"{builds:g} builds of {usage.amplify_build_minutes:g} min",
+            builds * usage.amplify_build_minutes * p["amplify.buildMinute"],
+        )
+    ]
+    if not stack.of_type(AMPLIFY_APP):  # a branch of another stack's app: its traffic is its own
+        gb = _served_gb(stack) / branches
+        charges.append(Charge(f"{gb:g} GB served", gb * p["amplify.servedGb"]))
+    return _Priced(charges)
+
+
+def _hosted_zone(r: Resource, stack: _Stack) -> _Priced:
+    return _Priced([Charge("hosted zone", stack.prices["route53.zoneMonth"])])
+
+
+def _is_true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+Handler = Callable[[Resource, _Stack], _Priced]
+HANDLERS: dict[str, Handler] = {
+    AWSX_VPC: _awsx_vpc,
+    NAT_GATEWAY: _nat_gateway,
+    "aws:ec2/eip:Eip": _elastic_ip,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _endpoint,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:secretsmanager/secret:Secret": _secret,
+    LOG_GROUP: _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _composite_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:kms/key:Key": _kms_key,
+    AMPLIFY_APP: _amplify_app,
+    AMPLIFY_BRANCH: _amplify_branch,
+    "aws:route53/zone:Zone": _hosted_zone,
+}
+
+
+def _container_insights(r: Resource) -> bool:
+    return any(
+        s.get("name") == "containerInsights" and s.get("value") in ("enabled", "enhanced")
+        for s in r.props.get("settings") or []
+    )
+
+
+def _resource_cost(r: Resource, stack: _Stack) -> ResourceCost:
+    token = canonical(r.type)
+    component = stack.component_of(r)
+
+    def cost(status: str, charges: Iterable[Charge] = (), note: str = "") -> ResourceCost:
+        return ResourceCost(r.urn, r.type, r.name, component, status, tuple(charges), note)
+
+    handler = HANDLERS.get(token)
+    if handler is not None:
+        try:
+            priced = handler(r, stack)
+        except _NotPricedError as reason:
+            return cost(NOT_PRICED, note=str(reason))
+        status = PRICED if priced.charges else FREE
+        return cost(status, priced.charges, priced.note)
+    if token == "aws:ecs/cluster:Cluster" and _container_insights(r):
+        return cost(
+            NOT_PRICED, note="Container Insights bills its metrics and performance logs (not modelled)"
+        )
+    known = stack.prices.classify(token)
+    if known is not None:
+        return cost(known[0], note=known[1])
+    if token.startswith("pulumi:") or not _is_custom(r):
+        return cost(NOT_BILLABLE, note="a component, provider or the stack: its resources are priced")
+    return cost(NOT_PRICED, note="no price for this type in the model")
+
+
+def estimate(resources: Sequence[Resource], usage: Usage, prices: Prices | None = None) -> StackCost:
+    """The monthly cost of a stack made of `resources`."""
+    stack = _Stack(resources, usage, prices or Prices.load())
+    results: list[ResourceCost] = []
+    first_unknown: UnknownValueError | None = None
+    for resource in stack.resources:
+        try:
+            results.append(_resource_cost(resource, stack))
+        except UnknownValueError as error:  # a value a price needs is unknown until deployed
+            first_unknown = first_unknown or error
+            results.append(
+                ResourceCost(
+                    resource.urn,
+                    resource.type,
+                    resource.name,
+                    stack.component_of(resource),
+                    UNKNOWN,
+                    note=error.message,
+                )
+            )
+    return StackCost(tuple(results), usage, first_unknown)

@@ -1,0 +1,294 @@
+"""The cost and create-time models: small fixtures priced by hand, the critical path of a small
+graph, what the plan shows, the budgets, and the issue's targets as numbers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.profiles import PROFILES
+from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
+from offline.costing import costs, estimate
+from offline.create_time import create_time, critical_path
+from offline.engine import Plan
+from offline.mocks import Registration
+from offline.policy_run import load_config
+from offline.report import render_text, to_json
+from tests.conftest import plan_for
+
+NO_USAGE = costs.Usage.from_mapping(
+    {
+        "apiRequestsPerMonth": 0,
+        "logGbPerDay": 0,
+        "natGbPerMonth": 0,
+        "loadBalancerCapacityUnits": 0,
+        "amplifyBuildsPerMonth": 0,
+        "amplifyBuildMinutes": 10,
+        "frontendGbServedPerMonth": 0,
+    }
+)
+
+
+def resource(token: str, name: str, props: dict[str, Any], **extra: Any) -> costs.Resource:
+    return costs.Resource(f"urn:pulumi:t::p::{token}::{name}", token, name, props, **extra)
+
+
+def priced(*resources: costs.Resource, usage: costs.Usage = NO_USAGE) -> costs.StackCost:
+    return costs.estimate(list(resources), usage)
+
+
+def fargate(cpu: str, memory: str, count: float, provider: str) -> costs.StackCost:
+    task = resource("aws:ecs/taskDefinition:TaskDefinition", "api", {"cpu": cpu, "memory": memory})
+    service = resource(
+        "aws:ecs/service:Service",
+        "api",
+        {"desiredCount": count, "capacityProviderStrategies": [{"capacityProvider": provider, "weight": 1}]},
+        property_dependencies={"taskDefinition": (task.urn,)},
+    )
+    return priced(task, service)
+
+
+# -- prices of small fixtures, worked out by hand from the reference's table (section 5.2) ---------
+
+
+def test_a_fargate_task_of_one_vcpu_and_two_gb_costs_36_04_a_month_on_demand() -> None:
+    # (1 x 0.04048 + 2 x 0.004445) x 730 = 36.04 per task
+    assert fargate("1024", "2048", 2, "FARGATE").total_usd == pytest.approx(2 * 36.04, abs=0.01)
+
+
+def test_a_quarter_vcpu_task_on_spot_costs_2_71_a_month() -> None:
+    # (0.25 x 0.01218784 + 0.5 x 0.00133831) x 730 = 2.71
+    assert fargate("256", "512", 1, "FARGATE_SPOT").total_usd == pytest.approx(2.71, abs=0.01)
+
+
+def test_mostly_spot_keeps_the_base_task_on_demand_and_splits_the_rest_one_to_three() -> None:
+    strategies = [
+        {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+        {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 3},
+    ]
+    assert costs.split_by_capacity(1, strategies) == (1, 0)
+    assert costs.split_by_capacity(5, strategies) == (2, 3)
+    assert costs.split_by_capacity(3, []) == (3, 0)
+
+
+def test_autoscaling_minimum_sets_the_task_count() -> None:
+    task = resource("aws:ecs/taskDefinition:TaskDefinition", "api", {"cpu": "1024", "memory": "2048"})
+    service = resource(
+        "aws:ecs/service:Service",
+        "api",
+        {"desiredCount": 1, "launchType": "FARGATE"},
+        property_dependencies={"taskDefinition": (task.urn,)},
+    )
+    target = resource(
+        "aws:appautoscaling/target:Target",
+        "api",
+        {"minCapacity": 3, "resourceId": "service/c/api"},
+        property_dependencies={"resourceId": (service.urn,)},
+    )
+    assert priced(task, service, target).total_usd == pytest.approx(3 * 36.04, abs=0.01)
+
+
+def test_a_multi_az_micro_database_with_20_gb_costs_27_96_a_month() -> None:
+    # Both instances' hours and storage: 0.032 x 730 = 23.36, 2 x 20 x 0.115 = 4.60
+    database = resource(
+        "aws:rds/instance:Instance",
+        "db",
+        {"engine": "postgres", "instanceClass": "db.t4g.micro", "multiAz": True, "allocatedStorage": 20},
+    )
+    assert priced(database).total_usd == pytest.approx(27.96, abs=0.01)
+
+
+def test_a_single_nat_gateway_of_an_awsx_vpc_costs_36_50_and_its_traffic() -> None:
+    # 0.045 x 730 = 32.85, its Elastic IP 0.005 x 730 = 3.65; 10 GB x 0.045 = 0.45
+    vpc = resource(
+        "awsx:ec2:Vpc", "net", {"natGateways": {"strategy": "Single"}, "numberOfAvailabilityZones": 2}
+    )
+    usage = costs.Usage(**{**NO_USAGE.__dict__, "nat_gb_per_month": 10})
+    assert priced(vpc, usage=usage).total_usd == pytest.approx(36.95, abs=0.01)
+    three = resource(
+        "awsx:ec2:Vpc", "net", {"natGateways": {"strategy": "OnePerAz"}, "numberOfAvailabilityZones": 3}
+    )
+    assert priced(three).total_usd == pytest.approx(3 * 36.50, abs=0.01)
+    assert priced(resource("awsx:ec2:Vpc", "net", {"natGateways": {"strategy": "None"}})).total_usd == 0
+
+
+def test_nat_gateways_the_engine_shows_are_priced_once() -> None:
+    """Under the real engine the VPC's children are visible: they are priced, the VPC is not."""
+    vpc = resource("awsx:ec2:Vpc", "net", {"natGateways": {"strategy": "Single"}})
+    nat = resource("aws:ec2/natGateway:NatGateway", "nat", {"subnetId": "subnet-1"})
+    eip = resource("aws:ec2/eip:Eip", "nat", {"domain": "vpc"})
+    cost = priced(vpc, nat, eip)
+    assert cost.total_usd == pytest.approx(36.50, abs=0.01)
+    assert [r.status for r in cost.resources] == [costs.FREE, costs.PRICED, costs.PRICED]
+
+
+def test_an_internet_facing_load_balancer_pays_for_an_address_per_zone() -> None:
+    # 0.0225 x 730 = 16.43, two addresses 2 x 3.65
+    balancer = resource("aws:alb/loadBalancer:LoadBalancer", "lb", {"subnets": ["a", "b"]})
+    assert priced(balancer).total_usd == pytest.approx(16.43 + 7.30, abs=0.01)
+    internal = resource("aws:lb/loadBalancer:LoadBalancer", "lb", {"subnets": ["a", "b"], "internal": True})
+    assert priced(internal).total_usd == pytest.approx(16.43, abs=0.01)
+
+
+def test_interface_endpoints_cost_per_zone_and_gateway_endpoints_nothing() -> None:
+    interface = resource(
+        "aws:ec2/vpcEndpoint:VpcEndpoint", "logs", {"vpcEndpointType": "Interface", "subnetIds": ["a", "b"]}
+    )
+    gateway = resource("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway"})
+    assert priced(interface).total_usd == pytest.approx(2 * 7.30, abs=0.01)
+    assert priced(gateway).resources[0].status == costs.FREE
+
+
+def test_an_unpriced_type_is_reported_never_silently_zero() -> None:
+    cost = priced(
+        resource("aws:sagemaker/endpoint:Endpoint", "model", {}),
+        resource("aws:iam/role:Role", "role", {}),
+        resource("tm:aws:Backend", "backend", {}, custom=False),
+        resource("aws:backup/plan:Plan", "backups", {}),
+    )
+    statuses = {r.type: r.status for r in cost.resources}
+    assert statuses == {
+        "aws:sagemaker/endpoint:Endpoint": costs.NOT_PRICED,
+        "aws:iam/role:Role": costs.FREE,
+        "tm:aws:Backend": costs.NOT_BILLABLE,
+        "aws:backup/plan:Plan": costs.NOT_PRICED,
+    }
+    assert (
+        "no price for this type"
+        in cost.types_with_status(costs.NOT_PRICED)["aws:sagemaker/endpoint:Endpoint"]
+    )
+
+
+def test_every_price_names_its_source_and_date() -> None:
+    prices = costs.Prices.load()
+    for key, price in [*prices.units.items(), *prices.rds_postgres_hour.items()]:
+        assert price.usd > 0, key
+        assert price.source, key
+        assert price.as_of, key
+
+
+# -- create time -----------------------------------------------------------------------------------
+
+
+def test_the_critical_path_of_a_small_graph() -> None:
+    #   vpc(140) -> database(300) -> service(150);  vpc -> balancer(150) -> service;  key(5) alone
+    seconds = {"vpc": 140.0, "database": 300.0, "balancer": 150.0, "service": 150.0, "key": 5.0}
+    dependencies = {"database": ["vpc"], "balancer": ["vpc"], "service": ["database", "balancer", "gone"]}
+    assert critical_path(seconds, dependencies) == (590.0, ["vpc", "database", "service"])
+    with pytest.raises(ValueError, match="cycle"):
+        critical_path({"a": 1.0, "b": 1.0}, {"a": ["b"], "b": ["a"]})
+
+
+def _registration(
+    kind: str, name: str, parent: str = "", deps: tuple[str, ...] = (), **inputs: Any
+) -> Registration:
+    urn = f"urn:pulumi:s::p::{kind}::{name}"
+    return Registration(urn, kind, name, not kind.startswith("tm:"), parent, dict(inputs), list(deps), "")
+
+
+def test_depending_on_a_component_waits_for_its_children() -> None:
+    group = _registration("tm:aws:Database", "database")
+    instance = _registration("aws:rds/instance:Instance", "db", parent=group.urn, multiAz=True)
+    service = _registration("aws:ecs/service:Service", "api", deps=(group.urn,))
+    created = create_time(Plan("s", "prod", [group, instance, service], {}))
+    assert created.seconds == 1050 + 150  # Multi-AZ RDS ~17.5 min, then the service ~2.5 min
+    assert [step.name for step in created.critical_path] == ["db", "api"]
+
+
+# -- what the plan shows ---------------------------------------------------------------------------
+
+
+def test_the_plan_json_gains_cost_and_create_time_and_keeps_its_keys() -> None:
+    document = to_json(plan_for("dev"))
+    assert list(document)[:6] == ["stack", "environment", "resources", "outputs", "alarms", "cost"]
+    assert document["createTime"]["minutes"] > 0
+    cost = document["cost"]
+    assert cost["monthlyUsd"] == pytest.approx(sum(c["monthlyUsd"] for c in cost["components"]), abs=0.05)
+    assert "aws:backup/plan:Plan" in cost["notPriced"]
+    assert "aws:iam/role:Role" in cost["free"]
+    json.dumps(document)
+
+
+def test_the_plan_text_shows_cost_by_component_and_the_critical_path() -> None:
+    text = render_text(plan_for("prod"))
+    assert "Estimated monthly cost: $" in text
+    assert "    database (tm:aws:Database)" in text
+    assert "Not priced: aws:backup/plan:Plan" in text
+    assert "Create time of a fresh `pulumi up`: " in text
+    assert "aws:rds/instance:Instance database  (reference 5.1: RDS Multi-AZ 15-20 min)" in text
+
+
+def test_a_usage_override_changes_the_estimate() -> None:
+    base = estimate(plan_for("dev")).total_usd
+    more_logs = estimate(plan_for("dev", {"tm:usage.logGbPerDay": 1.5})).total_usd
+    # one GB a day more: 30.4 GB ingested at $0.50, and 30 days of it stored at $0.03
+    assert more_logs - base == pytest.approx(730 / 24 * 0.5 + 30 * 0.03, abs=0.01)
+
+
+# -- the issue's targets, as numbers -----------------------------------------------------------------
+
+
+def test_a_review_app_costs_at_most_10_usd_a_month_and_creates_within_5_minutes() -> None:
+    review = plan_for("review-pr-123")
+    assert estimate(review).total_usd <= 10
+    assert create_time(review).minutes <= 5
+
+
+def test_dev_costs_at_most_150_usd_and_prod_stays_within_its_budget() -> None:
+    assert estimate(plan_for("dev")).total_usd <= 150
+    prod_budget = load_config("operations", "prod")["stack-monthly-budget"]["monthlyBudgetUsd"]
+    assert estimate(plan_for("prod")).total_usd <= prod_budget
+
+
+# -- budgets ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ["prod", "dev", "review"])
+def test_the_policy_prices_with_the_environments_usage_settings(environment: str) -> None:
+    """A pack sees resources, not settings: its config restates the profiles' usage."""
+    config = load_config("operations", environment)["stack-monthly-budget"]
+    assert config["usage"] == PROFILES[environment]["usage"]
+    if environment != "review":
+        assert config["monthlyBudgetUsd"] == PROFILES[environment]["monthlyBudget"]["usd"]
+
+
+def test_each_base_stack_has_a_budget_on_its_tag_alerting_the_ticket_topic(base_plan: Plan) -> None:
+    budgets = {r.name: r.inputs for r in base_plan.of_type("aws:budgets/budget:Budget")}
+    main = budgets["budget"]
+    ticket = base_plan.outputs["alertTopicArns"]["ticket"]
+    assert main["limitAmount"] == f"{PROFILES[base_plan.stack]['monthlyBudget']['usd']:.2f}"
+    assert main["costFilters"] == [{"name": "TagKeyValue", "values": [f"user:Stack${base_plan.stack}"]}]
+    assert sorted((n["notificationType"], n["threshold"]) for n in main["notifications"]) == [
+        ("ACTUAL", 100),
+        ("FORECASTED", 80),
+    ]
+    assert all(n["subscriberSnsTopicArns"] == [ticket] for n in main["notifications"])
+    review_apps = budgets.get("budget-review-apps")
+    if base_plan.stack == "dev":
+        assert review_apps is not None
+        assert review_apps["costFilters"][0]["values"] == ["user:Environment$review"]
+    else:
+        assert review_apps is None
+
+
+# -- docs/costs.md ---------------------------------------------------------------------------------
+
+
+def test_hot_setups_are_priced_with_the_same_table() -> None:
+    prices, usage = costs.Prices.load(), estimate(plan_for("prod")).usage
+    cloudformation, terragrunt = hot_setups(prices, usage)
+    lines = {line.item: line.usd for setup in (cloudformation, terragrunt) for line in setup.lines}
+    assert lines["3 x c6a.large (the group's minimum)"] == pytest.approx(3 * 0.0765 * 730)
+    assert lines["db.t4g.2xlarge PostgreSQL, single-AZ"] == pytest.approx(0.516 * 730)
+    assert lines["Aurora Serverless v2 at its 4 ACU floor"] == pytest.approx(4 * 0.12 * 730)
+    assert lines["2 API tasks of 2 vCPU / 4 GB (the minimum)"] == pytest.approx(2 * 72.08, abs=0.01)
+
+
+def test_the_cost_tables_in_the_docs_are_current() -> None:
+    text = COSTS_DOC.read_text()
+    generated = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    assert generated == "\n" + cost_tables({stack: plan_for(stack) for stack in STACKS}), (
+        "docs/costs.md is stale: run `make docs`"
+    )
