@@ -1,6 +1,6 @@
 """What the back-end containers run with: commands, environment, secrets, IAM documents.
 
-Pure functions, shared by the base stacks' back end and by review apps, and tested on their own.
+Plain functions, shared by the base stacks' back end and by review apps, and tested on their own.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi_aws as aws
+
 from components.settings import APP_SECRET_NAMES, ApiSettings, AppSettings, ReviewAppSettings
 
 API_PORT = 5000
@@ -18,6 +20,21 @@ APP_USER = "9000"
 # Queries the database, so it fails while the database is down (the load balancer's check too).
 HEALTH_CHECK_PATH = "/api/v2/system/heartbeat/"
 HEARTBEAT = f"http://127.0.0.1:5000{HEALTH_CHECK_PATH}"
+
+
+def target_group_health_check() -> aws.lb.TargetGroupHealthCheckArgs:
+    """How a load balancer judges an API task: the heartbeat answers 200 twice in a row."""
+    return aws.lb.TargetGroupHealthCheckArgs(
+        enabled=True,
+        path=HEALTH_CHECK_PATH,
+        matcher="200",
+        interval=15,
+        timeout=5,
+        healthy_threshold=2,
+        unhealthy_threshold=3,
+    )
+
+
 # PostGIS must exist before Alembic runs (migrations never create it); only the master user can.
 MIGRATE_SCRIPT = (
     'python -c "import os, sqlalchemy; '

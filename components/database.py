@@ -235,27 +235,21 @@ class Database(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             opts=child,
         )
+        # (name, schedule, days kept, hours allowed to finish); 05:00 UTC, after the backup window.
+        schedules = [("daily", "cron(0 5 * * ? *)", plan.daily_retention_days, 3)]
+        if plan.monthly_retention_days:
+            schedules.append(("monthly", "cron(0 5 1 * ? *)", plan.monthly_retention_days, 6))
         rules = [
             aws.backup.PlanRuleArgs(
-                rule_name="daily",
+                rule_name=rule_name,
                 target_vault_name=self.backup_vault.name,
-                schedule="cron(0 5 * * ? *)",
+                schedule=schedule,
                 start_window=60,
-                completion_window=180,
-                lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=plan.daily_retention_days),
+                completion_window=hours * 60,
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=days),
             )
+            for rule_name, schedule, days, hours in schedules
         ]
-        if plan.monthly_retention_days:
-            rules.append(
-                aws.backup.PlanRuleArgs(
-                    rule_name="monthly",
-                    target_vault_name=self.backup_vault.name,
-                    schedule="cron(0 5 1 * ? *)",
-                    start_window=60,
-                    completion_window=360,
-                    lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=plan.monthly_retention_days),
-                )
-            )
         self.backup_plan = aws.backup.Plan(name, name=self.identifier, rules=rules, opts=child)
         role = aws.iam.Role(
             f"{name}-backup",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.backend_tasks import API_PORT, HEALTH_CHECK_PATH
+from components.backend_tasks import API_PORT, target_group_health_check
 from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
 from components.settings import LoadBalancerSettings
@@ -142,15 +142,7 @@ class LoadBalancer(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             # Tasks drain in 30 s, not the default 300 s: a rollout takes minutes, not ten.
             deregistration_delay=30,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                path=HEALTH_CHECK_PATH,
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
+            health_check=target_group_health_check(),
             opts=child,
         )
         self.certificate_arn = self._certificate(name, args, zone)

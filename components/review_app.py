@@ -13,7 +13,6 @@ import pulumi_aws as aws
 
 from components.backend_tasks import (
     API_PORT,
-    HEALTH_CHECK_PATH,
     MIGRATE_COMMAND,
     AppEndpoints,
     ContainerRuntime,
@@ -23,6 +22,7 @@ from components.backend_tasks import (
     app_secrets,
     ecs_tasks_trust,
     execution_role_policy,
+    target_group_health_check,
 )
 from components.frontend import BranchArgs, add_branch
 from components.provider import AwsScope
@@ -192,15 +192,7 @@ class ReviewApp(pulumi.ComponentResource):
             port=API_PORT,
             vpc_id=args.base.vpc_id,
             deregistration_delay=5,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                path=HEALTH_CHECK_PATH,
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
+            health_check=target_group_health_check(),
             opts=child,
         )
         self.listener_rule = aws.lb.ListenerRule(
