@@ -66,6 +66,31 @@ class _Documented:
     resource_types: tuple[str, ...]
     unset: str
 
+    def _document(
+        self,
+        name: str,
+        summary: str,
+        controls: Iterable[str],
+        severity: Severity,
+        resource_types: Iterable[str],
+        unset: str,
+        config: Mapping[str, Mapping[str, Any]] | None,
+        required: Iterable[str],
+        enforcement: EnforcementLevel | None,
+    ) -> dict[str, Any]:
+        """Keep the documentation fields and return the SDK policy's keyword arguments."""
+        self.controls = tuple(controls)
+        self.resource_types = tuple(resource_types)
+        self.unset = unset
+        return {
+            "name": name,
+            "description": _description(summary, self.controls),
+            "enforcement_level": enforcement or default_enforcement(severity),
+            "config_schema": _schema(config, required),
+            "severity": severity,
+            "tags": list(self.controls),
+        }
+
 
 def _description(summary: str, controls: tuple[str, ...]) -> str:
     return f"{summary} ({', '.join(controls)})" if controls else summary
@@ -88,18 +113,12 @@ class ResourcePolicy(ResourceValidationPolicy, _Documented):
         required: Iterable[str] = (),
         enforcement: EnforcementLevel | None = None,
     ) -> None:
-        self.controls = tuple(controls)
-        self.resource_types = tuple(resource_types)
-        self.unset = unset
         self._check = check
         super().__init__(
-            name=name,
-            description=_description(summary, self.controls),
             validate=self._validate,
-            enforcement_level=enforcement or default_enforcement(severity),
-            config_schema=_schema(config, required),
-            severity=severity,
-            tags=list(self.controls),
+            **self._document(
+                name, summary, controls, severity, resource_types, unset, config, required, enforcement
+            ),
         )
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -126,18 +145,12 @@ class StackPolicy(StackValidationPolicy, _Documented):
         required: Iterable[str] = (),
         enforcement: EnforcementLevel | None = None,
     ) -> None:
-        self.controls = tuple(controls)
-        self.resource_types = tuple(resource_types)
-        self.unset = unset
         self._check = check
         super().__init__(
-            name=name,
-            description=_description(summary, self.controls),
             validate=self._validate,
-            enforcement_level=enforcement or default_enforcement(severity),
-            config_schema=_schema(config, required),
-            severity=severity,
-            tags=list(self.controls),
+            **self._document(
+                name, summary, controls, severity, resource_types, unset, config, required, enforcement
+            ),
         )
 
     def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
