@@ -76,6 +76,7 @@ class Backend(pulumi.ComponentResource):
     """`tm:aws:Backend`: cluster, roles, three task definitions, two services, API autoscaling."""
 
     cluster: aws.ecs.Cluster
+    capacity_providers: aws.ecs.ClusterCapacityProviders
     log_group: aws.cloudwatch.LogGroup
     execution_role: aws.iam.Role
     api_task_role: aws.iam.Role
@@ -141,7 +142,7 @@ class Backend(pulumi.ComponentResource):
             configuration=exec_configuration,
             opts=child,
         )
-        aws.ecs.ClusterCapacityProviders(
+        self.capacity_providers = aws.ecs.ClusterCapacityProviders(
             name,
             cluster_name=self.cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
@@ -350,7 +351,10 @@ class Backend(pulumi.ComponentResource):
             enable_execute_command=args.ecs.execute_command,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            # A service may name only capacity providers already associated with its cluster.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["desiredCount"], depends_on=[self.capacity_providers]
+            ),
         )
         # The scheduler must run exactly once: one task, and a rollout stops the old task before
         # it starts the new one (0 % minimum healthy, 100 % maximum), so two never overlap.
@@ -370,7 +374,7 @@ class Backend(pulumi.ComponentResource):
             enable_execute_command=args.ecs.execute_command,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.capacity_providers]),
         )
 
     def _autoscaling(self, name: str, args: BackendArgs) -> None:

@@ -408,6 +408,11 @@ def test_capacity_per_environment(stack: str, providers: list[tuple[str, int, in
         assert [(s["capacityProvider"], s["weight"], s["base"]) for s in strategies] == providers
     cluster = backend.one("aws:ecs/cluster:Cluster").inputs
     assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    # A service naming a provider its cluster does not have yet fails: they are made first.
+    association = backend.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert association.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    for service in backend.of_type("aws:ecs/service:Service"):
+        assert association.urn in service.dependencies
 
 
 def test_api_autoscaling_tracks_cpu_memory_and_requests() -> None:
