@@ -244,9 +244,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         pulumi.export("reviewEcrRepositoryUrl", registry.review_repository.repository_url)
         pulumi.export("reviewEcrRepositoryArn", registry.review_repository.arn)
         pulumi.export("reviewHost", settings.review.host)
-        pulumi.export(
-            "reviewDatabaseKey", pulumi.Output.secret(settings.review_database_key.get_secret_value())
-        )
+        pulumi.export("reviewDatabaseKeySecretArn", review_base.key_secret.arn)
         pulumi.export("reviewDatabaseAdminTaskDefinitionArn", review_base.admin_task_definition.arn)
 
 
@@ -281,7 +279,7 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
                 database_address=output("databaseAddress"),
                 database_port=output("databasePort"),
                 review_host=output("reviewHost"),
-                review_database_key=output("reviewDatabaseKey"),
+                review_database_key_secret_arn=output("reviewDatabaseKeySecretArn"),
                 frontend_app_id=output("frontendAppId"),
                 frontend_default_domain=output("frontendDefaultDomain"),
                 osm_server_url=output("osmServerUrl"),

@@ -69,7 +69,9 @@ class ReviewBaseOutputs:
     database_address: pulumi.Input[str]
     database_port: pulumi.Input[int]
     review_host: pulumi.Input[str]
-    review_database_key: pulumi.Input[str]
+    # Dev's review database key lives in Secrets Manager; the review stack reads it at deploy time
+    # (never through a stack output) to derive its own login's password.
+    review_database_key_secret_arn: pulumi.Input[str]
     frontend_app_id: pulumi.Input[str]
     frontend_default_domain: pulumi.Input[str]
     osm_server_url: pulumi.Input[str]
@@ -166,6 +168,9 @@ class ReviewApp(pulumi.ComponentResource):
         """The review app's own login: the stack derives the password it will have; the base's
         admin task sets it. The dev master login never reaches this stack or its tasks."""
         database = database_name(args.pull_request)
+        key = aws.secretsmanager.get_secret_version_output(
+            secret_id=args.base.review_database_key_secret_arn, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).secret_string
         self.database_secret = aws.secretsmanager.Secret(
             f"{name}-database",
             name=f"tasking-manager/{args.scope.stack}/database",
@@ -177,7 +182,7 @@ class ReviewApp(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             f"{name}-database",
             secret_id=self.database_secret.id,
-            secret_string=pulumi.Output.secret(args.base.review_database_key).apply(
+            secret_string=pulumi.Output.secret(key).apply(
                 lambda key: json.dumps({"username": database, "password": database_password(key, database)})
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -84,15 +84,18 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     if config.values.get("tm:environment") != "review":  # review stacks hold no operator secrets
         config = with_operator_secrets(config, [f"tm:{key}" for key in OPERATOR_SECRETS])
     # A review stack reads its base through a StackReference: plan the base first, serve its outputs.
+    # Its deploy also reads secrets the base wrote (the review database key): serve their values.
     references: dict[str, dict[str, Any]] = {}
+    secret_values: dict[str, str] = {}
     if config.values.get("tm:environment") == "review":
         base = config.values.get("tm:baseStack") or str(PROFILES["review"]["baseStack"])
-        references[qualified_stack_name(base)] = run_stack(
-            base.rsplit("/", 1)[-1], project_dir=project_dir
-        ).outputs
+        base_plan = run_stack(base.rsplit("/", 1)[-1], project_dir=project_dir)
+        references[qualified_stack_name(base)] = base_plan.outputs
+        secret_values = written_secrets(base_plan)
     account_id = config.values.get("tm:awsAccountId") or OFFLINE_ACCOUNT_ID
     mocks = OfflineMocks(account_id=account_id)
     mocks.stack_references = references
+    mocks.secret_values = secret_values
     monitor = RecordingMonitor(mocks)
 
     _reset_runtime()
@@ -128,6 +131,23 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     # The program ran, so its config is valid: read the usage assumptions the way it did.
     usage = parse_settings(stack, config.values, config.secret_keys).usage.model_dump(by_alias=True)
     return Plan(stack, environment, resources, dict(monitor.stack_outputs), config.placeholders, usage)
+
+
+def written_secrets(plan: Plan) -> dict[str, str]:
+    """Secret ARN -> the value the plan's secret versions write into it."""
+    secrets = {
+        str(r.outputs.get("id")): str(r.outputs.get("arn"))
+        for r in plan.of_type("aws:secretsmanager/secret:Secret")
+    }
+    values = {}
+    for version in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion"):
+        value = version.inputs.get("secretString")
+        if isinstance(value, dict):  # a Pulumi secret: unwrap it
+            value = value.get("value")
+        arn = secrets.get(str(version.inputs.get("secretId")))
+        if arn is not None and isinstance(value, str):
+            values[arn] = value
+    return values
 
 
 def review_config(pull_request: int, project_dir: Path) -> dict[str, Any]:

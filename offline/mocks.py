@@ -94,6 +94,8 @@ class OfflineMocks(Mocks):
         self.availability_zone_count = 0
         # Stack name -> exported outputs, for StackReferences (filled by the engine).
         self.stack_references: dict[str, dict[str, Any]] = {}
+        # Secret ARN -> value, for reading another stack's Secrets Manager secrets.
+        self.secret_values: dict[str, str] = {}
 
     # -- resources -----------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -306,6 +308,12 @@ class OfflineMocks(Mocks):
             vpc = str(args.args.get("vpcId"))
             count = self.availability_zone_count
             return {"ids": [f"rtb-{_digest(vpc, str(i))}" for i in range(count)], "id": vpc}, []
+        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            arn = str(args.args.get("secretId"))
+            if arn not in self.secret_values:
+                raise KeyError(f"no secret {arn} was written by a stack the engine has planned")
+            value = self.secret_values[arn]
+            return {"arn": arn, "id": arn, "secretId": arn, "secretString": value, "versionId": "offline"}, []
         if token == "aws:route53/getZone:getZone":
             zone = str(args.args.get("name")).rstrip(".")
             return {"zoneId": f"Z{_digest(zone, length=13).upper()}", "name": zone, "id": zone}, []

@@ -480,15 +480,27 @@ def test_the_review_role_only_makes_roles_inside_the_review_boundary(
     dev_secret = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:tasking-manager/dev/app-AbCdEf"
     assert not allows(boundary_policy, "secretsmanager:GetSecretValue", prod_secret)
     assert allows(boundary_policy, "secretsmanager:GetSecretValue", dev_secret)
+    # Review tasks pull review images, and cannot read the key their passwords derive from.
+    key = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:tasking-manager/dev/review-database-key-AbCdEf"
+    assert not allows(boundary_policy, "secretsmanager:GetSecretValue", key)
+    repository = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/tasking-manager/dev/%s"
+    assert allows(boundary_policy, "ecr:BatchGetImage", repository % "review")
+    assert not allows(boundary_policy, "ecr:BatchGetImage", repository % "backend")
 
 
-def test_the_review_role_pushes_images_only_to_the_base_repository(
+def test_the_review_role_pushes_images_only_to_the_review_repository(
     bootstrap: Callable[..., Bootstrap],
 ) -> None:
     policy = bootstrap().role_policy("review")
-    repository = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/tasking-manager/%s/backend"
-    assert allows(policy, "ecr:PutImage", repository % "dev")
-    assert not allows(policy, "ecr:PutImage", repository % "prod")
+    repository = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/tasking-manager/%s"
+    assert allows(policy, "ecr:PutImage", repository % "dev/review")
+    assert not allows(policy, "ecr:PutImage", repository % "dev/backend")
+    assert not allows(policy, "ecr:PutImage", repository % "prod/backend")
+
+
+def test_only_the_review_deploy_reads_the_review_database_key(bootstrap: Callable[..., Bootstrap]) -> None:
+    key = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:tasking-manager/dev/review-database-key-AbCdEf"
+    assert allows(bootstrap().role_policy("review"), "secretsmanager:GetSecretValue", key)
 
 
 @pytest.mark.parametrize("key", ["prod", "dev", "review", "preview"])

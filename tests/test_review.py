@@ -229,11 +229,26 @@ def test_dev_exports_what_review_stacks_read(dev: Plan) -> None:
         "databaseAddress",
         "databasePort",
         "reviewHost",
-        "reviewDatabaseKey",
+        "reviewDatabaseKeySecretArn",
         "frontendAppId",
         "frontendDefaultDomain",
         "osmServerUrl",
         "reviewDatabaseAdminTaskDefinitionArn",
     }
     assert needed <= set(dev.outputs)
-    assert is_secret(dev.outputs["reviewDatabaseKey"])
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", REVIEW])
+def test_no_stack_exports_a_secret(stack: str) -> None:
+    plan = plan_for(stack)
+    assert [name for name, value in plan.outputs.items() if is_secret(value)] == []
+    assert SECRET_PLACEHOLDER not in json.dumps(plan.outputs)
+
+
+def test_the_review_stack_reads_the_key_dev_wrote_to_secrets_manager(dev: Plan) -> None:
+    base = dev.component("tm:aws:ReviewBase")
+    key_secret = base.one("aws:secretsmanager/secret:Secret")
+    assert dev.outputs["reviewDatabaseKeySecretArn"] == key_secret.outputs["arn"]
+    version = base.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretId"] == key_secret.outputs["id"]
+    assert is_secret(version.inputs["secretString"])

@@ -509,7 +509,7 @@ def review_policy(role: CiRole, account: Account) -> Document:
             "Resource": "*",
         },
         {
-            "Sid": "PushReviewImagesToTheBaseRepository",
+            "Sid": "PushReviewImagesToTheReviewRepository",
             "Effect": "Allow",
             "Action": [
                 "ecr:BatchCheckLayerAvailability",
@@ -521,7 +521,8 @@ def review_policy(role: CiRole, account: Account) -> Document:
                 "ecr:PutImage",
                 "ecr:UploadLayerPart",
             ],
-            "Resource": account.arn("ecr", f"repository/{PROJECT}/{base}/backend"),
+            # The base's review-only repository: releases in its own repository stay out of reach.
+            "Resource": account.arn("ecr", f"repository/{PROJECT}/{base}/review"),
         },
         {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {
@@ -700,6 +701,14 @@ def review_policy(role: CiRole, account: Account) -> Document:
             "Resource": account.arn("secretsmanager", f"secret:{PROJECT}/review-pr-*"),
         },
         {
+            # The deploy derives the review app's database password from the base's key; the
+            # review app's own roles cannot read it (their boundary does not name it).
+            "Sid": "ReadTheReviewDatabaseKey",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": account.arn("secretsmanager", f"secret:{PROJECT}/{base}/review-database-key-*"),
+        },
+        {
             # Review secrets and logs are encrypted with the base stack's key.
             "Sid": "UseTheBaseKeyThroughSecretsManager",
             "Effect": "Allow",
@@ -761,15 +770,15 @@ def preview_policy(role: CiRole, account: Account) -> Document:
 
 def review_boundary(account: Account) -> Document:
     """The most a review app's execution and task roles can ever do, whatever policy they hold:
-    pull the base's image, write their own logs, read their own secrets and the base's app secret."""
+    pull review images, write their own logs, read their own secrets and the base's app secret."""
     base = account.review_base_stack
     return _document(
         {"Sid": "LogInToEcr", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {
-            "Sid": "PullTheBaseImage",
+            "Sid": "PullTheReviewImage",
             "Effect": "Allow",
             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            "Resource": account.arn("ecr", f"repository/{PROJECT}/{base}/backend"),
+            "Resource": account.arn("ecr", f"repository/{PROJECT}/{base}/review"),
         },
         {
             "Sid": "WriteReviewLogs",
