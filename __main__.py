@@ -123,7 +123,8 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             database_address=database.address,
             database_port=database.port,
             database_name=database.database_name,
-            database_secret_arn=database.master_secret_arn,
+            database_login_secret_arn=database.app_login_secret_arn,
+            database_admin_secret_arn=database.master_secret_arn,
             app_secret_arn=app_secrets.arn,
             kms_key_arn=key.arn,
             target_group_arn=load_balancer.target_group.arn,
@@ -131,7 +132,6 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
                 load_balancer.load_balancer.arn_suffix, "/", load_balancer.target_group.arn_suffix
             ),
             api_sidecars=[telemetry.container],
-            api_environment=telemetry.app_environment,
             metrics_log_group_arn=telemetry.metrics_log_group.arn,
         ),
         in_account,
@@ -167,6 +167,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
     pulumi.export("databaseName", database.database_name)
     pulumi.export("databaseIdentifier", database.identifier)
     pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
+    pulumi.export("databaseAppLoginSecretArn", database.app_login_secret_arn)
     pulumi.export("databaseSecurityGroupId", database.security_group_id)
     pulumi.export("apiUrl", f"https://{settings.dns.api_host}")
     pulumi.export("loadBalancerDnsName", load_balancer.dns_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -16,6 +16,7 @@ from components.backend_tasks import (
     MIGRATE_COMMAND,
     AppEndpoints,
     ContainerRuntime,
+    admin_login,
     api_command,
     app_container,
     app_environment,
@@ -23,6 +24,7 @@ from components.backend_tasks import (
     ecs_tasks_trust,
     execution_role_policy,
     task_role_policy,
+    task_volumes,
     with_logs,
 )
 from components.provider import AwsScope
@@ -59,16 +61,18 @@ class BackendArgs:
     database_address: pulumi.Input[str]
     database_port: int
     database_name: str
-    database_secret_arn: pulumi.Input[str]
+    # The application's own login (api, cron, and Alembic in the migrate task) and the master login
+    # (read only by the migrate task, which prepares the database).
+    database_login_secret_arn: pulumi.Input[str]
+    database_admin_secret_arn: pulumi.Input[str]
     app_secret_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
     # `app/<lb>/<id>/targetgroup/<tg>/<id>`, for scaling on requests per target.
     request_count_label: pulumi.Input[str]
-    # Filled by the telemetry collector: containers that run beside the API, the environment that
-    # points the API at them, and the log group their metrics go to (the API task role may write it).
+    # Filled by the telemetry collector: containers that run beside the API, and the log group their
+    # metrics go to (the API task role may write it).
     api_sidecars: Sequence[pulumi.Input[Mapping[str, Any]]] = field(default_factory=tuple)
-    api_environment: Mapping[str, str] = field(default_factory=dict)
     metrics_log_group_arn: pulumi.Input[str] | None = None
 
 
@@ -79,6 +83,7 @@ class Backend(pulumi.ComponentResource):
     capacity_providers: aws.ecs.ClusterCapacityProviders
     log_group: aws.cloudwatch.LogGroup
     execution_role: aws.iam.Role
+    migrate_execution_role: aws.iam.Role
     api_task_role: aws.iam.Role
     worker_task_role: aws.iam.Role
     task_definitions: dict[str, aws.ecs.TaskDefinition]
@@ -196,24 +201,35 @@ class Backend(pulumi.ComponentResource):
         trust = pulumi.Output.all(scope.account_id, scope.partition).apply(
             lambda ids: json.dumps(ecs_tasks_trust(ids[0], scope.region, ids[1]))
         )
-        self.execution_role = aws.iam.Role(
-            f"{name}-execution",
-            description="ECS starts the back-end tasks: image pull, logs, their secrets",
-            assume_role_policy=trust,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution",
-            role=self.execution_role.id,
-            policy=pulumi.Output.all(
-                args.repository_arn,
-                self.log_group.arn,
-                args.app_secret_arn,
-                args.database_secret_arn,
-                args.kms_key_arn,
-            ).apply(lambda v: json.dumps(execution_role_policy(v[0], v[1], [v[2], v[3]], v[4]))),
-            opts=child,
-        )
+        # Two execution roles: only the migrate task's may read the master login.
+        logins = {
+            "execution": ("ECS starts the API and cron tasks: image pull, logs, their secrets", []),
+            "migrate-execution": (
+                "ECS starts the migrate task: image pull, logs, its secrets and the master login",
+                [args.database_admin_secret_arn],
+            ),
+        }
+        execution_roles = {}
+        for label, (description, extra_secrets) in logins.items():
+            role = aws.iam.Role(
+                f"{name}-{label}", description=description, assume_role_policy=trust, opts=child
+            )
+            aws.iam.RolePolicy(
+                f"{name}-{label}",
+                role=role.id,
+                policy=pulumi.Output.all(
+                    args.repository_arn,
+                    self.log_group.arn,
+                    args.kms_key_arn,
+                    args.app_secret_arn,
+                    args.database_login_secret_arn,
+                    *extra_secrets,
+                ).apply(lambda v: json.dumps(execution_role_policy(v[0], v[1], v[3:], v[2]))),
+                opts=child,
+            )
+            execution_roles[label] = role
+        self.execution_role = execution_roles["execution"]
+        self.migrate_execution_role = execution_roles["migrate-execution"]
         self.api_task_role = aws.iam.Role(
             f"{name}-api-task",
             description="The running API and its telemetry sidecar",
@@ -254,7 +270,9 @@ class Backend(pulumi.ComponentResource):
 
         def containers(role: str) -> pulumi.Output[str]:
             def render(values: list[Any]) -> str:
-                image, log_group, address, app_secret_arn, database_secret_arn, *sidecars = values
+                image, log_group, address, app_secret_arn, login_secret_arn, admin_secret_arn, *sidecars = (
+                    values
+                )
                 endpoints = AppEndpoints(
                     environment=scope.stack,
                     frontend_url=args.frontend_url,
@@ -264,21 +282,25 @@ class Backend(pulumi.ComponentResource):
                     database_port=args.database_port,
                     database_name=args.database_name,
                 )
+                secrets = app_secrets(app_secret_arn, login_secret_arn)
+                if role == "migrate":
+                    secrets |= admin_login(admin_secret_arn)
                 runtime = ContainerRuntime(
                     image=image,
                     log_group=log_group,
                     region=scope.region,
                     environment=app_environment(endpoints, args.app, args.api, args.organisation),
-                    secrets=app_secrets(app_secret_arn, database_secret_arn),
+                    secrets=secrets,
                 )
+                exec_on = args.ecs.execute_command
                 if role == "api":
-                    runtime = replace(runtime, environment={**runtime.environment, **args.api_environment})
+                    command = api_command(args.api.workers, access_log=args.app.access_log)
                     api = app_container(
-                        "api", runtime, api_command(args.api.workers), port=API_PORT, health_check=True
+                        "api", runtime, command, port=API_PORT, health_check=True, execute_command=exec_on
                     )
                     return json.dumps([api, *(with_logs(sidecar, runtime) for sidecar in sidecars)])
                 command = CRON_COMMAND if role == "cron" else MIGRATE_COMMAND
-                return json.dumps([app_container(role, runtime, command)])
+                return json.dumps([app_container(role, runtime, command, execute_command=exec_on)])
 
             sidecars = list(args.api_sidecars) if role == "api" else []
             return pulumi.Output.all(
@@ -286,14 +308,20 @@ class Backend(pulumi.ComponentResource):
                 self.log_group.name,
                 args.database_address,
                 args.app_secret_arn,
-                args.database_secret_arn,
+                args.database_login_secret_arn,
+                args.database_admin_secret_arn,
                 *sidecars,
             ).apply(render)
 
         sizes = {
-            "api": (args.api.cpu, args.api.memory, self.api_task_role),
-            "cron": (args.worker.cpu, args.worker.memory, self.worker_task_role),
-            "migrate": (args.worker.cpu, args.worker.memory, self.worker_task_role),
+            "api": (args.api.cpu, args.api.memory, self.api_task_role, self.execution_role),
+            "cron": (args.worker.cpu, args.worker.memory, self.worker_task_role, self.execution_role),
+            "migrate": (
+                args.worker.cpu,
+                args.worker.memory,
+                self.worker_task_role,
+                self.migrate_execution_role,
+            ),
         }
         self.task_definitions = {
             role: aws.ecs.TaskDefinition(
@@ -306,14 +334,13 @@ class Backend(pulumi.ComponentResource):
                 runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                     operating_system_family="LINUX", cpu_architecture="X86_64"
                 ),
-                execution_role_arn=self.execution_role.arn,
+                execution_role_arn=execution_role.arn,
                 task_role_arn=task_role.arn,
                 container_definitions=containers(role),
-                # A task-local scratch volume: the root file system is read-only.
-                volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+                volumes=task_volumes(args.ecs.execute_command),
                 opts=child,
             )
-            for role, (cpu, memory, task_role) in sizes.items()
+            for role, (cpu, memory, task_role, execution_role) in sizes.items()
         }
 
     def _network(self, args: BackendArgs, role: str) -> aws.ecs.ServiceNetworkConfigurationArgs:

@@ -8,18 +8,29 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi_aws as aws
 
+from components.app_contract import CONTRACT
 from components.settings import APP_SECRET_NAMES, ApiSettings, AppSettings, ReviewAppSettings
 
-API_PORT = 5000
-# Inside the image: Debian slim, Python, non-root `appuser` with uid 9000.
-APP_USER = "9000"
+# Facts read from the application's source at the tag we deploy (see components/app_contract.py).
+API_PORT = CONTRACT.port
+APP_USER = str(CONTRACT.uid)
 # Queries the database, so it fails while the database is down (the load balancer's check too).
-HEALTH_CHECK_PATH = "/api/v2/system/heartbeat/"
-HEARTBEAT = f"http://127.0.0.1:5000{HEALTH_CHECK_PATH}"
+HEALTH_CHECK_PATH = CONTRACT.heartbeat_path
+HEARTBEAT = f"http://127.0.0.1:{API_PORT}{HEALTH_CHECK_PATH}"
+# The application reads its log level as an int (Python's logging levels).
+LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+# The settings module also builds its test settings at import, and cannot without this name; no
+# task ever connects to it.
+TEST_DATABASE_NAME = "tasking_manager_test"
+# Where the SSM agent behind ECS Exec writes its state and logs: with a read-only root file system
+# these must be writable volumes, or the agent dies (aws/containers-roadmap#1359, and the AWS
+# workaround with volumes at these two paths).
+EXEC_AGENT_PATHS = {"ssm-state": "/var/lib/amazon", "ssm-logs": "/var/log/amazon"}
 
 
 def target_group_health_check() -> aws.lb.TargetGroupHealthCheckArgs:
@@ -35,35 +46,32 @@ def target_group_health_check() -> aws.lb.TargetGroupHealthCheckArgs:
     )
 
 
-# PostGIS must exist before Alembic runs (migrations never create it); only the master user can.
-MIGRATE_SCRIPT = (
-    'python -c "import os, sqlalchemy; '
-    "url = sqlalchemy.engine.URL.create('postgresql', username=os.environ['POSTGRES_USER'], "
-    "password=os.environ['POSTGRES_PASSWORD'], host=os.environ['POSTGRES_ENDPOINT'], "
-    "port=int(os.environ['POSTGRES_PORT']), database=os.environ['POSTGRES_DB'], "
-    "query={'sslmode': 'require'}); "
-    "engine = sqlalchemy.create_engine(url); "
-    "connection = engine.connect(); "
-    "connection.execute(sqlalchemy.text('CREATE EXTENSION IF NOT EXISTS postgis')); "
-    'connection.commit()" '
-    "&& alembic -c migrations/alembic.ini upgrade head"
-)
+# Prepares the database with psql (the image has no synchronous PostgreSQL driver), then runs
+# Alembic as the application's own login; any failure stops the script with a non-zero status.
+MIGRATE_SCRIPT = (Path(__file__).resolve().parent.parent / "scripts" / "container-migrate.sh").read_text()
 
 
-def api_command(workers: int) -> list[str]:
-    return [
+def api_command(workers: int, *, access_log: bool) -> list[str]:
+    command = [
         "uvicorn",
-        "backend.main:api",
+        CONTRACT.api_module,
         "--host",
         "0.0.0.0",  # all of the task's interfaces; its security group decides who reaches them
         "--port",
         str(API_PORT),
         "--workers",
         str(workers),
+        # Trust X-Forwarded-Proto/For so redirects say https and logs show the client. Only the
+        # load balancer's security group reaches the task; uvicorn 0.19 takes addresses or `*`,
+        # not networks, and the load balancer's addresses change.
+        "--proxy-headers",
+        "--forwarded-allow-ips",
+        "*",
     ]
+    return command if access_log else [*command, "--no-access-log"]
 
 
-CRON_COMMAND = ["python", "backend/cron_jobs.py"]
+CRON_COMMAND = ["python", CONTRACT.cron_script]
 MIGRATE_COMMAND = ["sh", "-c", MIGRATE_SCRIPT]
 
 
@@ -92,6 +100,7 @@ def app_environment(
         "POSTGRES_ENDPOINT": endpoints.database_address,
         "POSTGRES_PORT": str(endpoints.database_port),
         "POSTGRES_DB": endpoints.database_name,
+        "POSTGRES_TEST_DB": TEST_DATABASE_NAME,
         "DB_MIN_CONNECTIONS": str(api.db_min_connections),
         "DB_MAX_CONNECTIONS": str(api.db_max_connections),
         "TM_APP_BASE_URL": endpoints.frontend_url,
@@ -99,34 +108,45 @@ def app_environment(
         "TM_APP_API_VERSION": "v2",
         "TM_REDIRECT_URI": f"{endpoints.frontend_url}/authorized",
         "TM_SCOPE": "read_prefs write_api",
-        # The application parses this as JSON; a comma-separated list fails.
-        "EXTRA_CORS_ORIGINS": json.dumps([endpoints.frontend_url]),
+        # pydantic-settings JSON-decodes list fields: a comma-separated list fails at import.
+        "EXTRA_CORS_ORIGINS": json.dumps([endpoints.frontend_url, *app.extra_cors_origins]),
         "TM_ENVIRONMENT": endpoints.environment,
         "OSM_SERVER_URL": endpoints.osm_server_url,
         "TM_SMTP_HOST": app.smtp.host,
         "TM_SMTP_PORT": str(app.smtp.port),
+        # Read with int(): "1"/"0", never "true".
         "TM_SMTP_USE_TLS": flag[app.smtp.use_tls],
         "TM_SMTP_USE_SSL": flag[app.smtp.use_ssl],
         "TM_EMAIL_FROM_ADDRESS": app.email_from_address,
         "TM_EMAIL_CONTACT_ADDRESS": app.email_contact_address,
         "TM_DEFAULT_CHANGESET_COMMENT": app.default_changeset_comment,
-        "TM_LOG_LEVEL": app.log_level,
+        "TM_LOG_LEVEL": str(LOG_LEVELS[app.log_level]),
         "USE_SENTRY": "true" if app.use_sentry else "false",
+        "OHSOME_STATS_TOPICS": app.ohsome_stats_topics,
     }
-    environment.update({k: v for k, v in organisation.items() if k.startswith("TM_ORG_")})
+    # The front end's branding variables, where the back end reads the same name (e-mails).
+    environment.update({k: v for k, v in organisation.items() if CONTRACT.read_by_app(k)})
     environment.update(app.extra_environment)
     return environment
 
 
-def app_secrets(app_secret_arn: str, database_secret_arn: str) -> dict[str, str]:
-    """Variable -> `valueFrom`: the RDS-managed secret for the database login, the application
-    secret's JSON keys for the rest."""
+def app_secrets(app_secret_arn: str, login_secret_arn: str) -> dict[str, str]:
+    """Variable -> `valueFrom`: the application's own database login, and the application secret's
+    JSON keys for the rest."""
     secrets = {
-        "POSTGRES_USER": f"{database_secret_arn}:username::",
-        "POSTGRES_PASSWORD": f"{database_secret_arn}:password::",
+        "POSTGRES_USER": f"{login_secret_arn}:username::",
+        "POSTGRES_PASSWORD": f"{login_secret_arn}:password::",
     }
-    secrets.update({name: f"{app_secret_arn}:{name}::" for name in APP_SECRET_NAMES})
+    # The New Relic key is for the telemetry collector; the application itself never reads it.
+    secrets.update(
+        {name: f"{app_secret_arn}:{name}::" for name in APP_SECRET_NAMES if name != "NEW_RELIC_LICENSE_KEY"}
+    )
     return secrets
+
+
+def admin_login(admin_secret_arn: str) -> dict[str, str]:
+    """The migration's administrative login, as psql reads it (PGUSER, PGPASSWORD)."""
+    return {"PGUSER": f"{admin_secret_arn}:username::", "PGPASSWORD": f"{admin_secret_arn}:password::"}
 
 
 @dataclass(frozen=True)
@@ -147,9 +167,12 @@ def app_container(
     *,
     port: int | None = None,
     health_check: bool = False,
+    execute_command: bool = False,
 ) -> dict[str, Any]:
-    """One container definition, hardened: non-root, read-only root with a writable /tmp, not
-    privileged, logs to CloudWatch, secrets only through `secrets`."""
+    """One container definition, hardened: non-root, read-only root with a writable /tmp (and the
+    ECS Exec agent's paths where Exec is on), not privileged, logs to CloudWatch, secrets only
+    through `secrets`."""
+    mounts = {"tmp": "/tmp", **(EXEC_AGENT_PATHS if execute_command else {})}
     container: dict[str, Any] = {
         "name": name,
         "image": runtime.image,
@@ -158,7 +181,10 @@ def app_container(
         "user": APP_USER,
         "readonlyRootFilesystem": True,
         "privileged": False,
-        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+        "mountPoints": [
+            {"sourceVolume": volume, "containerPath": path, "readOnly": False}
+            for volume, path in mounts.items()
+        ],
         "linuxParameters": {"initProcessEnabled": True},
         "environment": [{"name": k, "value": v} for k, v in sorted(runtime.environment.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(runtime.secrets.items())],
@@ -177,7 +203,7 @@ def app_container(
     if health_check:
         probe = f"import urllib.request; urllib.request.urlopen('{HEARTBEAT}', timeout=4)"
         container["healthCheck"] = {
-            # The image has Python but no curl.
+            # Python's standard library: nothing beyond the interpreter the image runs anyway.
             "command": ["CMD-SHELL", f'python -c "{probe}" || exit 1'],
             "interval": 30,
             "timeout": 5,
@@ -185,6 +211,12 @@ def app_container(
             "startPeriod": 60,
         }
     return container
+
+
+def task_volumes(execute_command: bool) -> list[aws.ecs.TaskDefinitionVolumeArgs]:
+    """Task-local scratch volumes for what app_container mounts: the root file system is read-only."""
+    names = ["tmp", *(EXEC_AGENT_PATHS if execute_command else {})]
+    return [aws.ecs.TaskDefinitionVolumeArgs(name=name) for name in names]
 
 
 def with_logs(container: Mapping[str, Any], runtime: ContainerRuntime) -> dict[str, Any]:

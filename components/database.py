@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.provider import AwsScope
 from components.settings import DatabaseSettings
@@ -15,6 +16,8 @@ from components.settings import DatabaseSettings
 DATABASE_NAME = "tasking_manager"
 # Not the engine's default `postgres` (FSBP RDS.25): a guessable admin name helps brute force.
 MASTER_USERNAME = "tm_admin"
+# The application's own login: created and kept in step by the migrate task, never the master.
+APP_USERNAME = "tm_app"
 PORT = 5432
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 # AWS-managed policies written for these service roles; their permissions track the services.
@@ -89,6 +92,7 @@ class Database(pulumi.ComponentResource):
     port: int
     database_name: str
     master_secret_arn: pulumi.Output[str]
+    app_login_secret_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -212,6 +216,7 @@ class Database(pulumi.ComponentResource):
         )
         self.security_group_id = self.security_group.id
 
+        self._app_login(name, args)
         self._backups(name, args)
         self.register_outputs(
             {
@@ -219,10 +224,36 @@ class Database(pulumi.ComponentResource):
                 "port": self.port,
                 "databaseName": self.database_name,
                 "masterSecretArn": self.master_secret_arn,
+                "appLoginSecretArn": self.app_login_secret_arn,
                 "securityGroupId": self.security_group_id,
                 "identifier": self.identifier,
             }
         )
+
+    def _app_login(self, name: str, args: DatabaseArgs) -> None:
+        """The login the API and cron use. Letters and digits only: the application puts the
+        password into a URL without escaping it. RDS rotates the master password weekly, which
+        running tasks would not notice; this one changes only when an operator rotates it
+        (docs/operations/database.md), and the migrate task sets it in the database."""
+        child = pulumi.ResourceOptions(parent=self)
+        password = random.RandomPassword(f"{name}-app-login", length=40, special=False, opts=child)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-app-login",
+            name=f"tasking-manager/{args.scope.stack}/database-app-login",
+            description=f"The application's database login {APP_USERNAME} (not the master user)",
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=7,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-app-login",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(password.result).apply(
+                lambda value: json.dumps({"username": APP_USERNAME, "password": value})
+            ),
+            opts=child,
+        )
+        self.app_login_secret_arn = secret.arn
 
     def _backups(self, name: str, args: DatabaseArgs) -> None:
         """AWS Backup recovery points, independent of the instance's own automated backups: they

@@ -26,6 +26,8 @@ _APP: dict[str, Any] = {
     "emailContactAddress": "sysadmin@hotosm.org",
     "defaultChangesetComment": "#hotosm-project",
     "useSentry": False,
+    "accessLog": True,
+    "ohsomeStatsTopics": "changeset,highway,waterway,building",
 }
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -71,7 +73,20 @@ PROFILES: dict[str, dict[str, Any]] = {
             "waf": True,
             "wafRateLimit": 2000,
         },
-        "app": {**_APP, "logLevel": "INFO"},
+        # HOT's production today: no uvicorn access log (the load balancer keeps one), and the
+        # partner tools that call the API from their own sites.
+        "app": {
+            **_APP,
+            "logLevel": "INFO",
+            "accessLog": False,
+            "extraCorsOrigins": [
+                "https://hotosm.github.io",
+                "https://mapathon.cartong.org",
+                "https://jarmokivekas.github.io",
+                "https://dev-managers.mapswipe.org",
+                "https://managers.mapswipe.org",
+            ],
+        },
         # 99.5 % over 30 days leaves 3.6 hours of errors a month; p95 under 1 s.
         "observability": {
             "availability": {"targetPercent": 99.5, "windowDays": 30},

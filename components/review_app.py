@@ -16,6 +16,7 @@ from components.backend_tasks import (
     MIGRATE_COMMAND,
     AppEndpoints,
     ContainerRuntime,
+    admin_login,
     api_command,
     app_container,
     app_environment,
@@ -23,6 +24,7 @@ from components.backend_tasks import (
     ecs_tasks_trust,
     execution_role_policy,
     target_group_health_check,
+    task_volumes,
 )
 from components.frontend import BranchArgs, add_branch
 from components.provider import AwsScope
@@ -272,15 +274,20 @@ class ReviewApp(pulumi.ComponentResource):
                     database_port=int(port),
                     database_name=database_name(args.pull_request),
                 )
+                secrets = app_secrets(app_secret_arn, database_secret_arn)
+                if role == "migrate":
+                    # The review app's own login prepares its database too: dev's admin task has
+                    # already created it with PostGIS, and there is no separate application role.
+                    secrets |= admin_login(database_secret_arn)
                 runtime = ContainerRuntime(
                     image=f"{repository}:{args.image_tag}",
                     log_group=log_group,
                     region=scope.region,
                     environment=app_environment(endpoints, args.app, settings, {}),
-                    secrets=app_secrets(app_secret_arn, database_secret_arn),
+                    secrets=secrets,
                 )
                 if role == "api":
-                    command = api_command(settings.workers)
+                    command = api_command(settings.workers, access_log=args.app.access_log)
                     return json.dumps(
                         [app_container("api", runtime, command, port=API_PORT, health_check=True)]
                     )
@@ -312,7 +319,7 @@ class ReviewApp(pulumi.ComponentResource):
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_role.arn,
                 container_definitions=containers(role),
-                volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+                volumes=task_volumes(execute_command=False),
                 opts=child,
             )
             for role in ("api", "migrate")

@@ -281,6 +281,13 @@ class LoadBalancerSettings(_Model):
     waf_rate_limit: Annotated[int, Field(ge=100, le=2_000_000_000)]
 
 
+HttpsOrigin = Annotated[
+    str,
+    _matching(
+        r"https://[a-z0-9.-]+(:[0-9]+)?",
+        "an https:// origin (scheme and host, no path) like https://hotosm.github.io",
+    ),
+]
 EmailAddress = Annotated[str, _matching(r"[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}", "an e-mail address")]
 
 
@@ -333,6 +340,14 @@ class AppSettings(_Model):
     default_changeset_comment: Annotated[str, Field(min_length=1, max_length=255)]
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     use_sentry: bool
+    # uvicorn's per-request log lines; off where the load balancer's access logs already keep them.
+    access_log: bool
+    # Topics the ohsome statistics are fetched for (the application cannot start without it).
+    ohsome_stats_topics: Annotated[
+        str, _matching(r"[a-z_]+(,[a-z_]+)*", "comma-separated topics like changeset,building")
+    ]
+    # Origins besides this stack's front end whose browsers may call the API (HOT's partner tools).
+    extra_cors_origins: Annotated[tuple[HttpsOrigin, ...], AfterValidator(_unique)] = ()
     # Further plain environment variables; names or values that look like secrets are refused.
     extra_environment: Annotated[dict[str, str], AfterValidator(_public_variables)] = Field(
         default_factory=dict

@@ -72,12 +72,11 @@ class TelemetryCollectorArgs:
 
 class TelemetryCollector(pulumi.ComponentResource):
     """`tm:aws:TelemetryCollector`: the collector's container definition for the API task (the back
-    end sends its own logs to the task's group), the log group its metrics land in, and the
-    environment that points the application at it."""
+    end sends its own logs to the task's group) and the log group its metrics land in. The
+    application has no OpenTelemetry SDK of its own, so nothing in it is pointed at the collector."""
 
     metrics_log_group: aws.cloudwatch.LogGroup
     container: pulumi.Output[dict[str, Any]]
-    app_environment: dict[str, str]
 
     def __init__(
         self, name: str, args: TelemetryCollectorArgs, opts: pulumi.ResourceOptions | None = None
@@ -120,10 +119,4 @@ class TelemetryCollector(pulumi.ComponentResource):
             return definition
 
         self.container = pulumi.Output.from_input(args.app_secret_arn).apply(container)
-        self.app_environment = {
-            "OTEL_EXPORTER_OTLP_ENDPOINT": OTLP_HTTP,
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_SERVICE_NAME": "tasking-manager-api",
-            "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={args.stack}",
-        }
         self.register_outputs({"metricsLogGroup": self.metrics_log_group.name})

@@ -8,6 +8,7 @@ unknown one is an error, so a new data source gets a deliberate, realistic answe
 from __future__ import annotations
 
 import hashlib
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -106,6 +107,8 @@ class OfflineMocks(Mocks):
             return self._stack_reference(str(args.inputs.get("name")))
         if args.typ == "awsx:ec2:Vpc":
             return None, self._awsx_vpc(args)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            return f"{args.name}-id", {**args.inputs, "result": _random_password(args.name, args.inputs)}
         if not args.custom:
             return None, {}
         return self._aws_resource(args)
@@ -320,6 +323,28 @@ class OfflineMocks(Mocks):
         raise NotImplementedError(
             f"the offline engine has no answer for data source {token}; add one in offline/mocks.py"
         )
+
+
+# pulumi-random's RandomPassword: the special characters it draws from unless overrideSpecial is set.
+_RANDOM_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
+
+
+def _random_password(seed: str, inputs: dict[str, Any]) -> str:
+    """A deterministic password drawn from the alphabet the inputs ask for (upper, lower, numeric,
+    special; each on unless set false), so a change of those inputs shows in the plan."""
+    classes = {
+        "upper": string.ascii_uppercase,
+        "lower": string.ascii_lowercase,
+        "numeric": string.digits,
+        "special": str(inputs.get("overrideSpecial") or _RANDOM_SPECIAL),
+    }
+    alphabet = "".join(chars for key, chars in classes.items() if inputs.get(key, True) is not False)
+    length = int(inputs.get("length") or 16)
+    stream = hashlib.sha256(seed.encode()).digest() * (length // 32 + 1)
+    # One character of each class first, as pulumi-random guarantees with its min_* defaults.
+    wanted = [chars for key, chars in classes.items() if inputs.get(key, True) is not False]
+    head = [chars[stream[i] % len(chars)] for i, chars in enumerate(wanted)]
+    return "".join(head + [alphabet[b % len(alphabet)] for b in stream[len(head) : length]])
 
 
 def _uuid(seed: str) -> str:

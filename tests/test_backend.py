@@ -11,7 +11,7 @@ import pytest
 from botocore.validate import ParamValidator
 
 from components.settings import APP_SECRET_NAMES, SettingsError, secret_like
-from offline.engine import Plan
+from offline.engine import PROJECT_DIR, Plan
 from offline.mocks import Registration
 from offline.report import is_secret
 from tests.conftest import plan_for
@@ -283,13 +283,17 @@ def test_task_definitions_validate_against_the_ecs_api_model(base_plan: Plan, ro
 def test_containers_are_hardened(base_plan: Plan, role: str) -> None:
     definition = task_definition(base_plan, role).inputs
     assert definition["networkMode"] == "awsvpc"
-    assert definition["volumes"] == [{"name": "tmp"}]
     assert definition["executionRoleArn"] != definition["taskRoleArn"]
     (container,) = [c for c in containers(base_plan, role) if c["name"] == role]
     assert container["readonlyRootFilesystem"] is True
     assert container["privileged"] is False
     assert container["user"] == "9000"
-    assert container["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
+    writable = {m["containerPath"]: m["sourceVolume"] for m in container["mountPoints"] if not m["readOnly"]}
+    # ECS Exec's agent needs its state and log paths writable beside a read-only root (dev only).
+    exec_paths = {"/var/lib/amazon": "ssm-state", "/var/log/amazon": "ssm-logs"}
+    expected = {"/tmp": "tmp", **(exec_paths if base_plan.stack == "dev" else {})}
+    assert writable == expected
+    assert definition["volumes"] == [{"name": volume} for volume in expected.values()]
     options = container["logConfiguration"]["options"]
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert options["awslogs-group"] == base_plan.outputs["backendLogGroup"]
@@ -308,12 +312,19 @@ def test_no_secret_in_any_container_environment(base_plan: Plan, role: str) -> N
 def test_secrets_come_from_secrets_manager(base_plan: Plan) -> None:
     api = app_container_of(base_plan, "api")
     secrets = {s["name"]: s["valueFrom"] for s in api["secrets"]}
-    database_secret = base_plan.outputs["databaseMasterSecretArn"]
+    login_secret = base_plan.outputs["databaseAppLoginSecretArn"]
     app_secret = base_plan.outputs["appSecretArn"]
-    assert secrets["POSTGRES_USER"] == f"{database_secret}:username::"
-    assert secrets["POSTGRES_PASSWORD"] == f"{database_secret}:password::"
+    assert secrets["POSTGRES_USER"] == f"{login_secret}:username::"
+    assert secrets["POSTGRES_PASSWORD"] == f"{login_secret}:password::"
+    assert "PGPASSWORD" not in secrets
     for name in APP_SECRET_NAMES:
-        assert secrets[name] == f"{app_secret}:{name}::"
+        if name != "NEW_RELIC_LICENSE_KEY":  # the collector's, not the application's
+            assert secrets[name] == f"{app_secret}:{name}::"
+    assert "NEW_RELIC_LICENSE_KEY" not in secrets
+    migrate = {s["name"]: s["valueFrom"] for s in app_container_of(base_plan, "migrate")["secrets"]}
+    master = base_plan.outputs["databaseMasterSecretArn"]
+    assert (migrate["PGUSER"], migrate["PGPASSWORD"]) == (f"{master}:username::", f"{master}:password::")
+    assert migrate["POSTGRES_PASSWORD"] == f"{login_secret}:password::"
 
 
 def test_api_environment_points_at_its_hosts_and_database(base_plan: Plan) -> None:
@@ -324,7 +335,20 @@ def test_api_environment_points_at_its_hosts_and_database(base_plan: Plan) -> No
     assert environment["TM_APP_BASE_URL"] == frontend
     assert environment["TM_APP_API_URL"] == base_plan.outputs["apiUrl"]
     assert environment["TM_REDIRECT_URI"] == f"{frontend}/authorized"
-    assert json.loads(environment["EXTRA_CORS_ORIGINS"]) == [frontend]
+    partners = (
+        []
+        if base_plan.stack == "dev"
+        else [
+            "https://hotosm.github.io",
+            "https://mapathon.cartong.org",
+            "https://jarmokivekas.github.io",
+            "https://dev-managers.mapswipe.org",
+            "https://managers.mapswipe.org",
+        ]
+    )
+    assert json.loads(environment["EXTRA_CORS_ORIGINS"]) == [frontend, *partners]
+    assert environment["TM_LOG_LEVEL"] == ("10" if base_plan.stack == "dev" else "20")
+    assert environment["OHSOME_STATS_TOPICS"] == "changeset,highway,waterway,building"
     assert environment["POSTGRES_ENDPOINT"] == base_plan.outputs["databaseAddress"]
     assert (environment["POSTGRES_PORT"], environment["POSTGRES_DB"]) == ("5432", "tasking_manager")
     assert environment["TM_ORG_CODE"] == "HOT"
@@ -346,6 +370,11 @@ def test_api_runs_uvicorn_with_the_configured_size(stack: str, workers: str, cpu
         "5000",
         "--workers",
         workers,
+        "--proxy-headers",
+        "--forwarded-allow-ips",
+        "*",
+        # HOT's production runs without uvicorn's access log; the load balancer keeps one.
+        *(["--no-access-log"] if stack == "prod" else []),
     ]
     assert api["portMappings"] == [{"containerPort": 5000, "protocol": "tcp", "name": "api"}]
     assert "/api/v2/system/heartbeat/" in api["healthCheck"]["command"][1]
@@ -359,10 +388,12 @@ def test_cron_and_migrate_commands(base_plan: Plan) -> None:
     (migrate,) = containers(base_plan, "migrate")
     assert migrate["command"][:2] == ["sh", "-c"]
     script = migrate["command"][2]
+    assert script == (PROJECT_DIR / "scripts" / "container-migrate.sh").read_text()
     assert script.index("CREATE EXTENSION IF NOT EXISTS postgis") < script.index(
         "alembic -c migrations/alembic.ini upgrade head"
     )
-    assert "&& alembic" in script  # migrations never run when the extension step failed
+    # What happens when a step fails is run for real against PostgreSQL in test_database_sql.py.
+    assert script.splitlines()[script.splitlines().index("set -eu")] == "set -eu"
 
 
 # -- services --------------------------------------------------------------------------------------
@@ -500,18 +531,19 @@ def test_no_iam_statement_allows_everything(base_plan: Plan) -> None:
 
 
 def test_execution_role_reads_exactly_its_secrets_and_image(base_plan: Plan) -> None:
-    policy = json.loads(
-        next(
-            r
-            for r in backend_of(base_plan).of_type("aws:iam/rolePolicy:RolePolicy")
-            if r.name == "backend-execution"
-        ).inputs["policy"]
-    )
-    by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    assert by_sid["ReadTheTaskSecrets"]["Resource"] == [
-        base_plan.outputs["appSecretArn"],
-        base_plan.outputs["databaseMasterSecretArn"],
-    ]
+    def policy_of(name: str) -> dict[str, Any]:
+        policies = backend_of(base_plan).of_type("aws:iam/rolePolicy:RolePolicy")
+        return {
+            s["Sid"]: s
+            for s in json.loads(next(r for r in policies if r.name == name).inputs["policy"])["Statement"]
+        }
+
+    services = [base_plan.outputs["appSecretArn"], base_plan.outputs["databaseAppLoginSecretArn"]]
+    # Only the migrate task starts with the master login; the services' role cannot read it.
+    assert policy_of("backend-execution")["ReadTheTaskSecrets"]["Resource"] == services
+    migrate = policy_of("backend-migrate-execution")["ReadTheTaskSecrets"]["Resource"]
+    assert migrate == [*services, base_plan.outputs["databaseMasterSecretArn"]]
+    by_sid = policy_of("backend-execution")
     repository = next(
         r
         for r in base_plan.component("tm:aws:ContainerRegistry").of_type("aws:ecr/repository:Repository")
@@ -564,7 +596,7 @@ def test_image_comes_from_the_stacks_repository_with_the_configured_tag(base_pla
     else:
         assert set(repositories) == {"registry"}
     for role in ("api", "cron", "migrate"):
-        assert app_container_of(base_plan, role)["image"] == f"{repository.outputs['repositoryUrl']}:v5.0.0"
+        assert app_container_of(base_plan, role)["image"] == f"{repository.outputs['repositoryUrl']}:v5.5.2"
 
 
 def test_an_external_image_needs_no_ecr_permissions() -> None:
