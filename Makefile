@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 SET ?=
 
-.PHONY: plan test lint fmt docs bench clean lock
+.PHONY: plan test lint fmt docs bench clean lock postgis app-contract
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,30 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 plan: $(VENV)/.installed
 	@$(PY) -m offline plan $(STACK) $(if $(JSON),--json) $(foreach s,$(SET),--set $(s))
 
-## test: lint, format check, type check, then the whole pytest suite (what CI runs)
-test: lint
+## test: lint, format check, type check, then the whole pytest suite (what CI runs), with the real
+##       PostgreSQL + PostGIS the database tests start
+test: lint postgis
 	@$(PY) -m pytest
+
+# Debian's PostgreSQL 15 with PostGIS 3 for tests/test_database_sql.py, installed when missing (as
+# root, as on CI); elsewhere those tests skip and say why, and CI fails rather than skip them.
+POSTGIS_CONTROL := /usr/share/postgresql/15/extension/postgis.control
+postgis:
+	@if [ ! -f $(POSTGIS_CONTROL) ] || ! command -v openssl >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing PostgreSQL 15 + PostGIS 3 for the database tests"; \
+	    apt-get update -q >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	      postgresql-15 postgresql-15-postgis-3 openssl >/dev/null; \
+	  else \
+	    echo "PostGIS is missing: sudo apt-get install postgresql-15-postgis-3 (database tests skip)"; \
+	  fi; \
+	fi
+
+## app-contract: regenerate components/app_contract.json from a Tasking Manager checkout at the
+##               tag to deploy (APP=../tasking-manager) and print what changed
+app-contract: $(VENV)/.installed
+	@$(PY) -m offline.app_contract $(APP)
 
 lint: $(VENV)/.installed
 	@$(PY) -m ruff check .

@@ -1,0 +1,239 @@
+"""Our SQL and database scripts, run for real against PostgreSQL 15 + PostGIS over TLS.
+
+The migrate task's script (scripts/container-migrate.sh) and dev's review database-admin script
+(components/review_base.py) run here exactly as their containers run them, with `sh` and `psql`.
+Alembic is replaced by a stand-in that connects the way the application does (its URL, built from
+POSTGRES_* without escaping) and creates a table with a PostGIS column as a migration would.
+In CI these tests must run: a missing PostgreSQL or PostGIS fails them instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from components.backend_tasks import MIGRATE_SCRIPT
+from components.database import APP_USERNAME, DATABASE_NAME, MASTER_USERNAME
+from components.review_app import database_name, database_password
+from components.review_base import ADMIN_SCRIPT
+from tests import postgres
+from tests.postgres import MASTER_PASSWORD, Cluster
+
+# What the application does with POSTGRES_*: a URL with the password as is (PostgresDsn.build).
+FAKE_ALEMBIC = r"""#!/bin/sh
+echo "$*" >> "$ALEMBIC_CALLS"
+[ -z "${ALEMBIC_FAILS:-}" ] || { echo "alembic: migration failed" >&2; exit 1; }
+url="postgresql://$POSTGRES_USER:$POSTGRES_PASSWORD@$POSTGRES_ENDPOINT:$POSTGRES_PORT/$POSTGRES_DB"
+exec psql -X -v ON_ERROR_STOP=1 "$url?sslmode=require" \
+  -c "CREATE TABLE IF NOT EXISTS projects (id serial PRIMARY KEY, area geometry(MultiPolygon, 4326))"
+"""
+URL_SAFE = string.ascii_letters + string.digits
+# Characters RDS-generated master passwords may contain that mean something in a URL.
+RDS_URL_DELIMITERS = "#?:%/@"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    reason = postgres.missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: `make test` installs it; CI must not skip these tests")
+        pytest.skip(reason)
+    yield from postgres.start()
+
+
+def url_safe_password() -> str:
+    return "".join(secrets.choice(URL_SAFE) for _ in range(40))
+
+
+def run_script(
+    cluster: Cluster, script: str, env: dict[str, str], tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run a container script with `sh -c`, a stand-in alembic first on PATH; returns the result
+    and the alembic calls it made."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "alembic").write_text(FAKE_ALEMBIC)
+    (bin_dir / "alembic").chmod(0o755)
+    calls = tmp_path / "alembic-calls"
+    calls.write_text("")
+    base = cluster.env(MASTER_USERNAME, MASTER_PASSWORD)
+    full_env = {"PATH": f"{bin_dir}:{base['PATH']}", "ALEMBIC_CALLS": str(calls), **env}
+    result = subprocess.run(
+        ["sh", "-c", script], env=full_env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    return result, calls.read_text().splitlines()
+
+
+def migrate_env(cluster: Cluster, app_password: str, admin_password: str = MASTER_PASSWORD) -> dict[str, str]:
+    return {
+        "PGUSER": MASTER_USERNAME,
+        "PGPASSWORD": admin_password,
+        "POSTGRES_ENDPOINT": cluster.host,
+        "POSTGRES_PORT": str(cluster.port),
+        "POSTGRES_DB": DATABASE_NAME,
+        "POSTGRES_USER": APP_USERNAME,
+        "POSTGRES_PASSWORD": app_password,
+    }
+
+
+# -- the migrate task ------------------------------------------------------------------------------
+
+
+def test_migrate_prepares_the_database_then_migrates_as_the_app_login(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    password = url_safe_password()
+    for _ in range(2):  # idempotent: every deploy runs it
+        result, calls = run_script(cluster, MIGRATE_SCRIPT, migrate_env(cluster, password), tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert calls == ["-c migrations/alembic.ini upgrade head"]
+    assert cluster.query("SELECT extname FROM pg_extension WHERE extname = 'postgis'") == "postgis"
+    role = cluster.query(
+        "SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
+        f"WHERE rolname = '{APP_USERNAME}'"
+    )
+    assert role == "t|f|f|f"  # a login, nothing more
+    # The application owns what it migrated, and logs in over TLS with its own password.
+    assert cluster.query("SELECT tableowner FROM pg_tables WHERE tablename = 'projects'") == APP_USERNAME
+    assert (
+        cluster.query(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", user=APP_USERNAME, password=password
+        )
+        == "t"
+    )
+
+
+def test_migrate_keeps_the_app_password_in_step_with_its_secret(cluster: Cluster, tmp_path: Path) -> None:
+    old, new = url_safe_password(), url_safe_password()
+    for password in (old, new):
+        result, _ = run_script(cluster, MIGRATE_SCRIPT, migrate_env(cluster, password), tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert cluster.query("SELECT current_user", user=APP_USERNAME, password=new) == APP_USERNAME
+    refused = cluster.psql("SELECT 1", user=APP_USERNAME, password=old)
+    assert refused.returncode != 0
+    assert "password authentication failed" in refused.stderr
+
+
+def test_migrate_stops_before_alembic_when_the_preparation_fails(cluster: Cluster, tmp_path: Path) -> None:
+    env = migrate_env(cluster, url_safe_password(), admin_password="not-the-master-password")
+    result, calls = run_script(cluster, MIGRATE_SCRIPT, env, tmp_path)
+    assert result.returncode != 0
+    assert "password authentication failed" in result.stderr
+    assert calls == []
+
+
+def test_a_failed_migration_fails_the_task(cluster: Cluster, tmp_path: Path) -> None:
+    env = {**migrate_env(cluster, url_safe_password()), "ALEMBIC_FAILS": "1"}
+    result, calls = run_script(cluster, MIGRATE_SCRIPT, env, tmp_path)
+    assert result.returncode != 0
+    assert calls == ["-c migrations/alembic.ini upgrade head"]
+
+
+def test_the_app_url_takes_our_passwords_but_not_rds_generated_ones(cluster: Cluster) -> None:
+    """The application's URL carries the password unescaped: an RDS-style password with URL
+    delimiters cannot log in through it, although libpq's own variables (what psql in the migrate
+    task uses) take it fine."""
+    ours = url_safe_password()
+    rds_like = "Ab3" + RDS_URL_DELIMITERS + "xyz9"
+    for role, password in (("url_ours", ours), ("url_rds", rds_like)):
+        cluster.query(f"DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        assert cluster.query("SELECT 1", user=role, password=password) == "1"
+
+    def through_the_app_url(role: str, password: str) -> subprocess.CompletedProcess[str]:
+        url = f"postgresql://{role}:{password}@{cluster.host}:{cluster.port}/{DATABASE_NAME}?sslmode=require"
+        env = {"PATH": cluster.env(role, "")["PATH"]}
+        return subprocess.run(
+            ["psql", "-X", "-At", url, "-c", "SELECT 1"], env=env, capture_output=True, text=True, check=False
+        )
+
+    assert through_the_app_url("url_ours", ours).stdout.strip() == "1"
+    assert through_the_app_url("url_rds", rds_like).returncode != 0
+
+
+# -- review apps -----------------------------------------------------------------------------------
+
+REVIEW_KEY = "0f" * 32
+
+
+def admin_env(cluster: Cluster, action: str, pull_request: int) -> dict[str, str]:
+    env = cluster.env(MASTER_USERNAME, MASTER_PASSWORD, database="postgres")
+    env.pop("PGDATABASE")
+    return {
+        **env,
+        "BASE_DATABASE": DATABASE_NAME,
+        "ACTION": action,
+        "PR_NUMBER": str(pull_request),
+        "REVIEW_DATABASE_KEY": REVIEW_KEY,
+    }
+
+
+def test_review_database_lifecycle(cluster: Cluster, tmp_path: Path) -> None:
+    pull_request = 77
+    name = database_name(pull_request)
+    password = database_password(REVIEW_KEY, name)
+    for _ in range(2):  # a re-run of the workflow changes nothing
+        result, _ = run_script(cluster, ADMIN_SCRIPT, admin_env(cluster, "create", pull_request), tmp_path)
+        assert result.returncode == 0, result.stderr
+    login = {"user": name, "password": password}
+    # The password the review stack derives in Python is the one PostgreSQL set with pgcrypto.
+    assert cluster.query("SELECT current_user", database=name, **login) == name
+    assert (
+        cluster.query("SELECT extname FROM pg_extension WHERE extname = 'postgis'", database=name)
+        == "postgis"
+    )
+    # The review app may not reach dev's own database.
+    refused = cluster.psql("SELECT 1", database=DATABASE_NAME, **login)
+    assert refused.returncode != 0
+    assert "permission denied" in refused.stderr
+
+    # The review app's migrate task: its own login prepares and migrates its own database.
+    env = {
+        "PGUSER": name,
+        "PGPASSWORD": password,
+        "POSTGRES_ENDPOINT": cluster.host,
+        "POSTGRES_PORT": str(cluster.port),
+        "POSTGRES_DB": name,
+        "POSTGRES_USER": name,
+        "POSTGRES_PASSWORD": password,
+    }
+    result, calls = run_script(cluster, MIGRATE_SCRIPT, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert calls == ["-c migrations/alembic.ini upgrade head"]
+
+    # Its connection limit holds: 12 connections, and the 13th is refused.
+    dsn = (
+        f"host={cluster.host} port={cluster.port} dbname={name} user={name} password={password} "
+        "sslmode=require"
+    )
+    connections = [psycopg.connect(dsn) for _ in range(12)]
+    try:
+        with pytest.raises(psycopg.OperationalError, match="too many connections for role"):
+            psycopg.connect(dsn)
+        # Dropping works while the app is still connected.
+        result, _ = run_script(cluster, ADMIN_SCRIPT, admin_env(cluster, "drop", pull_request), tmp_path)
+        assert result.returncode == 0, result.stderr
+    finally:
+        for connection in connections:
+            connection.close()
+    assert (
+        cluster.query(f"SELECT count(*) FROM pg_database WHERE datname = '{name}'", database="postgres")
+        == "0"
+    )
+    assert (
+        cluster.query(f"SELECT count(*) FROM pg_roles WHERE rolname = '{name}'", database="postgres") == "0"
+    )
+
+
+def test_review_admin_refuses_a_bad_pull_request_number(cluster: Cluster, tmp_path: Path) -> None:
+    env = admin_env(cluster, "create", 1) | {"PR_NUMBER": "1; DROP DATABASE tasking_manager"}
+    result, _ = run_script(cluster, ADMIN_SCRIPT, env, tmp_path)
+    assert result.returncode == 2
+    assert cluster.query(f"SELECT count(*) FROM pg_database WHERE datname = '{DATABASE_NAME}'") == "1"
