@@ -1,0 +1,151 @@
+"""The contract generator reads a Tasking Manager checkout the way the application reads itself.
+
+A small checkout written here holds each construct the real `backend/config.py`, Dockerfile and
+uv.lock use; the generator must classify each one (the committed contract comes from the real one).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from offline.app_contract import ContractSourceError, build_contract, changes
+
+CONFIG = """
+import json, logging, os
+from typing import Optional
+from pydantic import PostgresDsn
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    EXTRA_CORS_ORIGINS: list = (
+        os.getenv("EXTRA_CORS_ORIGINS", "").split(",") if os.getenv("EXTRA_CORS_ORIGINS") else ["*"]
+    )
+    SECRET_KEY: str = os.getenv("TM_SECRET", None)
+    LOG_LEVEL: int = os.getenv("TM_LOG_LEVEL", logging.DEBUG)
+    MAIL_USE_TLS: bool = bool(int(os.getenv("TM_SMTP_USE_TLS", True)))
+    USE_SENTRY: bool = os.getenv("USE_SENTRY", "false").lower() == "true"
+    SENTRY_DSN: Optional[str] = os.getenv("TM_SENTRY_BACKEND_DSN", None)
+    if os.getenv("SMTP_CREDENTIALS", False):
+        _params: dict = json.loads(os.getenv("SMTP_CREDENTIALS", None))
+
+class TestEnvironmentConfig(Settings):
+    POSTGRES_TEST_DB: str = os.getenv("POSTGRES_TEST_DB", None)
+    URI: PostgresDsn = PostgresDsn.build(scheme="postgresql+asyncpg", password="x", host="h")
+"""
+DOCKERFILE = """ARG PYTHON_IMG_TAG=3.10
+ARG DEBIAN_IMG_TAG=slim-bookworm
+FROM python:${PYTHON_IMG_TAG}-${DEBIAN_IMG_TAG} AS base
+RUN useradd --uid 9000 --create-home appuser
+FROM base AS runtime
+WORKDIR /usr/src/app
+RUN apt-get update && apt-get -q install --no-install-recommends -y \\
+    postgresql-client \\
+    curl \\
+    && apt-get clean
+FROM runtime AS prod
+EXPOSE 5000
+USER appuser:appuser
+CMD ["uvicorn", "backend.main:api", "--port", "5000"]
+"""
+LOCK = """
+[[package]]
+name = "taskingmanager"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "uvicorn" }, { name = "asyncpg" }]
+[package.dev-dependencies]
+test = [{ name = "pytest" }]
+
+[[package]]
+name = "uvicorn"
+version = "0.19.0"
+dependencies = [{ name = "click" }]
+
+[[package]]
+name = "click"
+version = "8.1.8"
+
+[[package]]
+name = "asyncpg"
+version = "0.29.0"
+
+[[package]]
+name = "pytest"
+version = "8.3.5"
+"""
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    files = {
+        "backend/config.py": CONFIG,
+        "backend/routes.py": 'from fastapi import APIRouter\nv2 = APIRouter(prefix="/api/v2")\n',
+        "backend/api/system/general.py": (
+            'router = APIRouter(prefix="/system")\n'
+            '@router.get("/heartbeat/")\nasync def heartbeat():\n    pass\n'
+        ),
+        "backend/models/project.py": 'import os\nREFERER = os.environ.get("TM_APP_BASE_URL", "x")\n',
+        "backend/cron_jobs.py": "",
+        "migrations/alembic.ini": "[alembic]\nscript_location = /usr/src/app/migrations\n",
+        "scripts/docker/Dockerfile": DOCKERFILE,
+        "uv.lock": LOCK,
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    return tmp_path
+
+
+def reads(contract: dict, name: str) -> list[tuple[str, bool]]:
+    return [(r["conversion"], r["required"]) for r in contract["settings"]["variables"][name]["reads"]]
+
+
+def test_each_way_of_reading_a_variable_is_classified(checkout: Path) -> None:
+    contract = build_contract(checkout, "v0.0.1", "0" * 40)
+    # Field-name reads: pydantic-settings JSON-decodes a list; the getenv reads only test or split.
+    assert reads(contract, "EXTRA_CORS_ORIGINS") == [("json", False), ("text", False)]
+    assert reads(contract, "TM_SECRET") == [("pydantic", True)]  # a None default of a str field
+    assert reads(contract, "TM_LOG_LEVEL") == [("pydantic", False)]  # validated as int
+    assert reads(contract, "TM_SMTP_USE_TLS") == [("int", False)]  # int() sees it first
+    assert reads(contract, "USE_SENTRY")[-1] == ("text", False)  # .lower() == "true"
+    assert reads(contract, "TM_SENTRY_BACKEND_DSN") == [("pydantic", False)]  # Optional
+    assert ("json", False) in reads(contract, "SMTP_CREDENTIALS")
+    assert reads(contract, "POSTGRES_TEST_DB")[-1] == ("pydantic", True)
+    assert contract["settings"]["databaseUrlEscapesPassword"] is False
+    assert contract["directReads"] == {"TM_APP_BASE_URL": "backend/models/project.py"}
+
+
+def test_the_image_facts_come_from_the_prod_stage_and_the_lock(checkout: Path) -> None:
+    contract = build_contract(checkout, "v0.0.1", "0" * 40)
+    image = contract["image"]
+    assert (image["uid"], image["workdir"], image["python"]) == (9000, "/usr/src/app", "3.10")
+    assert image["aptPackages"] == ["postgresql-client", "curl"]
+    # The project's dependencies and theirs; dev groups (pytest) are not installed.
+    assert image["pythonPackages"] == {"asyncpg": "0.29.0", "click": "8.1.8", "uvicorn": "0.19.0"}
+    assert {"psql", "curl", "uvicorn", "python", "sh"} <= set(image["executables"])
+    assert "alembic" not in image["executables"]
+    assert contract["api"] == {
+        "port": 5000,
+        "heartbeatPath": "/api/v2/system/heartbeat/",
+        "module": "backend.main:api",
+    }
+
+
+def test_a_checkout_that_is_not_the_application_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ContractSourceError, match="is missing"):
+        build_contract(tmp_path, "v0.0.1", "0" * 40)
+
+
+def test_changes_are_listed_for_review(checkout: Path) -> None:
+    old = build_contract(checkout, "v0.0.1", "0" * 40)
+    new = json.loads(json.dumps(old))
+    new["application"]["ref"] = "v0.0.2"
+    del new["settings"]["variables"]["TM_SECRET"]
+    assert changes(old, new) == [
+        '~ application.ref: "v0.0.1" -> "v0.0.2"',
+        '- settings.variables.TM_SECRET: {"reads": [{"class": "Settings", "field": "SECRET_KEY", '
+        '"type": "str", "conversion": "pydantic", "required": true}]}',
+    ]
