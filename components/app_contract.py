@@ -38,7 +38,6 @@ class AppContract:
     direct_reads: dict[str, str]
     database_url_escapes_password: bool
     uid: int
-    workdir: str
     python_packages: dict[str, str]
     executables: frozenset[str]
     port: int
@@ -71,7 +70,6 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         direct_reads=data["directReads"],
         database_url_escapes_password=settings["databaseUrlEscapesPassword"],
         uid=image["uid"],
-        workdir=image["workdir"],
         python_packages=image["pythonPackages"],
         executables=frozenset(image["executables"]),
         port=data["api"]["port"],

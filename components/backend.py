@@ -22,7 +22,7 @@ from components.backend_tasks import (
     app_environment,
     app_secrets,
     ecs_tasks_trust,
-    execution_role_policy,
+    execution_role_policy_json,
     task_role_policy,
     task_volumes,
     with_logs,
@@ -217,14 +217,12 @@ class Backend(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-{label}",
                 role=role.id,
-                policy=pulumi.Output.all(
+                policy=execution_role_policy_json(
                     args.repository_arn,
                     self.log_group.arn,
                     args.kms_key_arn,
-                    args.app_secret_arn,
-                    args.database_login_secret_arn,
-                    *extra_secrets,
-                ).apply(lambda v: json.dumps(execution_role_policy(v[0], v[1], v[3:], v[2]))),
+                    [args.app_secret_arn, args.database_login_secret_arn, *extra_secrets],
+                ),
                 opts=child,
             )
             execution_roles[label] = role

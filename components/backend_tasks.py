@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 
 from components.app_contract import CONTRACT
@@ -297,6 +298,18 @@ def execution_role_policy(
         },
     ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def execution_role_policy_json(
+    repository_arn: pulumi.Input[str] | None,
+    log_group_arn: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    secret_arns: Sequence[pulumi.Input[str]],
+) -> pulumi.Output[str]:
+    """execution_role_policy as a RolePolicy's JSON, once the ARNs are known."""
+    return pulumi.Output.all(repository_arn, log_group_arn, kms_key_arn, *secret_arns).apply(
+        lambda v: json.dumps(execution_role_policy(v[0], v[1], v[3:], v[2]))
+    )
 
 
 def task_role_policy(

@@ -234,7 +234,7 @@ class Database(pulumi.ComponentResource):
         """The login the API and cron use. Letters and digits only: the application puts the
         password into a URL without escaping it. RDS rotates the master password weekly, which
         running tasks would not notice; this one changes only when an operator rotates it
-        (docs/operations/database.md), and the migrate task sets it in the database."""
+        (docs/operations/deploy.md), and the migrate task sets it in the database."""
         child = pulumi.ResourceOptions(parent=self)
         password = random.RandomPassword(f"{name}-app-login", length=40, special=False, opts=child)
         secret = aws.secretsmanager.Secret(

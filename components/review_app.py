@@ -22,7 +22,7 @@ from components.backend_tasks import (
     app_environment,
     app_secrets,
     ecs_tasks_trust,
-    execution_role_policy,
+    execution_role_policy_json,
     target_group_health_check,
     task_volumes,
 )
@@ -234,13 +234,12 @@ class ReviewApp(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-execution",
             role=execution_role.id,
-            policy=pulumi.Output.all(
+            policy=execution_role_policy_json(
                 base.ecr_repository_arn,
                 self.log_group.arn,
-                base.app_secret_arn,
-                self.database_secret.arn,
                 base.kms_key_arn,
-            ).apply(lambda v: json.dumps(execution_role_policy(v[0], v[1], [v[2], v[3]], v[4]))),
+                [base.app_secret_arn, self.database_secret.arn],
+            ),
             opts=child,
         )
         # Kept apart from the execution role; the review app's code may call no AWS API.

@@ -12,7 +12,6 @@ import yaml
 # AWS Distro for OpenTelemetry collector, pinned: a new version is a reviewed change.
 COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
 METRICS_NAMESPACE = "TaskingManager"
-OTLP_HTTP = "http://127.0.0.1:4318"
 NEW_RELIC_OTLP = "https://otlp.nr-data.net"
 
 

@@ -33,8 +33,6 @@ APP_CONTAINERS = ("api", "cron", "migrate")
 PROGRAM_VARIABLES: dict[str, tuple[str, ...]] = {
     # libpq's environment (PostgreSQL docs, "Environment Variables" of libpq).
     "psql": ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE"),
-    # The New Relic Python agent's environment (its docs, "Python agent configuration").
-    "newrelic-admin": ("NEW_RELIC_LICENSE_KEY", "NEW_RELIC_APP_NAME", "NEW_RELIC_ENVIRONMENT"),
 }
 # Shell words that are not programs looked up on PATH.
 SHELL_WORDS = {

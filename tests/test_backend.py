@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import botocore.session
@@ -10,6 +11,8 @@ import parliament
 import pytest
 from botocore.validate import ParamValidator
 
+from components.app_contract import CONTRACT
+from components.backend_tasks import LOG_LEVELS
 from components.settings import APP_SECRET_NAMES, SettingsError, secret_like
 from offline.engine import PROJECT_DIR, Plan
 from offline.mocks import Registration
@@ -389,11 +392,17 @@ def test_cron_and_migrate_commands(base_plan: Plan) -> None:
     assert migrate["command"][:2] == ["sh", "-c"]
     script = migrate["command"][2]
     assert script == (PROJECT_DIR / "scripts" / "container-migrate.sh").read_text()
+    # Alembic with the config file the application ships (the contract, from its source), after
+    # the preparation; what a failing step does is run for real in test_database_sql.py.
     assert script.index("CREATE EXTENSION IF NOT EXISTS postgis") < script.index(
-        "alembic -c migrations/alembic.ini upgrade head"
+        f"exec alembic -c {CONTRACT.migrations_config} upgrade head"
     )
-    # What happens when a step fails is run for real against PostgreSQL in test_database_sql.py.
-    assert script.splitlines()[script.splitlines().index("set -eu")] == "set -eu"
+    assert "set -eu" in script.splitlines()
+
+
+def test_log_levels_are_pythons() -> None:
+    """The application reads TM_LOG_LEVEL as an int and hands it to Python's logging."""
+    assert {name: logging.getLevelName(name) for name in LOG_LEVELS} == LOG_LEVELS
 
 
 # -- services --------------------------------------------------------------------------------------
