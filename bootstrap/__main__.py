@@ -5,6 +5,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+
 from tm_bootstrap.github_roles import GitHubRoles, GitHubRolesArgs
 from tm_bootstrap.permissions import Account, ci_roles, state_bucket_policy
 from tm_bootstrap.settings import load_settings

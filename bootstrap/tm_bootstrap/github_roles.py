@@ -16,7 +16,8 @@ from .permissions import (
     OIDC_HOST,
     Account,
     CiRole,
-    identity_policy,
+    identity_policies,
+    policy_parts,
     review_boundary,
     trust_policy,
 )
@@ -33,7 +34,8 @@ class GitHubRolesArgs:
 
 class GitHubRoles(pulumi.ComponentResource):
     """`tm:bootstrap:GitHubRoles`: the OIDC provider, the review permissions boundary and the CI
-    roles (`tasking-manager-ci-<dev|prod|review|preview>`), each with one inline policy."""
+    roles (`tasking-manager-ci-<dev|prod|review|preview>`), each with its managed policies
+    (`tasking-manager-ci-<key>-<part>`)."""
 
     oidc_provider_arn: pulumi.Output[str]
     roles: dict[str, aws.iam.Role]
@@ -75,9 +77,6 @@ class GitHubRoles(pulumi.ComponentResource):
         def trust(provider_arn: str) -> str:
             return json.dumps(trust_policy(role, args.repository, provider_arn))
 
-        def permissions(account: Account) -> str:
-            return json.dumps(identity_policy(role, account))
-
         created = aws.iam.Role(
             f"{name}-{role.key}",
             name=role.name,
@@ -86,12 +85,21 @@ class GitHubRoles(pulumi.ComponentResource):
             max_session_duration=role.session_hours * 3600,
             opts=opts,
         )
-        # One inline policy: it lives and dies with the role, and nothing else can attach it.
-        aws.iam.RolePolicy(
-            f"{name}-{role.key}",
-            name="ci",
-            role=created.id,
-            policy=args.account.apply(permissions),
-            opts=opts,
-        )
+        # Managed policies named after the role: the guard rails deny every CI role any change to
+        # tasking-manager-ci-* policies, so no role can widen its own.
+        for suffix in policy_parts(role):
+
+            def document(account: Account, suffix: str = suffix) -> str:
+                return json.dumps(identity_policies(role, account)[suffix])
+
+            policy = aws.iam.Policy(
+                f"{name}-{role.key}-{suffix}",
+                name=f"{role.name}-{suffix}",
+                description=f"{role.description}: {suffix}",
+                policy=args.account.apply(document),
+                opts=opts,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{role.key}-{suffix}", role=created.name, policy_arn=policy.arn, opts=opts
+            )
         return created

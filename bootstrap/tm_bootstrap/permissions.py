@@ -397,7 +397,7 @@ ROLE_READS = [
 ]
 
 
-def deploy_policy(role: CiRole, account: Account) -> Document:
+def deploy_statements(role: CiRole, account: Account) -> list[Document]:
     """dev and prod: the whole stack's lifecycle, in the services the program uses. Service-wide
     actions are deliberate (the program creates, changes and deletes everything in them); the
     fences are the denies of guard_rails and the state bucket policy."""
@@ -405,8 +405,7 @@ def deploy_policy(role: CiRole, account: Account) -> Document:
     assert environment in ("dev", "prod"), role
     roles = account.arn("iam", "role/*", regional=False)
     tagged = {"StringEquals": {"aws:ResourceTag/Environment": environment}}
-    return _document(
-        *_state_access(role, account),
+    return [
         {
             "Sid": "DeployTheStack",
             "Effect": "Allow",
@@ -467,19 +466,17 @@ def deploy_policy(role: CiRole, account: Account) -> Document:
             "Resource": account.arn("iam", "role/aws-service-role/*", regional=False),
             "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}},
         },
-        *guard_rails(role, account),
-    )
+    ]
 
 
-def review_policy(role: CiRole, account: Account) -> Document:
-    """review: only what a review stack's `pulumi up` / `destroy`, the image push, the database
-    task and the forced redeployment call, on review resources or the base's named ones."""
+def review_service_statements(account: Account) -> list[Document]:
+    """review, part one: the image push, the routing, the ECS services and tasks of review
+    stacks, on review resources or the base's named ones."""
     base = account.review_base_stack
     review = {"StringEquals": {"aws:ResourceTag/Environment": "review"}}
     create_review = {"StringEquals": {"aws:RequestTag/Environment": "review"}}
     cluster = account.arn("ecs", f"cluster/{PROJECT}-{base}")
-    return _document(
-        *_state_access(role, account),
+    return [
         {
             "Sid": "Describe",
             "Effect": "Allow",
@@ -610,6 +607,16 @@ def review_policy(role: CiRole, account: Account) -> Document:
             "Resource": account.arn("iam", f"role/{PROJECT}-{base}-review-db-admin-*", regional=False),
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         },
+    ]
+
+
+def review_identity_and_data_statements(account: Account) -> list[Document]:
+    """review, part two: the roles (inside the review boundary), log groups, secrets and
+    front-end branches of review stacks."""
+    base = account.review_base_stack
+    review = {"StringEquals": {"aws:ResourceTag/Environment": "review"}}
+    create_review = {"StringEquals": {"aws:RequestTag/Environment": "review"}}
+    return [
         {
             "Sid": "ReadRoles",
             "Effect": "Allow",
@@ -744,14 +751,12 @@ def review_policy(role: CiRole, account: Account) -> Document:
             "Action": ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"],
             "Resource": "*",
         },
-        *guard_rails(role, account),
-    )
+    ]
 
 
-def preview_policy(role: CiRole, account: Account) -> Document:
-    """preview: read the dev and prod state and what the program looks up while it runs."""
-    return _document(
-        *_state_access(role, account),
+def preview_statements() -> list[Document]:
+    """preview: what the program looks up while it runs (its data sources)."""
+    return [
         {
             "Sid": "DataSourcesOfTheProgram",
             "Effect": "Allow",
@@ -764,8 +769,7 @@ def preview_policy(role: CiRole, account: Account) -> Document:
             ],
             "Resource": "*",
         },
-        *guard_rails(role, account),
-    )
+    ]
 
 
 def review_boundary(account: Account) -> Document:
@@ -807,9 +811,25 @@ def review_boundary(account: Account) -> Document:
     )
 
 
-def identity_policy(role: CiRole, account: Account) -> Document:
+def policy_parts(role: CiRole) -> tuple[str, ...]:
+    """The suffixes of the role's managed policy names (`tasking-manager-ci-<key>-<suffix>`)."""
+    work = {"review": ("services", "identities"), "preview": ("lookups",)}.get(role.key, ("deploy",))
+    return ("state", *work, "guard-rails")
+
+
+def identity_policies(role: CiRole, account: Account) -> dict[str, Document]:
+    """The role's customer managed policies, by the suffix of their names. Several small ones,
+    not one inline policy: IAM allows 10,240 characters of inline policy per role but 6,144 per
+    managed policy and 10 managed policies per role (offline/aws_limits.py)."""
     if role.key == "review":
-        return review_policy(role, account)
-    if role.key == "preview":
-        return preview_policy(role, account)
-    return deploy_policy(role, account)
+        work = {
+            "services": review_service_statements(account),
+            "identities": review_identity_and_data_statements(account),
+        }
+    elif role.key == "preview":
+        work = {"lookups": preview_statements()}
+    else:
+        work = {"deploy": deploy_statements(role, account)}
+    parts = {"state": _state_access(role, account), **work, "guard-rails": guard_rails(role, account)}
+    assert tuple(parts) == policy_parts(role), role.key
+    return {suffix: _document(*statements) for suffix, statements in parts.items()}
