@@ -45,9 +45,16 @@ class AppContract:
     api_module: str
     cron_script: str
     migrations_config: str
+    # The periods, in seconds, of the API queries the front end repeats on its own.
+    frontend_polling_seconds: tuple[int, ...]
 
     def required(self) -> set[str]:
         return {name for name, reads in self.reads.items() if any(r.required for r in reads)}
+
+    @property
+    def polled_requests_per_5_minutes(self) -> int:
+        """What one open browser tab sends in 5 minutes without anyone clicking."""
+        return sum(300 // seconds for seconds in self.frontend_polling_seconds)
 
     def read_by_app(self, name: str) -> bool:
         return name in self.reads or name in self.direct_reads
@@ -77,6 +84,7 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         api_module=data["api"]["module"],
         cron_script=data["cron"]["script"],
         migrations_config=data["migrations"]["config"],
+        frontend_polling_seconds=tuple(p["seconds"] for p in data["frontend"]["polling"]),
     )
 
 

@@ -13,6 +13,7 @@ from components.backend_tasks import API_PORT, target_group_health_check
 from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
 from components.settings import LoadBalancerSettings
+from components.waf import web_acl_rules
 
 # TLS 1.3 with TLS 1.2 fallback for older clients, forward secrecy only (FSBP ELB.17 list).
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -36,12 +37,6 @@ ELB_LOG_ACCOUNTS = {
     "sa-east-1": "507241528517",
 }
 _PORT_PURPOSE = {80: "HTTP (redirected to HTTPS)", 443: "HTTPS"}
-WAF_MANAGED_RULE_GROUPS = (
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesSQLiRuleSet",
-    "AWSManagedRulesAmazonIpReputationList",
-)
 
 
 @dataclass(frozen=True)
@@ -335,7 +330,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
     def _waf(self, name: str, args: LoadBalancerArgs) -> aws.wafv2.WebAcl:
-        """AWS managed rule groups plus a per-IP rate limit, logged to CloudWatch."""
+        """The web ACL (components/waf.py has its rules), on the load balancer, logged to CloudWatch."""
         child = pulumi.ResourceOptions(parent=self)
         metric_prefix = f"tasking-manager-{args.scope.stack}"
 
@@ -346,35 +341,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 metric_name=f"{metric_prefix}-{metric}",
             )
 
-        rules = [
-            aws.wafv2.WebAclRuleArgs(
-                name=group,
-                priority=priority,
-                override_action=aws.wafv2.WebAclRuleOverrideActionArgs(
-                    none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()
-                ),
-                statement=aws.wafv2.WebAclRuleStatementArgs(
-                    managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                        vendor_name="AWS", name=group
-                    )
-                ),
-                visibility_config=visibility(group),
-            )
-            for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS, start=1)
-        ]
-        rules.append(
-            aws.wafv2.WebAclRuleArgs(
-                name="rate-limit-per-ip",
-                priority=len(rules) + 1,
-                action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
-                statement=aws.wafv2.WebAclRuleStatementArgs(
-                    rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
-                        limit=args.settings.waf_rate_limit, aggregate_key_type="IP"
-                    )
-                ),
-                visibility_config=visibility("rate-limit"),
-            )
-        )
+        rules = web_acl_rules(args.settings.waf_rate_limit, args.settings.waf_count_rules, visibility)
         web_acl = aws.wafv2.WebAcl(
             name,
             scope="REGIONAL",

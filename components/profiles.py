@@ -6,6 +6,8 @@ merged result is validated by components.settings.
 
 from typing import Any
 
+from components.waf import mapathon_rate_limit
+
 _FRONTEND: dict[str, Any] = {
     "repository": "https://github.com/hotosm/tasking-manager",
     "pullRequestPreviews": False,
@@ -71,7 +73,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "accessLogRetentionDays": 90,
             "idleTimeoutSeconds": 60,
             "waf": True,
-            "wafRateLimit": 2000,
+            "wafRateLimit": mapathon_rate_limit(),
         },
         # HOT's production today: no uvicorn access log (the load balancer keeps one), and the
         # partner tools that call the API from their own sites.
@@ -170,7 +172,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "accessLogRetentionDays": 30,
             "idleTimeoutSeconds": 60,
             "waf": False,
-            "wafRateLimit": 2000,
+            "wafRateLimit": mapathon_rate_limit(),
         },
         "app": {**_APP, "logLevel": "DEBUG"},
         # The same objectives, looser; nothing in dev wakes anyone.

@@ -30,6 +30,7 @@ from pydantic.alias_generators import to_camel
 
 from components import rds_sizing
 from components.profiles import PROFILES
+from components.waf import MANAGED_RULE_GROUPS
 
 CONFIG_NAMESPACE = "tm"
 PROJECT_TAG = "tasking-manager"
@@ -270,6 +271,14 @@ class ImageSettings(_Model):
     ]
 
 
+def _managed_waf_rule(name: str) -> str:
+    group, _, rule = name.partition("/")
+    if rule not in MANAGED_RULE_GROUPS.get(group, ()):
+        allowed = ", ".join(f"{g}/{r}" for g, rules in MANAGED_RULE_GROUPS.items() for r in rules)
+        raise ValueError(f"{name!r} is not a rule of the web ACL's managed groups; one of: {allowed}")
+    return name
+
+
 class LoadBalancerSettings(_Model):
     deletion_protection: bool
     # ELB.12: `defensive` or `strictest`; `monitor` would let request-smuggling through.
@@ -279,6 +288,8 @@ class LoadBalancerSettings(_Model):
     waf: bool
     # Requests per 5 minutes from one IP address before the WAF blocks it.
     waf_rate_limit: Annotated[int, Field(ge=100, le=2_000_000_000)]
+    # Managed rules (`Group/Rule`) that count instead of block while their logs are studied.
+    waf_count_rules: list[Annotated[str, AfterValidator(_managed_waf_rule)]] = Field(default_factory=list)
 
 
 HttpsOrigin = Annotated[

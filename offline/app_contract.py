@@ -7,8 +7,10 @@ variable its settings read, the type the field declares, how the raw string is c
 a default exists), the other back-end modules' direct environment reads, `scripts/docker/Dockerfile`
 (the `prod` stage: user, work directory, system packages, command, port), `uv.lock` (the Python
 packages the image installs: the project's dependencies without its dev groups), the API routes that
-make up the heartbeat path, and `migrations/alembic.ini`. It writes `components/app_contract.json`
-and prints what changed, so upgrading the application is one command and a reviewed diff.
+make up the heartbeat path, `migrations/alembic.ini`, and how often the front end polls the API
+(`refetchInterval` in `frontend/src`: what one open browser tab sends without anyone clicking).
+It writes `components/app_contract.json` and prints what changed, so upgrading the application is
+one command and a reviewed diff.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ IMAGE_TARGET = "prod"
 ROUTES = "backend/routes.py"
 SYSTEM_API = "backend/api/system/general.py"
 ALEMBIC_INI = "migrations/alembic.ini"
+FRONTEND_SOURCE = "frontend/src"
 # Programs that Debian packages and Python distributions put on the image's PATH. Only the ones a
 # task command might use are listed; a command using anything else fails the contract tests.
 DEBIAN_EXECUTABLES = {
@@ -305,6 +308,44 @@ def heartbeat_path(routes: str, system_api: str) -> str:
     raise ContractSourceError(f"{SYSTEM_API} has no heartbeat route")
 
 
+_INTERVAL = re.compile(r"refetchInterval:\s*([^,\n}]+)")
+_MILLISECONDS = re.compile(r"^(?:1000\s*\*\s*(\d+)|(\d+)\s*\*\s*1000|(\d+))$")
+
+
+def _milliseconds(expression: str, source: str) -> int | None:
+    """`1000 * 30`, `30000`, a constant of the same file, or the number in `cond ? X : false`."""
+    expression = expression.strip()
+    if "?" in expression:
+        expression = next(
+            (part.strip() for part in re.split(r"[?:]", expression)[1:] if part.strip() != "false"), ""
+        )
+    constant = re.search(rf"const\s+{re.escape(expression)}\s*=\s*([^;\n]+)", source)
+    if constant:
+        expression = constant.group(1).strip()
+    found = _MILLISECONDS.match(expression)
+    if not found:
+        return None
+    a, b, c = found.groups()
+    return int(a) * 1000 if a else int(b) * 1000 if b else int(c)
+
+
+def frontend_polling(checkout: Path) -> list[dict[str, Any]]:
+    """Every API query the front end repeats on a timer: file and period in seconds."""
+    polling = []
+    for path in sorted((checkout / FRONTEND_SOURCE).rglob("*.js")):
+        if "test" in path.name or "__tests__" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for match in _INTERVAL.finditer(source):
+            milliseconds = _milliseconds(match.group(1), source)
+            if milliseconds is None:
+                raise ContractSourceError(f"{path}: cannot read the interval {match.group(1)!r}")
+            polling.append({"file": str(path.relative_to(checkout)), "seconds": milliseconds // 1000})
+    if not polling:
+        raise ContractSourceError(f"no refetchInterval under {checkout / FRONTEND_SOURCE}")
+    return polling
+
+
 def executables(image: dict[str, Any], packages: dict[str, str]) -> list[str]:
     found = set(BASE_EXECUTABLES)
     for package in image["aptPackages"]:
@@ -339,6 +380,7 @@ def build_contract(checkout: Path, ref: str, commit: str) -> dict[str, Any]:
             "heartbeatPath": heartbeat_path(text(ROUTES), text(SYSTEM_API)),
             "module": next(arg for arg in image["command"] if ":" in arg),
         },
+        "frontend": {"polling": frontend_polling(checkout)},
         "cron": {"script": "backend/cron_jobs.py" if (checkout / "backend/cron_jobs.py").is_file() else None},
         "migrations": {
             "config": ALEMBIC_INI,

@@ -95,8 +95,8 @@ QUOTAS: dict[str, Quota] = {
     "tags.valueLength": Quota("tag value", 256, "characters", TAGGING),
 }
 
-# WCUs of the managed rule groups the web ACL may use, from AWS's list of them, and of a rate-based
-# rule without a scope-down statement (WAF's "Rate-based rule statement" page).
+# WCUs of the managed rule groups the web ACL may use, from AWS's list of them (WAF_GROUPS), and of
+# the statements of our own rules, from WAF's "Rule statements" pages.
 MANAGED_RULE_GROUP_CAPACITY = {
     "AWSManagedRulesCommonRuleSet": 700,
     "AWSManagedRulesKnownBadInputsRuleSet": 200,
@@ -106,6 +106,8 @@ MANAGED_RULE_GROUP_CAPACITY = {
     "AWSManagedRulesLinuxRuleSet": 200,
 }
 RATE_BASED_RULE_CAPACITY = 2
+LABEL_MATCH_CAPACITY = 1
+BYTE_MATCH_CAPACITY = {"EXACTLY": 2, "STARTS_WITH": 2, "ENDS_WITH": 2, "CONTAINS": 10, "CONTAINS_WORD": 10}
 
 
 @dataclass(frozen=True)
@@ -251,24 +253,37 @@ def _load_balancing(resources: list[Registration]) -> list[Measurement]:
 
 
 def _waf(resources: list[Registration]) -> list[Measurement]:
-    found: list[Measurement] = []
-    for acl in (r for r in resources if r.type == "aws:wafv2/webAcl:WebAcl"):
-        capacity = 0
-        for rule in acl.inputs.get("rules") or []:
-            statement = rule["statement"]
-            if "managedRuleGroupStatement" in statement:
-                capacity += MANAGED_RULE_GROUP_CAPACITY[statement["managedRuleGroupStatement"]["name"]]
-            elif (
-                "rateBasedStatement" in statement
-                and "scopeDownStatement" not in statement["rateBasedStatement"]
-            ):
-                capacity += RATE_BASED_RULE_CAPACITY
-            else:
-                raise ValueError(
-                    f"no capacity known for rule {rule['name']} of {acl.name}: add it to aws_limits"
-                )
-        found.append(Measurement("wafv2.webAclCapacity", acl.name, capacity))
-    return found
+    return [
+        Measurement(
+            "wafv2.webAclCapacity",
+            acl.name,
+            sum(_capacity(rule["statement"], rule["name"]) for rule in acl.inputs.get("rules") or []),
+        )
+        for acl in resources
+        if acl.type == "aws:wafv2/webAcl:WebAcl"
+    ]
+
+
+def _capacity(statement: Mapping[str, Any], rule: str) -> int:
+    """A statement's WCUs as WAF's "Rule statements" pages give them: logical statements cost
+    what they contain; a text transformation other than NONE adds 10."""
+    (kind, body), *others = statement.items()
+    if others:
+        raise ValueError(f"rule {rule}: one statement type per statement, found {list(statement)}")
+    if kind == "managedRuleGroupStatement":
+        return MANAGED_RULE_GROUP_CAPACITY[body["name"]]
+    if kind in ("andStatement", "orStatement"):
+        return sum(_capacity(s, rule) for s in body["statements"])
+    if kind == "notStatement":
+        return _capacity(body["statement"], rule)
+    if kind == "rateBasedStatement" and "scopeDownStatement" not in body:
+        return RATE_BASED_RULE_CAPACITY
+    if kind == "labelMatchStatement":
+        return LABEL_MATCH_CAPACITY
+    if kind == "byteMatchStatement":
+        transformations = [t for t in body["textTransformations"] if t["type"] != "NONE"]
+        return BYTE_MATCH_CAPACITY[body["positionalConstraint"]] + 10 * len(transformations)
+    raise ValueError(f"rule {rule}: no capacity known for a {kind}; add it to offline/aws_limits.py")
 
 
 def _tags(resources: list[Registration]) -> list[Measurement]:

@@ -92,6 +92,12 @@ def checkout(tmp_path: Path) -> Path:
         "migrations/alembic.ini": "[alembic]\nscript_location = /usr/src/app/migrations\n",
         "scripts/docker/Dockerfile": DOCKERFILE,
         "uv.lock": LOCK,
+        "frontend/src/api/notifications.js": "useQuery({ queryFn, refetchInterval: 1000 * 30, x });\n",
+        "frontend/src/api/projects.js": (
+            "const INTERVAL = 1000 * 60;\nuseQuery({ refetchInterval: INTERVAL });\n"
+            "useQuery({ refetchInterval: shouldRefetch ? 120000 : false });\n"
+        ),
+        "frontend/src/api/projects.test.js": "useQuery({ refetchInterval: 5 });\n",
     }
     for relative, text in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -149,3 +155,18 @@ def test_changes_are_listed_for_review(checkout: Path) -> None:
         '- settings.variables.TM_SECRET: {"reads": [{"class": "Settings", "field": "SECRET_KEY", '
         '"type": "str", "conversion": "pydantic", "required": true}]}',
     ]
+
+
+def test_the_front_ends_polling_is_read_from_its_queries(checkout: Path) -> None:
+    contract = build_contract(checkout, "v0", "0" * 40)
+    assert contract["frontend"]["polling"] == [
+        {"file": "frontend/src/api/notifications.js", "seconds": 30},
+        {"file": "frontend/src/api/projects.js", "seconds": 60},
+        {"file": "frontend/src/api/projects.js", "seconds": 120},
+    ]
+
+
+def test_an_interval_the_generator_cannot_read_is_refused(checkout: Path) -> None:
+    (checkout / "frontend/src/api/odd.js").write_text("useQuery({ refetchInterval: compute() });\n")
+    with pytest.raises(ContractSourceError, match="compute"):
+        build_contract(checkout, "v0", "0" * 40)

@@ -1,0 +1,149 @@
+"""The API's web ACL is tuned to the Tasking Manager: no managed rule blocks what the front end
+legitimately sends, every rule's action is chosen on purpose, and a mapathon room stays under the
+rate limit. The rules validate against WAF's own API model."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from components.app_contract import CONTRACT
+from components.settings import SettingsError
+from components.waf import (
+    BODY_SIZE_LABEL,
+    LARGE_BODY_PATHS,
+    LARGE_BODY_PREFIXES,
+    MANAGED_RULE_GROUPS,
+    MAPATHON_MAPPERS,
+    MAPPER_ACTIONS_PER_5_MINUTES,
+)
+from offline.engine import Plan
+from tests.conftest import plan_for
+
+WAF_MODEL = botocore.session.get_session().get_service_model("wafv2")
+# Pulumi's camelCase names whose WAF API spelling is not just the first letter capitalised.
+_API_NAMES = {"cloudwatchMetricsEnabled": "CloudWatchMetricsEnabled"}
+
+
+def rules(plan: Plan) -> list[dict[str, Any]]:
+    return list(plan.one("aws:wafv2/webAcl:WebAcl").inputs["rules"])
+
+
+def by_name(plan: Plan) -> dict[str, dict[str, Any]]:
+    return {rule["name"]: rule for rule in rules(plan)}
+
+
+def to_api(value: Any) -> Any:
+    """Pulumi's inputs as the WAF API spells them (PascalCase keys, integral numbers)."""
+    if isinstance(value, dict):
+        return {_API_NAMES.get(k, k[0].upper() + k[1:]): to_api(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_api(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def test_the_web_acl_validates_against_the_wafv2_api_model() -> None:
+    acl = plan_for("prod").one("aws:wafv2/webAcl:WebAcl").inputs
+    request = {
+        "Name": "tasking-manager-prod",
+        "Scope": acl["scope"],
+        "DefaultAction": to_api(acl["defaultAction"]),
+        "Rules": to_api(acl["rules"]),
+        "VisibilityConfig": to_api(acl["visibilityConfig"]),
+    }
+    report = ParamValidator().validate(request, WAF_MODEL.operation_model("CreateWebACL").input_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_every_rule_has_exactly_one_deliberate_action() -> None:
+    for rule in rules(plan_for("prod")):
+        managed = "managedRuleGroupStatement" in rule["statement"]
+        # A group rule takes the group's own actions (override `none`), ours say `block`.
+        assert ("overrideAction" in rule) is managed, rule["name"]
+        assert ("action" in rule) is not managed, rule["name"]
+        if managed:
+            assert rule["overrideAction"] == {"none": {}}, rule["name"]
+        else:
+            assert rule["action"] == {"block": {}}, rule["name"]
+    priorities = [rule["priority"] for rule in rules(plan_for("prod"))]
+    assert priorities == sorted(set(priorities))
+
+
+def _counted(plan: Plan) -> set[str]:
+    return {
+        f"{rule['name']}/{override['name']}"
+        for rule in rules(plan)
+        for override in rule["statement"].get("managedRuleGroupStatement", {}).get("ruleActionOverrides")
+        or []
+        if override["actionToUse"] == {"count": {}}
+    }
+
+
+def test_only_the_body_size_rule_counts_by_default_and_ours_blocks_what_it_labels() -> None:
+    plan = plan_for("prod")
+    assert _counted(plan) == {"AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY"}
+    names = list(by_name(plan))
+    oversized = by_name(plan)["oversized-body-outside-large-uploads"]
+    # Labels are only seen by rules evaluated after the group that adds them.
+    assert names.index("oversized-body-outside-large-uploads") > names.index("AWSManagedRulesCommonRuleSet")
+    (label, *exclusions) = oversized["statement"]["andStatement"]["statements"]
+    assert label == {"labelMatchStatement": {"scope": "LABEL", "key": BODY_SIZE_LABEL}}
+    excluded = {
+        (match["positionalConstraint"], match["searchString"])
+        for match in (e["notStatement"]["statement"]["byteMatchStatement"] for e in exclusions)
+    }
+    assert excluded == {("STARTS_WITH", p) for p in LARGE_BODY_PREFIXES} | {
+        ("EXACTLY", p) for p in LARGE_BODY_PATHS
+    }
+
+
+def test_the_large_upload_endpoints_are_under_the_apps_api_prefix() -> None:
+    prefix = re.match(r"^(/api/v\d+)/", CONTRACT.heartbeat_path)
+    assert prefix is not None
+    for path in (*LARGE_BODY_PREFIXES, *LARGE_BODY_PATHS):
+        assert path.startswith(prefix.group(1) + "/"), path
+        assert path.endswith("/"), path  # the app's routes end with a slash
+
+
+def test_a_rule_under_study_counts_instead_of_blocking() -> None:
+    plan = plan_for("prod", {"tm:loadBalancer.wafCountRules": ["AWSManagedRulesSQLiRuleSet/SQLi_BODY"]})
+    assert _counted(plan) == {
+        "AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY",
+        "AWSManagedRulesSQLiRuleSet/SQLi_BODY",
+    }
+
+
+def test_a_rule_name_the_groups_do_not_have_is_refused_with_the_names_they_have() -> None:
+    with pytest.raises(SettingsError) as error:
+        plan_for("prod", {"tm:loadBalancer.wafCountRules": ["AWSManagedRulesSQLiRuleSet/SQLi_Body"]})
+    message = str(error.value)
+    assert "tm:loadBalancer.wafCountRules" in message
+    assert "SQLi_Body" in message
+    assert "AWSManagedRulesSQLiRuleSet/SQLi_BODY" in message
+
+
+def test_every_managed_group_of_the_web_acl_has_its_rule_names_listed() -> None:
+    groups = [r["name"] for r in rules(plan_for("prod")) if "managedRuleGroupStatement" in r["statement"]]
+    assert groups == list(MANAGED_RULE_GROUPS)
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_a_mapathon_room_behind_one_address_stays_under_the_rate_limit(stack: str) -> None:
+    """50 mappers behind one NAT address, each with a task page open: what the front end polls by
+    itself (the app contract) plus their own clicks, with the limit at least twice that."""
+    polling = CONTRACT.polled_requests_per_5_minutes
+    assert polling >= 20  # notifications every 30 s, activities and tasks every 60 s (v5.5.2)
+    room = MAPATHON_MAPPERS * (polling + MAPPER_ACTIONS_PER_5_MINUTES)
+    settings = plan_for(stack, {"tm:loadBalancer.waf": True})
+    (limit,) = [
+        r["statement"]["rateBasedStatement"]["limit"]
+        for r in rules(settings)
+        if "rateBasedStatement" in r["statement"]
+    ]
+    assert limit >= 2 * room
