@@ -43,6 +43,8 @@ class Plan:
     placeholder_secrets: list[str] = field(default_factory=list)
     # The stack's `tm:usage` settings (camelCase): what the cost estimate assumes of a month.
     usage: dict[str, Any] = field(default_factory=dict)
+    # The data sources the program read: (token, arguments).
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def of_type(self, token: str) -> list[Registration]:
         """Resources of one type token; `aws:lb/...` and `aws:alb/...` name the same thing."""
@@ -71,6 +73,7 @@ class Plan:
             self.outputs,
             self.placeholder_secrets,
             self.usage,
+            self.invokes,
         )
 
 
@@ -130,7 +133,15 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
             resource.outputs = {**resource.inputs, **resource.outputs}
     # The program ran, so its config is valid: read the usage assumptions the way it did.
     usage = parse_settings(stack, config.values, config.secret_keys).usage.model_dump(by_alias=True)
-    return Plan(stack, environment, resources, dict(monitor.stack_outputs), config.placeholders, usage)
+    return Plan(
+        stack,
+        environment,
+        resources,
+        dict(monitor.stack_outputs),
+        config.placeholders,
+        usage,
+        monitor.invokes,
+    )
 
 
 def written_secrets(plan: Plan) -> dict[str, str]:

@@ -359,6 +359,8 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: OfflineMocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        # The data sources the program read, in order: (token, arguments).
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
         self.stack_urn = ""
         self.stack_outputs: dict[str, Any] = {}
 
@@ -385,6 +387,11 @@ class RecordingMonitor(MockMonitor):
         )
         self.registrations.append(registration)
         return response
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.tok != "pulumi:pulumi:getResource":
+            self.invokes.append((request.tok, dict(rpc.deserialize_properties(request.args))))
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         if request.urn == self.stack_urn:

@@ -101,7 +101,7 @@ class Bootstrap:
 def run_bootstrap(overrides: dict[str, Any], stack: str = "offline-test") -> Bootstrap:
     """Evaluate bootstrap/__main__.py for `stack` with `overrides` as its whole config."""
     config = load_stack_config(BOOTSTRAP_DIR, stack, overrides)
-    mocks = BootstrapMocks(account_id=ACCOUNT)
+    mocks = BootstrapMocks(account_id=str(overrides.get("bootstrap:accountId", ACCOUNT)))
     monitor = RecordingMonitor(mocks)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()

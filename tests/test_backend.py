@@ -14,6 +14,7 @@ from botocore.validate import ParamValidator
 from components.app_contract import CONTRACT
 from components.backend_tasks import LOG_LEVELS
 from components.settings import APP_SECRET_NAMES, SettingsError, secret_like
+from components.waf import mapathon_rate_limit
 from offline.engine import PROJECT_DIR, Plan
 from offline.mocks import Registration
 from offline.report import is_secret
@@ -226,10 +227,11 @@ def test_prod_has_a_web_acl_with_managed_rules_rate_limit_and_logging() -> None:
         "AWSManagedRulesKnownBadInputsRuleSet",
         "AWSManagedRulesSQLiRuleSet",
         "AWSManagedRulesAmazonIpReputationList",
+        "oversized-body-outside-large-uploads",
         "rate-limit-per-ip",
     ]
     rate = web_acl.inputs["rules"][-1]["statement"]["rateBasedStatement"]
-    assert (rate["limit"], rate["aggregateKeyType"]) == (2000, "IP")
+    assert (rate["limit"], rate["aggregateKeyType"]) == (mapathon_rate_limit(), "IP")
     association = balancer.one("aws:wafv2/webAclAssociation:WebAclAssociation")
     assert (
         association.inputs["resourceArn"] == balancer.one("aws:lb/loadBalancer:LoadBalancer").outputs["arn"]

@@ -315,11 +315,17 @@ def test_the_review_role_only_makes_roles_inside_the_review_boundary(
 ) -> None:
     result = bootstrap()
     policy = result.role_policies("review")
-    role = f"arn:aws:iam::{ACCOUNT}:role/review-app-task-1234567"
+    role = f"arn:aws:iam::{ACCOUNT}:role/pr-7-task-1234567"
     boundary = result.outputs["reviewPermissionsBoundaryArn"]
     tagged = {"aws:RequestTag/Environment": "review"}
     assert allowed(policy, "iam:CreateRole", role, {**tagged, "iam:PermissionsBoundary": boundary})
     assert not allowed(policy, "iam:CreateRole", role, tagged)
+    # Tags sent with CreateRole are authorised as TagRole, whose request names no boundary: only
+    # roles named like a review stack's may be tagged, so no other role can be tagged `review`.
+    assert allowed(policy, "iam:TagRole", role, tagged)
+    other_role = f"arn:aws:iam::{ACCOUNT}:role/someone-elses-role"
+    assert not allowed(policy, "iam:TagRole", other_role, tagged)
+    assert not allowed(policy, "iam:CreateRole", other_role, {**tagged, "iam:PermissionsBoundary": boundary})
     assert not allowed(policy, "iam:PutRolePolicy", role, {"aws:ResourceTag/Environment": "review"})
     assert not allowed(
         policy, "iam:DeleteRolePermissionsBoundary", role, {"aws:ResourceTag/Environment": "review"}

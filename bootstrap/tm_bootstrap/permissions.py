@@ -29,6 +29,7 @@ from .settings import PROJECT, ROLE_PREFIX
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_AUDIENCE = "sts.amazonaws.com"
 BOUNDARY_NAME = f"{ROLE_PREFIX}-review-boundary"
+REVIEW_ROLE_PREFIX = "pr-"
 Document = dict[str, Any]
 
 
@@ -356,6 +357,7 @@ STACK_SERVICES = (
     "application-autoscaling",
     "backup",
     "backup-storage",
+    "budgets",
     "chatbot",
     "cloudwatch",
     "ec2",
@@ -616,6 +618,8 @@ def review_identity_and_data_statements(account: Account) -> list[Document]:
     base = account.review_base_stack
     review = {"StringEquals": {"aws:ResourceTag/Environment": "review"}}
     create_review = {"StringEquals": {"aws:RequestTag/Environment": "review"}}
+    # A review stack's roles are named after its component, `pr-<N>-...` (components/review_app.py).
+    review_roles = account.arn("iam", f"role/{REVIEW_ROLE_PREFIX}*", regional=False)
     return [
         {
             "Sid": "ReadRoles",
@@ -628,17 +632,26 @@ def review_identity_and_data_statements(account: Account) -> list[Document]:
             "Sid": "CreateReviewRolesWithinTheBoundary",
             "Effect": "Allow",
             "Action": "iam:CreateRole",
-            "Resource": account.arn("iam", "role/*", regional=False),
+            "Resource": review_roles,
             "Condition": {
                 "ArnEquals": {"iam:PermissionsBoundary": account.boundary_arn},
                 "StringEquals": {"aws:RequestTag/Environment": "review"},
             },
         },
         {
+            # CreateRole with tags (the provider's default tags) is also authorised as TagRole,
+            # whose request carries no boundary: the role name pattern fences it instead.
+            "Sid": "TagReviewRolesAsTheyAreCreated",
+            "Effect": "Allow",
+            "Action": "iam:TagRole",
+            "Resource": review_roles,
+            "Condition": {"StringEquals": {"aws:RequestTag/Environment": "review"}},
+        },
+        {
             "Sid": "WriteReviewRolePoliciesWithinTheBoundary",
             "Effect": "Allow",
             "Action": ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
-            "Resource": account.arn("iam", "role/*", regional=False),
+            "Resource": review_roles,
             "Condition": {
                 "ArnEquals": {"iam:PermissionsBoundary": account.boundary_arn},
                 "StringEquals": {"aws:ResourceTag/Environment": "review"},
@@ -651,17 +664,18 @@ def review_identity_and_data_statements(account: Account) -> list[Document]:
                 "iam:DeleteRole",
                 "iam:TagRole",
                 "iam:UntagRole",
+                "iam:UpdateRole",
                 "iam:UpdateRoleDescription",
                 "iam:UpdateAssumeRolePolicy",
             ],
-            "Resource": account.arn("iam", "role/*", regional=False),
+            "Resource": review_roles,
             "Condition": review,
         },
         {
             "Sid": "PassReviewRolesToEcsTasks",
             "Effect": "Allow",
             "Action": "iam:PassRole",
-            "Resource": account.arn("iam", "role/*", regional=False),
+            "Resource": review_roles,
             "Condition": {
                 "StringEquals": {
                     "aws:ResourceTag/Environment": "review",
@@ -700,8 +714,10 @@ def review_identity_and_data_statements(account: Account) -> list[Document]:
                 "secretsmanager:DescribeSecret",
                 "secretsmanager:GetResourcePolicy",
                 "secretsmanager:GetSecretValue",
+                "secretsmanager:ListSecretVersionIds",
                 "secretsmanager:PutSecretValue",
                 "secretsmanager:UpdateSecret",
+                "secretsmanager:UpdateSecretVersionStage",
                 "secretsmanager:TagResource",
                 "secretsmanager:UntagResource",
             ],
@@ -766,6 +782,8 @@ def preview_statements() -> list[Document]:
                 "route53:GetHostedZone",
                 "route53:ListHostedZones",
                 "route53:ListHostedZonesByName",
+                # aws.route53.get_zone reads the zone's tags too.
+                "route53:ListTagsForResource",
             ],
             "Resource": "*",
         },

@@ -1,0 +1,128 @@
+"""The CI roles cover what the program does: every call the provider makes for each stack's
+resources and data sources (offline/aws_permissions.json, offline/ci_permissions.py) is allowed
+by the role that deploys or previews that stack, evaluated over the bootstrap's real policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from offline.ci_permissions import (
+    PHASES,
+    Index,
+    Need,
+    data_source_needs,
+    known_action,
+    resource_needs,
+    table,
+)
+from offline.engine import Plan
+from offline.iam_evaluator import evaluate
+from offline.mocks import OFFLINE_ACCOUNT_ID
+from tests.bootstrap_harness import bootstrap_run
+from tests.conftest import plan_for
+
+REGION = "us-east-1"
+# Calls a role is denied on purpose, with the reason; everything else must be allowed.
+DELIBERATELY_DENIED = {
+    (
+        "review",
+        "iam:PutRolePermissionsBoundary",
+    ): "a review role's boundary never changes (NeverLoosenTheBoundary)",
+    (
+        "review",
+        "iam:DeleteRolePermissionsBoundary",
+    ): "a review role's boundary never changes (NeverLoosenTheBoundary)",
+}
+
+
+def role_policies(key: str) -> list[dict[str, Any]]:
+    """The CI role's policies as the bootstrap renders them for the account the plans use."""
+    return bootstrap_run(accountId=OFFLINE_ACCOUNT_ID).role_policies(key)
+
+
+def refused(needs: list[Need], policies: list[dict[str, Any]], role: str) -> list[str]:
+    found = []
+    for need in needs:
+        if (role, need.request.action) in DELIBERATELY_DENIED:
+            continue
+        result = evaluate(policies, need.request)
+        if not result.allowed:
+            why = f" by {', '.join(result.statements)}" if result.statements else ""
+            found.append(f"{need} ({result.decision}{why}; context {dict(need.request.context)})")
+    return sorted(set(found))
+
+
+def stack_needs(stack: str) -> list[Need]:
+    plans = [plan_for(stack)] + ([plan_for("dev")] if stack.startswith("review-pr-") else [])
+    index = Index.of(plans, OFFLINE_ACCOUNT_ID, REGION)
+    return resource_needs(plans[0], index) + data_source_needs(plans[0], index)
+
+
+@pytest.mark.parametrize(("stack", "role"), [("prod", "prod"), ("dev", "dev"), ("review-pr-123", "review")])
+def test_the_role_that_deploys_a_stack_allows_every_call_of_its_lifecycle(stack: str, role: str) -> None:
+    needs = stack_needs(stack)
+    assert {need.phase for need in needs} == set(PHASES)
+    assert refused(needs, role_policies(role), role) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_preview_role_allows_every_lookup_of_a_preview(stack: str) -> None:
+    """`pulumi preview` (no --refresh) reads resources from the state and calls the data sources."""
+    plan = plan_for(stack)
+    needs = data_source_needs(plan, Index.of([plan], OFFLINE_ACCOUNT_ID, REGION))
+    assert "aws:route53/getZone:getZone" in {need.subject for need in needs}
+    assert refused(needs, role_policies("preview"), "preview") == []
+
+
+def test_a_missing_permission_names_the_resource_type_and_the_action() -> None:
+    without_budgets = [
+        {
+            **policy,
+            "Statement": [
+                dict(s, Action=[a for a in _actions(s) if not a.startswith("budgets:")])
+                for s in policy["Statement"]
+            ],
+        }
+        for policy in role_policies("dev")
+    ]
+    missing = refused(stack_needs("dev"), without_budgets, "dev")
+    assert missing
+    assert all("aws:budgets/budget:Budget" in line for line in missing)
+    assert any("needs budgets:ModifyBudget on arn:aws:budgets::" in line for line in missing)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement.get("Action", statement.get("NotAction"))
+    return [action] if isinstance(action, str) else list(action)
+
+
+def test_a_resource_type_without_a_row_is_refused_by_name() -> None:
+    plan = plan_for("dev")
+    unknown = plan.resources[-1].__class__(
+        **{**vars(plan.resources[-1]), "type": "aws:new/thing:Thing", "custom": True}
+    )
+    with pytest.raises(KeyError, match="aws:new/thing:Thing"):
+        resource_needs(
+            Plan(plan.stack, plan.environment, [unknown], {}), Index.of([plan], OFFLINE_ACCOUNT_ID, REGION)
+        )
+
+
+def test_every_action_of_the_table_exists_in_the_service_authorization_reference() -> None:
+    rows = [*table()["resources"].values(), *table()["dataSources"].values()]
+    actions = {
+        a
+        for row in rows
+        for phase in ("create", "read", "update", "delete", "tag")
+        for a in row.get(phase, [])
+    }
+    assert len(actions) > 150
+    assert sorted(a for a in actions if not known_action(a)) == []
+
+
+def test_every_row_names_the_provider_source_it_was_read_from() -> None:
+    for token, row in [*table()["resources"].items(), *table()["dataSources"].items()]:
+        assert row["source"], token
+        # terraform-provider-aws files, or the Pulumi repository that changes or replaces them.
+        assert all(s.startswith(("internal/", "pulumi/")) for s in row["source"]), token
