@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,3 +34,37 @@ def plan() -> Callable[..., Plan]:
 def base_plan(request: pytest.FixtureRequest) -> Plan:
     """The plan of each committed base stack (dev, prod)."""
     return plan_for(request.param)
+
+
+# -- the suite never writes the work tree ------------------------------------------------------
+_PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _work_tree() -> str | None:
+    """A digest of the work tree's changes and untracked files (None outside a git checkout)."""
+    try:
+        status = subprocess.run(
+            ["git", "status", "--porcelain=v1", "--untracked-files=all"],
+            cwd=_PROJECT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        diff = subprocess.run(["git", "diff"], cwd=_PROJECT, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return hashlib.sha256(status.encode() + diff).hexdigest()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_TREE] = _work_tree()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.config.stash.get(_TREE, None)
+    if before is not None and _work_tree() != before:
+        print("\nthe test run changed the work tree (see `git status`): tests must write only to tmp_path")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_TREE = pytest.StashKey[str | None]()
