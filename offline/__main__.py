@@ -1,13 +1,15 @@
 """Command line of the offline engine.
 
     python -m offline plan [STACK] [--json] [--set tm:key.path=value ...]
+    python -m offline preflight STACK
     python -m offline docs [--check]
 
 `plan` prints the stack's offline plan (dev when STACK is omitted), its estimated monthly cost
 and create time, and enforces the policy packs of policies/ on it; a config mistake prints the
 problems and exits 2, a violated mandatory policy exits 3. `docs` regenerates the generated parts
 of docs/ (the prod component graph, the policy table, the cost tables), or with --check fails when
-they are stale.
+they are stale. `preflight` checks that a committed stack file names its environment's secrets
+provider and holds every secret its settings require (exit 2 with the problems otherwise).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from offline.cost_doc import COSTS_DOC, costs_doc
 from offline.cost_doc import STACKS as COST_STACKS
 from offline.engine import PROJECT_DIR, Plan, run_stack
 from offline.policy_run import POLICIES_DOC, PolicyRunError, check_plan, policies_doc
+from offline.preflight import preflight
 from offline.report import component_graph, policies_json, render_policies, render_text, to_json
 
 ARCHITECTURE_DOC = PROJECT_DIR / "docs" / "architecture.md"
@@ -62,11 +65,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="override a config value, e.g. --set tm:network.natGateways=single",
     )
+    preflight_command = commands.add_parser(
+        "preflight", help="check a committed stack file's secrets provider and secrets before a deploy"
+    )
+    preflight_command.add_argument("stack")
     docs = commands.add_parser("docs", help="regenerate the generated parts of docs/")
     docs.add_argument("--check", action="store_true", help="fail if they are out of date")
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "preflight":
+            problems = preflight(args.stack, PROJECT_DIR)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if not problems:
+                print(f"{args.stack}: secrets provider and secrets in place")
+            return 2 if problems else 0
         if args.command == "plan":
             overrides = dict(parse_override(text) for text in args.set)
             result = run_stack(args.stack, overrides)
