@@ -8,6 +8,7 @@ dev through a StackReference and adds only its own small layer.
 import pulumi
 
 from components import rds_sizing
+from components.app_contract import CONTRACT
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.backend import Backend, BackendArgs
 from components.budget import CostBudget, CostBudgetArgs
@@ -17,7 +18,7 @@ from components.frontend import Frontend, FrontendArgs
 from components.kms import StackKey, StackKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
-from components.observability import Observability, ObservabilityArgs
+from components.observability import Observability, ObservabilityArgs, deployment_alarm_names
 from components.provider import AwsScope, aws_provider, aws_scope
 from components.review_app import ReviewApp, ReviewAppArgs, ReviewBaseOutputs
 from components.review_base import ReviewBase, ReviewBaseArgs
@@ -133,6 +134,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             ),
             api_sidecars=[telemetry.container],
             metrics_log_group_arn=telemetry.metrics_log_group.arn,
+            deployment_alarm_names=deployment_alarm_names(settings.stack),
         ),
         in_account,
     )
@@ -170,6 +172,8 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
     pulumi.export("databaseAppLoginSecretArn", database.app_login_secret_arn)
     pulumi.export("databaseSecurityGroupId", database.security_group_id)
     pulumi.export("apiUrl", f"https://{settings.dns.api_host}")
+    # What the workflows wait for after a rollout: the app's own health route (its contract).
+    pulumi.export("heartbeatUrl", f"https://{settings.dns.api_host}{CONTRACT.heartbeat_path}")
     pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
     pulumi.export("loadBalancerSecurityGroupId", load_balancer.security_group_id)
     pulumi.export("httpsListenerArn", load_balancer.https_listener.arn)
@@ -289,6 +293,7 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
         in_account,
     )
     pulumi.export("apiUrl", review.api_url)
+    pulumi.export("heartbeatUrl", pulumi.Output.concat(review.api_url, CONTRACT.heartbeat_path))
     pulumi.export("frontendUrl", review.frontend_url)
     pulumi.export("apiServiceName", review.service.name)
     pulumi.export("clusterName", output("clusterName"))

@@ -31,6 +31,8 @@ from components.provider import AwsScope
 from components.settings import ApiSettings, AppSettings, Capacity, EcsSettings, WorkerSettings
 
 # Capacity provider strategies: prod on demand; dev one on-demand task then Spot; review all Spot.
+# Time a new API task has to pass its first health checks before ECS counts failures.
+HEALTH_CHECK_GRACE_SECONDS = 90
 CAPACITY_STRATEGIES: dict[Capacity, list[dict[str, Any]]] = {
     "onDemand": [{"capacity_provider": "FARGATE", "weight": 1, "base": 0}],
     "mostlySpot": [
@@ -70,6 +72,8 @@ class BackendArgs:
     target_group_arn: pulumi.Input[str]
     # `app/<lb>/<id>/targetgroup/<tg>/<id>`, for scaling on requests per target.
     request_count_label: pulumi.Input[str]
+    # CloudWatch alarms that roll an API deployment back when they fire (observability makes them).
+    deployment_alarm_names: Sequence[str] = ()
     # Filled by the telemetry collector: containers that run beside the API, and the log group their
     # metrics go to (the API task role may write it).
     api_sidecars: Sequence[pulumi.Input[Mapping[str, Any]]] = field(default_factory=tuple)
@@ -367,12 +371,21 @@ class Backend(pulumi.ComponentResource):
                     target_group_arn=args.target_group_arn, container_name="api", container_port=API_PORT
                 )
             ],
-            health_check_grace_period_seconds=90,
+            health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS,
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
+            # Tasks that never become healthy stop the rollout (circuit breaker); tasks that are
+            # healthy but serve errors stop it too (alarms). Either way ECS rolls back, and
+            # `pulumi up`, waiting for a steady state, fails instead of reporting success.
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
             ),
+            alarms=aws.ecs.ServiceAlarmsArgs(
+                alarm_names=list(args.deployment_alarm_names), enable=True, rollback=True
+            )
+            if args.deployment_alarm_names
+            else None,
+            wait_for_steady_state=True,
             enable_execute_command=args.ecs.execute_command,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
@@ -396,6 +409,7 @@ class Backend(pulumi.ComponentResource):
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
             ),
+            wait_for_steady_state=True,
             enable_execute_command=args.ecs.execute_command,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,

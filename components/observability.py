@@ -67,6 +67,21 @@ def availability_queries(window_seconds: int, lb: str, tg: str) -> list[dict[str
     ]
 
 
+# A rollout gate, not an alert: unhealthy API targets for 3 minutes. The ticket alarm on the same
+# metric waits 15 minutes; ECS watches a rollout for as long as its alarms' windows.
+ROLLOUT_UNHEALTHY = "rollout-unhealthy-targets"
+ROLLOUT_UNHEALTHY_PERIODS = 3
+
+
+def deployment_alarm_names(stack: str) -> tuple[str, ...]:
+    """The alarms an API rollout is watched with, rolled back when one fires: the fast burn's
+    short window (5xx and slow responses spending the budget) and unhealthy targets. Plain names,
+    so the back end can name them although this component, which makes them, is built after it."""
+    fast_burn = next(alert for alert in BURN_RATE_ALERTS if alert.name == "fast-burn")
+    prefix = f"tasking-manager-{stack}"
+    return (f"{prefix}-fast-burn-{_window(fast_burn.short_window_seconds)}", f"{prefix}-{ROLLOUT_UNHEALTHY}")
+
+
 def _window(seconds: int) -> str:
     return f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m"
 
@@ -89,6 +104,7 @@ class Observability(pulumi.ComponentResource):
         self._topics(name, args)
         self._burn_rate_alarms(name, args)
         self._health_alarms(name, args)
+        self._rollout_alarm(name, args)
         self._dashboard(name, args)
         self.register_outputs({f"{severity}TopicArn": topic.arn for severity, topic in self.topics.items()})
 
@@ -375,6 +391,30 @@ class Observability(pulumi.ComponentResource):
             self.health_alarms[spec["key"]] = aws.cloudwatch.MetricAlarm(
                 f"{name}-{spec['key']}", **common, opts=child
             )
+
+    def _rollout_alarm(self, name: str, args: ObservabilityArgs) -> None:
+        self.rollout_alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-{ROLLOUT_UNHEALTHY}",
+            name=f"{self._prefix}-{ROLLOUT_UNHEALTHY}",
+            alarm_description=(
+                "Rollout gate of the API service (ECS rolls a deployment back while it fires): unhealthy "
+                "targets for 3 minutes. Notifies nobody; unhealthy-targets is the ticket."
+            ),
+            namespace=ELB,
+            metric_name="UnHealthyHostCount",
+            dimensions={
+                "LoadBalancer": args.load_balancer_arn_suffix,
+                "TargetGroup": args.target_group_arn_suffix,
+            },
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=ROLLOUT_UNHEALTHY_PERIODS,
+            datapoints_to_alarm=ROLLOUT_UNHEALTHY_PERIODS,
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            treat_missing_data="notBreaching",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     # -- dashboard ---------------------------------------------------------------------------------
     def _dashboard(self, name: str, args: ObservabilityArgs) -> None:

@@ -10,6 +10,7 @@ from offline.create_time import CreateTime, create_time
 from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import SEVERITIES, PolicyResult
+from offline.rollout_time import Rollout, rollouts
 
 # Pulumi's marker for a secret value inside serialized properties.
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
@@ -95,6 +96,18 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "alarms": alarms_by_severity(plan),
         "cost": cost_json(estimate(plan)),
         "createTime": create_time_json(create_time(plan)),
+        "rollouts": [
+            {
+                "service": r.service,
+                "pulumiWaits": r.waits,
+                "rolledBackBy": list(r.gates),
+                "seconds": r.seconds,
+                "steps": [
+                    {"what": what, "seconds": seconds, "basis": basis} for what, seconds, basis in r.steps
+                ],
+            }
+            for r in rollouts(plan)
+        ],
     }
 
 
@@ -191,6 +204,7 @@ def render_text(plan: Plan) -> str:
         for severity, names in alarms.items():
             lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
     lines += ["", *render_cost(estimate(plan)), "", *render_create_time(create_time(plan))]
+    lines += ["", *render_rollouts(rollouts(plan))]
     lines += ["", "Outputs:"]
     width = max((len(k) for k in plan.outputs), default=0) + 1
     for key in sorted(plan.outputs):
@@ -224,6 +238,18 @@ def render_create_time(created: CreateTime) -> list[str]:
         lines.append(
             f"    {_clock(step.start)} +{_clock(step.seconds)}  {step.type} {step.name}  ({step.basis})"
         )
+    return lines
+
+
+def render_rollouts(found: list[Rollout]) -> list[str]:
+    """Each service's rollout of a new image: how long, and what gates it."""
+    lines = ["Rollout of a new image, per service:"]
+    for rollout in found:
+        waits = "`pulumi up` waits for its steady state" if rollout.waits else "`pulumi up` does not wait"
+        steps = ", ".join(f"{what} {_clock(seconds)}" for what, seconds, _ in rollout.steps)
+        lines.append(f"    {rollout.service}: {_clock(rollout.seconds)} ({steps}); {waits}")
+        gates = "; ".join(rollout.gates) if rollout.gates else "nothing (the workflow checks it)"
+        lines.append(f"        rolled back by: {gates}")
     return lines
 
 

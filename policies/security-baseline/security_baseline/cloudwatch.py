@@ -12,6 +12,7 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 TOPIC = "aws:sns/topic:Topic"
+ECS_SERVICE = "aws:ecs/service:Service"
 
 _RETENTION = {
     "minimumDays": {
@@ -72,23 +73,33 @@ def _names(alarm: PolicyResource) -> set[str]:
 def _alarm_actions(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
     composites = list(of_type(args.resources, COMPOSITE_ALARM))
     rules = [str(c.props.get("alarmRule") or "") for c in composites]
+    # Alarms an ECS service rolls its deployments back on: their action is the rollback.
+    gates = {
+        str(name)
+        for service in of_type(args.resources, ECS_SERVICE)
+        for alarms in [service.props.get("alarms") or {}]
+        if alarms.get("enable") is True and alarms.get("rollback") is True
+        for name in alarms.get("alarmNames") or []
+    }
     for alarm in of_type(args.resources, METRIC_ALARM, COMPOSITE_ALARM):
         if is_false(alarm.props.get("actionsEnabled")):
             yield ("has its actions disabled", alarm.urn)
             continue
         if alarm.props.get("alarmActions"):
             continue
-        # A metric alarm that only feeds a composite alarm (a burn-rate window) needs no action.
+        # A metric alarm that only feeds a composite alarm (a burn-rate window), or that gates a
+        # service's rollouts, needs no action.
         depended = any(d.urn == alarm.urn for c in composites for d in c.dependencies)
         named = any(name in rule for rule in rules for name in _names(alarm))
-        if canonical(alarm.resource_type) == METRIC_ALARM and (depended or named):
+        gate = bool(_names(alarm) & gates)
+        if canonical(alarm.resource_type) == METRIC_ALARM and (depended or named or gate):
             continue
         yield ("notifies no one (no alarmActions)", alarm.urn)
 
 
 alarm_actions = StackPolicy(
     name="alarm-actions",
-    summary="Alarms have enabled actions, unless they only feed a composite alarm",
+    summary="Alarms have enabled actions, unless they only feed a composite alarm or gate an ECS rollout",
     controls=(
         "FSBP CloudWatch.15 (NIST)",
         "FSBP CloudWatch.17 (NIST)",
@@ -96,7 +107,7 @@ alarm_actions = StackPolicy(
         "NIST CloudWatchAlarmAction",
     ),
     severity=Severity.HIGH,
-    resource_types=(METRIC_ALARM, COMPOSITE_ALARM),
+    resource_types=(METRIC_ALARM, COMPOSITE_ALARM, ECS_SERVICE),
     unset="actionsEnabled unset: true; alarmActions unset: no one is told",
     check=_alarm_actions,
 )

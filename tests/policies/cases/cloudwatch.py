@@ -6,6 +6,7 @@ from tests.policies.harness import DELETE, Case, StackCase
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+SERVICE = "aws:ecs/service:Service"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:tm-alarms"
 _LOG_GROUP = {
     "name": "/tasking-manager/prod/api",
@@ -52,12 +53,31 @@ CASES = [
                     "alarmActions": [TOPIC_ARN],
                 },
             ),
+            # A rollout gate: an ECS service rolls its deployment back when it fires.
+            "rollout-gate": (
+                ALARM,
+                {"alarmName": "tm-rollout-unhealthy", "metricName": "UnHealthyHostCount"},
+            ),
+            "api": (
+                SERVICE,
+                {
+                    "name": "api",
+                    "alarms": {
+                        "alarmNames": ["tm-burn-1h", "tm-rollout-unhealthy"],
+                        "enable": True,
+                        "rollback": True,
+                    },
+                },
+            ),
         },
         [
             ({"errors.alarmActions": []}, "notifies no one (no alarmActions)"),
             ({"errors.actionsEnabled": False}, "has its actions disabled"),
             ({"burn.alarmActions": DELETE}, "notifies no one"),
             ({"burn.alarmRule": 'ALARM("tm-burn-1h")'}, "notifies no one"),
+            ({"api.alarms.alarmNames": ["tm-burn-1h"]}, "notifies no one"),
+            ({"api.alarms.rollback": False}, "notifies no one"),
+            ({"api.alarms.enable": False}, "notifies no one"),
         ],
     ),
     Case(

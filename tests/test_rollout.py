@@ -1,0 +1,218 @@
+"""Rollouts are gated on health: `pulumi up` waits for the services' steady state, a rollout whose
+tasks never become healthy or whose healthy tasks serve errors is rolled back by ECS, and so the
+deployment fails instead of reporting success."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from components.app_contract import CONTRACT
+from offline.engine import Plan
+from offline.mocks import Registration
+from offline.report import to_json
+from offline.rollout_time import TASK_START, rollouts
+from tests.conftest import plan_for
+from tests.test_workflows import index_of, jobs, run_script, stub
+
+ECS_MODEL = botocore.session.get_session().get_service_model("ecs")
+
+
+def service(plan: Plan, name: str) -> Registration:
+    (found,) = [s for s in plan.of_type("aws:ecs/service:Service") if s.name == name]
+    return found
+
+
+@pytest.mark.parametrize("role", ["api", "cron"])
+def test_pulumi_up_waits_for_each_base_service_and_a_failed_rollout_rolls_back(
+    base_plan: Plan, role: str
+) -> None:
+    inputs = service(base_plan, f"backend-{role}").inputs
+    assert inputs["waitForSteadyState"] is True
+    assert inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+
+def test_the_api_rollout_is_watched_by_the_fast_burn_and_unhealthy_target_alarms(base_plan: Plan) -> None:
+    api = service(base_plan, "backend-api")
+    alarms = api.inputs["alarms"]
+    assert (alarms["enable"], alarms["rollback"]) == (True, True)
+    by_name = {a.inputs["name"]: a for a in base_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    prefix = f"tasking-manager-{base_plan.stack}"
+    assert alarms["alarmNames"] == [f"{prefix}-fast-burn-5m", f"{prefix}-rollout-unhealthy-targets"]
+    # Metric alarms of this stack (ECS reads no composite alarms), on the service's own target group.
+    (target_group,) = [lb["targetGroupArn"] for lb in api.inputs["loadBalancers"]]
+    suffix = next(
+        t.outputs["arnSuffix"]
+        for t in base_plan.of_type("aws:lb/targetGroup:TargetGroup")
+        if t.outputs["arn"] == target_group
+    )
+    for name in alarms["alarmNames"]:
+        assert name in by_name, name
+        assert suffix in str(by_name[name].inputs), name
+
+
+def test_the_cron_rollout_has_no_alarm_gate_its_stop_then_start_would_trip() -> None:
+    assert "alarms" not in service(plan_for("prod"), "backend-cron").inputs
+
+
+def _create_service_request(inputs: dict[str, Any]) -> dict[str, Any]:
+    configuration = {
+        "maximumPercent": int(inputs["deploymentMaximumPercent"]),
+        "minimumHealthyPercent": int(inputs["deploymentMinimumHealthyPercent"]),
+        "deploymentCircuitBreaker": inputs["deploymentCircuitBreaker"],
+    }
+    if "alarms" in inputs:
+        configuration["alarms"] = inputs["alarms"]
+    return {"serviceName": "api", "cluster": inputs["cluster"], "deploymentConfiguration": configuration}
+
+
+@pytest.mark.parametrize("role", ["api", "cron"])
+def test_the_deployment_configuration_validates_against_the_ecs_api_model(base_plan: Plan, role: str) -> None:
+    request = _create_service_request(service(base_plan, f"backend-{role}").inputs)
+    report = ParamValidator().validate(request, ECS_MODEL.operation_model("CreateService").input_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_the_plan_records_each_rollouts_time_and_gate_from_the_plans_own_numbers() -> None:
+    plan = plan_for("prod")
+    by_service = {r.service: r for r in rollouts(plan)}
+    api = by_service["backend-api"]
+    steps = {what: seconds for what, seconds, _ in api.steps}
+    target_group = plan.of_type("aws:lb/targetGroup:TargetGroup")[0].inputs
+    check = target_group["healthCheck"]
+    grace = service(plan, "backend-api").inputs["healthCheckGracePeriodSeconds"]
+    assert steps == {
+        "start a new task": TASK_START[0],
+        "become healthy": max(grace, check["interval"] * check["healthyThreshold"]),
+        "drain the old task": target_group["deregistrationDelay"],
+        "watch the alarms": 300,  # the fast burn's 5-minute window is the longest gate
+    }
+    assert api.waits
+    assert any("tasking-manager-prod-fast-burn-5m" in gate for gate in api.gates)
+    assert by_service["backend-cron"].waits
+    document = {r["service"]: r for r in to_json(plan)["rollouts"]}
+    assert document["backend-api"]["seconds"] == api.seconds == sum(steps.values())
+    assert document["backend-api"]["pulumiWaits"] is True
+
+
+# -- the workflows ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", ["prod", "dev", "review-pr-123"])
+def test_each_stack_exports_the_heartbeat_its_workflow_waits_for(stack: str) -> None:
+    outputs = plan_for(stack).outputs
+    assert outputs["heartbeatUrl"] == outputs["apiUrl"] + CONTRACT.heartbeat_path
+
+
+def test_a_failed_deploy_rollout_says_which_service_and_why() -> None:
+    deploy = jobs("deploy.yml")["deploy"]
+    up = index_of(deploy, "pulumi up --yes --non-interactive \\\n")
+    up_script = str(deploy["steps"][up]["run"])
+    assert up_script.index("pulumi up") < up_script.index(
+        'wait-healthy.sh "$(pulumi stack output heartbeatUrl)"'
+    )
+    report = index_of(deploy, 'rollout-report.sh "$STACK"')
+    assert report > up
+    assert deploy["steps"][report]["if"] == "failure() && steps.up.outcome == 'failure'"
+
+
+def test_the_review_app_is_announced_only_once_its_api_answers() -> None:
+    review = jobs("review-app.yml")
+    deploy = review["deploy"]
+    healthy = index_of(deploy, "aws ecs wait services-stable")
+    assert healthy > index_of(deploy, "--force-new-deployment")
+    assert 'wait-healthy.sh "$(pulumi stack output heartbeatUrl)"' in str(deploy["steps"][healthy]["run"])
+    assert healthy == len(deploy["steps"]) - 2  # then only the report, on failure
+    comment = str(review["comment"]["steps"][0]["run"])
+    assert comment.index('if [ "$RESULT" = success ]') < comment.index("$API_URL")
+
+
+def test_wait_healthy_returns_once_the_url_answers(tmp_path: Path) -> None:
+    counter = tmp_path / "calls"
+    stub(tmp_path / "bin", "curl", f'echo x >> "{counter}"; [ "$(wc -l < "{counter}")" -ge 3 ]')
+    result = run_script(
+        "wait-healthy.sh",
+        ["https://api.example/heartbeat/", "60"],
+        {"WAIT_INTERVAL_SECONDS": "0"},
+        tmp_path / "bin",
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(counter.read_text().splitlines()) == 3
+
+
+def test_wait_healthy_fails_with_the_url_after_its_timeout(tmp_path: Path) -> None:
+    stub(tmp_path / "bin", "curl", "exit 22")
+    result = run_script(
+        "wait-healthy.sh",
+        ["https://api.example/heartbeat/", "0"],
+        {"WAIT_INTERVAL_SECONDS": "0"},
+        tmp_path / "bin",
+    )
+    assert result.returncode == 1
+    assert "::error::https://api.example/heartbeat/ did not answer within 0s" in result.stdout
+
+
+def test_the_rollout_report_names_the_failed_service_its_reason_and_the_firing_alarms(tmp_path: Path) -> None:
+    services = {
+        "services": [
+            {
+                "deployments": [
+                    {
+                        "status": "PRIMARY",
+                        "taskDefinition": "arn:aws:ecs:r:1:task-definition/tm-prod-api:8",
+                        "rolloutState": "FAILED",
+                        "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
+                    },
+                    {
+                        "status": "ACTIVE",
+                        "taskDefinition": "arn:aws:ecs:r:1:task-definition/tm-prod-api:7",
+                        "rolloutState": "COMPLETED",
+                    },
+                ]
+            }
+        ]
+    }
+    tasks = {
+        "tasks": [
+            {
+                "taskArn": "arn:aws:ecs:r:1:task/c/abc",
+                "stoppedReason": "Essential container in task exited",
+                "containers": [{"name": "api", "exitCode": 1, "reason": ""}, {"name": "otel", "exitCode": 0}],
+            }
+        ]
+    }
+    alarms = {
+        "MetricAlarms": [
+            {"AlarmName": "tasking-manager-prod-fast-burn-5m", "StateReason": "Threshold Crossed"}
+        ],
+        "CompositeAlarms": [],
+    }
+    for name, document in (("services", services), ("tasks", tasks), ("alarms", alarms)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(document))
+    stub(
+        tmp_path / "bin",
+        "pulumi",
+        'case "$5" in clusterName) echo tm-prod ;; apiServiceName) echo backend-api-1 ;; *) exit 1 ;; esac',
+    )
+    stub(
+        tmp_path / "bin",
+        "aws",
+        f'case "$2" in describe-services) cat "{tmp_path}/services.json" ;; '
+        f'list-tasks) echo \'{{"taskArns": ["arn:aws:ecs:r:1:task/c/abc"]}}\' ;; '
+        f'describe-tasks) cat "{tmp_path}/tasks.json" ;; '
+        f'describe-alarms) cat "{tmp_path}/alarms.json" ;; esac',
+    )
+    result = run_script("rollout-report.sh", ["prod"], {}, tmp_path / "bin")
+    assert result.returncode == 0, result.stderr
+    assert "#### backend-api-1" in result.stdout
+    assert (
+        "- PRIMARY tm-prod-api:8: FAILED ECS deployment circuit breaker: tasks failed to start."
+        in result.stdout
+    )
+    assert "- stopped task abc: Essential container in task exited; api exited 1" in result.stdout
+    assert "otel exited" not in result.stdout
+    assert "- tasking-manager-prod-fast-burn-5m: Threshold Crossed" in result.stdout
+    assert "::error title=rollout of backend-api-1 failed::ECS deployment circuit breaker" in result.stderr
