@@ -422,3 +422,24 @@ def test_the_bucket_policy_names_every_ci_role() -> None:
     assert principals == {
         f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{k}" for k in ("prod", "dev", "review", "preview")
     }
+
+
+def test_the_prod_role_only_reads_the_dev_release_images_it_promotes(
+    bootstrap: Callable[..., Bootstrap],
+) -> None:
+    policy = bootstrap().role_policies("prod")
+    dev = {"aws:ResourceTag/Environment": "dev"}
+    repository = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/tasking-manager/%s"
+    for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages"):
+        assert allowed(policy, action, repository % "dev/backend", dev), action
+        assert not allowed(policy, action, repository % "dev/review", dev), action
+    for action in ("ecr:PutImage", "ecr:BatchDeleteImage", "ecr:DeleteRepository", "ecr:SetRepositoryPolicy"):
+        assert not allowed(policy, action, repository % "dev/backend", dev), action
+    assert not allowed(policy, "ecs:UpdateService", f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/c/s", dev)
+    # dev promotes from nobody.
+    assert not allowed(
+        bootstrap().role_policies("dev"),
+        "ecr:BatchGetImage",
+        repository % "prod/backend",
+        {"aws:ResourceTag/Environment": "prod"},
+    )

@@ -5,6 +5,7 @@ deployment fails instead of reporting success."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,72 @@ def test_the_rollout_report_names_the_failed_service_its_reason_and_the_firing_a
     assert "otel exited" not in result.stdout
     assert "- tasking-manager-prod-fast-burn-5m: Threshold Crossed" in result.stdout
     assert "::error title=rollout of backend-api-1 failed::ECS deployment circuit breaker" in result.stderr
+
+
+# -- one build, promoted -----------------------------------------------------------------------------
+DEV = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/backend"
+PROD = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/prod/backend"
+
+
+def promote(tmp_path: Path, digests: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run promote-image.sh with `aws` answering describe-images from `digests` (repository ->
+    digest; a copy gives the target the source's) and `skopeo` recording its calls."""
+    calls = tmp_path / "calls"
+    calls.touch()
+    for repository, digest in digests.items():
+        (tmp_path / repository.replace("/", "_")).write_text(digest)
+    stub(
+        tmp_path / "bin",
+        "aws",
+        f'if [ "$2" = get-login-password ]; then echo token; exit 0; fi\n'
+        f'file="{tmp_path}/$(echo "$4" | tr / _)"; [ -f "$file" ] && cat "$file" || echo None',
+    )
+    stub(
+        tmp_path / "bin",
+        "skopeo",
+        f'echo "$*" >> "{calls}"\n'
+        f'if [ "$1" = copy ]; then\n'
+        f'  cp "{tmp_path}/tasking-manager_dev_backend" "{tmp_path}/tasking-manager_prod_backend"\nfi',
+    )
+    result = run_script("promote-image.sh", [DEV, PROD, "0123456789ab"], {}, tmp_path / "bin")
+    return result, calls.read_text().splitlines()
+
+
+def test_prod_gets_devs_image_by_digest(tmp_path: Path) -> None:
+    result, calls = promote(tmp_path, {"tasking-manager/dev/backend": "sha256:aaa"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        calls[-1] == f"copy --all --preserve-digests docker://{DEV}@sha256:aaa docker://{PROD}:0123456789ab"
+    )
+    assert f"promoted {DEV}@sha256:aaa" in result.stdout
+
+
+def test_an_image_dev_never_built_is_not_promoted(tmp_path: Path) -> None:
+    result, calls = promote(tmp_path, {})
+    assert result.returncode == 1
+    assert "has no image 0123456789ab: deploy that application commit to dev first" in result.stdout
+    assert calls == []
+
+
+def test_a_promoted_tag_is_left_alone_and_a_different_one_refused(tmp_path: Path) -> None:
+    same, calls = promote(
+        tmp_path, {"tasking-manager/dev/backend": "sha256:a", "tasking-manager/prod/backend": "sha256:a"}
+    )
+    assert same.returncode == 0
+    assert calls == []
+    other, _ = promote(
+        tmp_path, {"tasking-manager/dev/backend": "sha256:a", "tasking-manager/prod/backend": "sha256:b"}
+    )
+    assert other.returncode == 1
+    assert "is sha256:b, not the promoted sha256:a" in other.stdout
+
+
+def test_the_deploy_workflow_builds_for_dev_and_promotes_for_prod() -> None:
+    deploy = jobs("deploy.yml")["deploy"]
+    script = str(deploy["steps"][index_of(deploy, "promote-image.sh")]["run"])
+    assert (
+        script.index('if [ "$STACK" = prod ]')
+        < script.index("promote-image.sh")
+        < script.index("push-image.sh")
+    )
+    assert '"${repository%/prod/backend}/dev/backend" "$repository" "$tag"' in script

@@ -45,6 +45,8 @@ class CiRole:
     reads_stacks: tuple[str, ...] = ()  # whose state it only reads
     session_hours: int = 1
     protected_environments: tuple[str, ...] = ()  # Environment tags it must never touch
+    # The stack whose release images it copies into its own repository (promotion), read-only.
+    promotes_from: str | None = None
 
     @property
     def name(self) -> str:
@@ -67,6 +69,7 @@ def ci_roles(review_base_stack: str) -> list[CiRole]:
             writes_stacks=("prod",),
             session_hours=2,
             protected_environments=("dev", "review"),
+            promotes_from="dev",
         ),
         CiRole(
             "dev",
@@ -279,6 +282,20 @@ def _environment_of(stack: str) -> str:
     return "prod" if stack == "prod" else "review" if stack.startswith("review-pr-") else "dev"
 
 
+# What copying an image out of a repository takes (and no more).
+PROMOTION_PULL = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+]
+
+
+def release_repository_arn(account: Account, stack: str) -> str:
+    """A base stack's release image repository (components/container_registry.py names it)."""
+    return account.arn("ecr", f"repository/{PROJECT}/{stack}/backend")
+
+
 # -- guard rails every role carries ------------------------------------------------------------
 def guard_rails(role: CiRole, account: Account) -> list[Document]:
     """Explicit denies: other environments' resources, the bootstrap itself, other keys."""
@@ -286,13 +303,16 @@ def guard_rails(role: CiRole, account: Account) -> list[Document]:
     keys_in_use = {account.secrets_key_arns[own]} if own in account.secrets_key_arns else set()
     keys_in_use |= {account.secrets_key_arns[_environment_of(s)] for s in role.reads_stacks}
     other_keys = sorted(set(account.secrets_key_arns.values()) - keys_in_use)
+    other_environments = {"StringEquals": {"aws:ResourceTag/Environment": list(role.protected_environments)}}
+    # The one exception: reading the images it promotes, from that stack's release repository.
+    source = release_repository_arn(account, role.promotes_from) if role.promotes_from else None
     statements: list[Document] = [
         {
             "Sid": "NeverTouchOtherEnvironments",
             "Effect": "Deny",
             "Action": "*",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:ResourceTag/Environment": list(role.protected_environments)}},
+            **({"NotResource": source} if source else {"Resource": "*"}),
+            "Condition": other_environments,
         },
         {
             "Sid": "NeverTagForAnotherEnvironment",
@@ -337,6 +357,17 @@ def guard_rails(role: CiRole, account: Account) -> list[Document]:
             "Condition": {"StringNotEquals": {"kms:ViaService": f"s3.{account.region}.amazonaws.com"}},
         }
     )
+    if source:
+        statements.insert(
+            1,
+            {
+                "Sid": "OnlyPullFromThePromotionSource",
+                "Effect": "Deny",
+                "NotAction": PROMOTION_PULL,
+                "Resource": source,
+                "Condition": other_environments,
+            },
+        )
     if other_keys:
         statements.append(
             {

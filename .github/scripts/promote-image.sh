@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Promote a release image: copy <tag> from the source stack's repository into the target's by
+# digest, so prod runs the bytes dev ran, never a rebuild; then check that the digests match.
+#
+#   .github/scripts/promote-image.sh <source-repository-url> <target-repository-url> <tag>
+#
+# Needs AWS credentials that may read the source and push to the target, and skopeo.
+set -euo pipefail
+
+usage="usage: promote-image.sh <source-repository-url> <target-repository-url> <tag>"
+source=${1:?$usage}
+target=${2:?$usage}
+tag=${3:?$usage}
+
+digest_of() {
+  aws ecr describe-images --repository-name "${1#*/}" --image-ids imageTag="$tag" \
+    --query 'imageDetails[0].imageDigest' --output text 2> /dev/null
+}
+
+wanted=$(digest_of "$source") || wanted=""
+if [ -z "$wanted" ] || [ "$wanted" = None ]; then
+  echo "::error::$source has no image $tag: deploy that application commit to dev first, then promote it"
+  exit 1
+fi
+have=$(digest_of "$target") || have=""
+if [ -n "$have" ] && [ "$have" != None ]; then
+  if [ "$have" = "$wanted" ]; then
+    echo "$target:$tag is $wanted already"
+    exit 0
+  fi
+  echo "::error::$target:$tag is $have, not the promoted $wanted: tags are immutable, nothing was changed"
+  exit 1
+fi
+aws ecr get-login-password | skopeo login --username AWS --password-stdin "${target%%/*}"
+skopeo copy --all --preserve-digests "docker://$source@$wanted" "docker://$target:$tag"
+have=$(digest_of "$target")
+if [ "$have" != "$wanted" ]; then
+  echo "::error::$target:$tag is $have after the copy, not $wanted"
+  exit 1
+fi
+echo "promoted $source@$wanted to $target:$tag"
