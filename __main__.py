@@ -97,6 +97,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             public_subnet_ids=network.public_subnet_ids,
             api_host=settings.dns.api_host,
             zone_name=settings.dns.zone_name,
+            take_over_dns_record=settings.dns.take_over_existing_records,
             certificate_arn=settings.dns.certificate_arn,
             api_security_group_id=task_groups.ids["api"],
             kms_key_arn=key.arn,

@@ -47,6 +47,8 @@ class LoadBalancerArgs:
     public_subnet_ids: pulumi.Input[Sequence[str]]
     api_host: str
     zone_name: str | None
+    # Replace an existing record of api_host instead of failing on it (a deliberate cut-over).
+    take_over_dns_record: bool
     certificate_arn: str | None
     api_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
@@ -194,6 +196,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 zone_id=zone.zone_id,
                 name=args.api_host,
                 type="A",
+                allow_overwrite=args.take_over_dns_record,
                 aliases=[
                     aws.route53.RecordAliasArgs(
                         name=self.load_balancer.dns_name,

@@ -468,6 +468,9 @@ class DnsSettings(_Model):
     certificate_arn: CertificateArn | None = None
     frontend_host: HostName
     api_host: HostName
+    # Whether the API's record may replace one that exists (the cut-over from HOT's running
+    # deployment, docs/operations/cutover.md); off, `pulumi up` stops at an existing record.
+    take_over_existing_records: bool = False
 
 
 class UsageSettings(_Model):

@@ -34,6 +34,7 @@ url="postgresql://$POSTGRES_USER:$POSTGRES_PASSWORD@$POSTGRES_ENDPOINT:$POSTGRES
 exec psql -X -v ON_ERROR_STOP=1 "$url?sslmode=require" \
   -c "CREATE TABLE IF NOT EXISTS projects (id serial PRIMARY KEY, area geometry(MultiPolygon, 4326))"
 """
+ROOT = Path(__file__).resolve().parent.parent
 URL_SAFE = string.ascii_letters + string.digits
 # Characters RDS-generated master passwords may contain that mean something in a URL.
 RDS_URL_DELIMITERS = "#?:%/@"
@@ -237,3 +238,74 @@ def test_review_admin_refuses_a_bad_pull_request_number(cluster: Cluster, tmp_pa
     result, _ = run_script(cluster, ADMIN_SCRIPT, env, tmp_path)
     assert result.returncode == 2
     assert cluster.query(f"SELECT count(*) FROM pg_database WHERE datname = '{DATABASE_NAME}'") == "1"
+
+
+# -- the cut-over's copy ------------------------------------------------------------------------------
+OLD_DATABASE, OLD_LOGIN, OLD_PASSWORD = "tm_production", "tm_production", "old-deployment-Pw1"
+OLD_SCHEMA = """
+CREATE EXTENSION postgis;
+CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+INSERT INTO alembic_version VALUES ('0a6b82b55983');
+CREATE TABLE users (id bigint PRIMARY KEY, username text UNIQUE);
+CREATE TABLE projects (id serial PRIMARY KEY, author_id bigint REFERENCES users,
+                       geometry geometry(MultiPolygon, 4326));
+CREATE TABLE tasks (id integer, project_id integer REFERENCES projects, geometry geometry(MultiPolygon, 4326),
+                    PRIMARY KEY (id, project_id));
+INSERT INTO users VALUES (1, 'mapper'), (2, 'validator');
+INSERT INTO projects (author_id, geometry)
+  VALUES (1, ST_GeomFromText('MULTIPOLYGON(((0 0,1 0,1 1,0 1,0 0)))', 4326));
+INSERT INTO tasks SELECT g, 1, ST_GeomFromText('MULTIPOLYGON(((0 0,1 0,1 1,0 1,0 0)))', 4326)
+  FROM generate_series(1, 50) g;
+"""
+
+
+def test_the_cutover_copy_moves_the_old_database_under_the_app_login(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """The old deployment's database (its own login, PostGIS, data) is copied into a stack whose
+    first deploy prepared and migrated an empty schema; the copy belongs to tm_app afterwards."""
+    cluster.query(f"CREATE ROLE {OLD_LOGIN} LOGIN PASSWORD '{OLD_PASSWORD}'", database="postgres")
+    cluster.query(f"CREATE DATABASE {OLD_DATABASE} OWNER {OLD_LOGIN}", database="postgres")
+    result = subprocess.run(
+        [str(postgres.BIN / "psql"), "-X", "-v", "ON_ERROR_STOP=1", "-c", OLD_SCHEMA],
+        env=cluster.env(MASTER_USERNAME, MASTER_PASSWORD, OLD_DATABASE),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for table in ("alembic_version", "users", "projects", "tasks"):
+        cluster.query(f"ALTER TABLE {table} OWNER TO {OLD_LOGIN}", database=OLD_DATABASE)
+    # The new stack after its first deploy: tm_app, PostGIS and the tables its migrations made.
+    password = url_safe_password()
+    prepared, _ = run_script(cluster, MIGRATE_SCRIPT, migrate_env(cluster, password), tmp_path)
+    assert prepared.returncode == 0, prepared.stderr
+    cluster.query("CREATE TABLE leftover_from_migrations (id int)", user=APP_USERNAME, password=password)
+
+    env = {
+        **cluster.env(APP_USERNAME, password),
+        "SOURCE_URL": f"postgresql://{OLD_LOGIN}@{cluster.host}:{cluster.port}/{OLD_DATABASE}?sslmode=require",
+        "SOURCE_PASSWORD": OLD_PASSWORD,
+        "DUMP_DIR": str(tmp_path),
+    }
+    for _ in range(2):  # a second try starts again from the dump, over the first one's copy
+        copied = subprocess.run(
+            [str(ROOT / "scripts" / "cutover-copy.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert copied.returncode == 0, copied.stdout + copied.stderr
+    assert "source: alembic_version=1 projects=1 tasks=50 users=2" in copied.stdout
+    assert "target: alembic_version=1 projects=1 tasks=50 users=2" in copied.stdout
+    owners = cluster.query(
+        "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables "
+        "WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'"
+    )
+    assert owners == APP_USERNAME
+    assert cluster.query("SELECT to_regclass('leftover_from_migrations') IS NULL") == "t"
+    assert cluster.query("SELECT version_num FROM alembic_version") == "0a6b82b55983"
+    assert cluster.query("SELECT ST_Area(geometry) FROM projects") == "1"
+    assert cluster.query("SELECT extname FROM pg_extension WHERE extname = 'postgis'") == "postgis"
+    # The application's login can write what it now owns (sequences included).
+    cluster.query("INSERT INTO projects (author_id) VALUES (2)", user=APP_USERNAME, password=password)
