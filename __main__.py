@@ -1,7 +1,7 @@
 """The Tasking Manager on AWS, composed like the architecture diagram.
 
-prod and dev: key -> network -> database -> back end (registry, secrets, load balancer, ECS,
-telemetry) -> observability -> front end; dev also hosts review apps. A review-pr-<N> stack reads
+prod and dev: key -> network -> database -> back end (registry, secrets, load balancer, ECS) ->
+observability -> front end; dev also hosts review apps. A review-pr-<N> stack reads
 dev through a StackReference and adds only its own small layer.
 """
 
@@ -24,7 +24,6 @@ from components.review_app import ReviewApp, ReviewAppArgs, ReviewBaseOutputs
 from components.review_base import ReviewBase, ReviewBaseArgs
 from components.settings import BaseSettings, ReviewSettings, load_settings
 from components.task_security_groups import TaskSecurityGroups, TaskSecurityGroupsArgs
-from components.telemetry import TelemetryCollector, TelemetryCollectorArgs
 
 
 def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
@@ -76,18 +75,6 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         ),
         in_account,
     )
-    telemetry = TelemetryCollector(
-        "telemetry",
-        TelemetryCollectorArgs(
-            stack=settings.stack,
-            region=settings.region,
-            kms_key_arn=key.arn,
-            log_retention_days=settings.ecs.log_retention_days,
-            new_relic=settings.observability.new_relic,
-            app_secret_arn=app_secrets.arn,
-        ),
-        in_account,
-    )
     load_balancer = LoadBalancer(
         "load-balancer",
         LoadBalancerArgs(
@@ -109,6 +96,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         "backend",
         BackendArgs(
             scope=scope,
+            environment=settings.environment,
             ecs=settings.ecs,
             api=settings.api,
             worker=settings.worker,
@@ -133,8 +121,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             request_count_label=pulumi.Output.concat(
                 load_balancer.load_balancer.arn_suffix, "/", load_balancer.target_group.arn_suffix
             ),
-            api_sidecars=[telemetry.container],
-            metrics_log_group_arn=telemetry.metrics_log_group.arn,
+            apm=settings.observability.apm,
             deployment_alarm_names=deployment_alarm_names(settings.stack),
         ),
         in_account,

@@ -47,6 +47,11 @@ class AppContract:
     migrations_config: str
     # The periods, in seconds, of the API queries the front end repeats on its own.
     frontend_polling_seconds: tuple[int, ...]
+    # The New Relic agent the image ships (None: it ships none): its config file, the environments
+    # that file has sections for, and every variable the agent reads.
+    new_relic_config_file: str | None
+    new_relic_environments: tuple[str, ...]
+    new_relic_variables: frozenset[str]
 
     def required(self) -> set[str]:
         return {name for name, reads in self.reads.items() if any(r.required for r in reads)}
@@ -85,6 +90,9 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         cron_script=data["cron"]["script"],
         migrations_config=data["migrations"]["config"],
         frontend_polling_seconds=tuple(p["seconds"] for p in data["frontend"]["polling"]),
+        new_relic_config_file=(data["newRelic"] or {}).get("configFile"),
+        new_relic_environments=tuple((data["newRelic"] or {}).get("environments", ())),
+        new_relic_variables=frozenset((data["newRelic"] or {}).get("variables", ())),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -18,6 +18,8 @@ from components.backend_tasks import (
     ContainerRuntime,
     admin_login,
     api_command,
+    apm_environment,
+    apm_secrets,
     app_container,
     app_environment,
     app_secrets,
@@ -25,10 +27,10 @@ from components.backend_tasks import (
     execution_role_policy_json,
     task_role_policy,
     task_volumes,
-    with_logs,
+    with_apm,
 )
 from components.provider import AwsScope
-from components.settings import ApiSettings, AppSettings, Capacity, EcsSettings, WorkerSettings
+from components.settings import ApiSettings, Apm, AppSettings, Capacity, EcsSettings, WorkerSettings
 
 # Capacity provider strategies: prod on demand; dev one on-demand task then Spot; review all Spot.
 # Time a new API task has to pass its first health checks before ECS counts failures.
@@ -46,6 +48,7 @@ CAPACITY_STRATEGIES: dict[Capacity, list[dict[str, Any]]] = {
 @dataclass(frozen=True)
 class BackendArgs:
     scope: AwsScope
+    environment: str  # prod or dev
     ecs: EcsSettings
     api: ApiSettings
     worker: WorkerSettings
@@ -74,10 +77,8 @@ class BackendArgs:
     request_count_label: pulumi.Input[str]
     # CloudWatch alarms that roll an API deployment back when they fire (observability makes them).
     deployment_alarm_names: Sequence[str] = ()
-    # Filled by the telemetry collector: containers that run beside the API, and the log group their
-    # metrics go to (the API task role may write it).
-    api_sidecars: Sequence[pulumi.Input[Mapping[str, Any]]] = field(default_factory=tuple)
-    metrics_log_group_arn: pulumi.Input[str] | None = None
+    # The APM agent the API and cron run under (components/backend_tasks.py, with_apm).
+    apm: Apm = "none"
 
 
 class Backend(pulumi.ComponentResource):
@@ -234,7 +235,7 @@ class Backend(pulumi.ComponentResource):
         self.migrate_execution_role = execution_roles["migrate-execution"]
         self.api_task_role = aws.iam.Role(
             f"{name}-api-task",
-            description="The running API and its telemetry sidecar",
+            description="The running API",
             assume_role_policy=trust,
             opts=child,
         )
@@ -244,27 +245,18 @@ class Backend(pulumi.ComponentResource):
             assume_role_policy=trust,
             opts=child,
         )
-        roles = (
-            ("api", self.api_task_role, args.metrics_log_group_arn),
-            ("worker", self.worker_task_role, None),
-        )
-        for label, role, metrics_log_group_arn in roles:
-            if metrics_log_group_arn is None and not args.ecs.execute_command:
-                continue  # nothing to allow: the role exists only to keep task and execution roles apart
-            aws.iam.RolePolicy(
-                f"{name}-{label}-task",
-                role=role.id,
-                policy=pulumi.Output.all(args.kms_key_arn, metrics_log_group_arn).apply(
-                    lambda values: json.dumps(
-                        task_role_policy(
-                            metrics_log_group_arn=values[1],
-                            execute_command=args.ecs.execute_command,
-                            kms_key_arn=values[0],
-                        )
-                    )
-                ),
-                opts=child,
-            )
+        # The task roles hold a policy only where ECS Exec is on; otherwise they exist only to keep
+        # the tasks' identity apart from their execution roles.
+        if args.ecs.execute_command:
+            for label, role in (("api", self.api_task_role), ("worker", self.worker_task_role)):
+                aws.iam.RolePolicy(
+                    f"{name}-{label}-task",
+                    role=role.id,
+                    policy=pulumi.Output.from_input(args.kms_key_arn).apply(
+                        lambda key: json.dumps(task_role_policy(kms_key_arn=key))
+                    ),
+                    opts=child,
+                )
 
     def _task_definitions(self, name: str, args: BackendArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
@@ -272,9 +264,7 @@ class Backend(pulumi.ComponentResource):
 
         def containers(role: str) -> pulumi.Output[str]:
             def render(values: list[Any]) -> str:
-                image, log_group, address, app_secret_arn, login_secret_arn, admin_secret_arn, *sidecars = (
-                    values
-                )
+                image, log_group, address, app_secret_arn, login_secret_arn, admin_secret_arn = values
                 endpoints = AppEndpoints(
                     environment=scope.stack,
                     frontend_url=args.frontend_url,
@@ -284,27 +274,29 @@ class Backend(pulumi.ComponentResource):
                     database_port=args.database_port,
                     database_name=args.database_name,
                 )
-                secrets = app_secrets(app_secret_arn, login_secret_arn)
+                # The migration is short-lived and runs bare; the API and cron under the APM agent.
+                apm = args.apm if role != "migrate" else "none"
+                secrets = app_secrets(app_secret_arn, login_secret_arn) | apm_secrets(apm, app_secret_arn)
                 if role == "migrate":
                     secrets |= admin_login(admin_secret_arn)
+                environment = app_environment(endpoints, args.app, args.api, args.organisation)
                 runtime = ContainerRuntime(
                     image=image,
                     log_group=log_group,
                     region=scope.region,
-                    environment=app_environment(endpoints, args.app, args.api, args.organisation),
+                    environment=environment | apm_environment(apm, args.environment),
                     secrets=secrets,
                 )
                 exec_on = args.ecs.execute_command
                 if role == "api":
-                    command = api_command(args.api.workers, access_log=args.app.access_log)
+                    command = with_apm(api_command(args.api.workers, access_log=args.app.access_log), apm)
                     api = app_container(
                         "api", runtime, command, port=API_PORT, health_check=True, execute_command=exec_on
                     )
-                    return json.dumps([api, *(with_logs(sidecar, runtime) for sidecar in sidecars)])
-                command = CRON_COMMAND if role == "cron" else MIGRATE_COMMAND
+                    return json.dumps([api])
+                command = with_apm(CRON_COMMAND, apm) if role == "cron" else MIGRATE_COMMAND
                 return json.dumps([app_container(role, runtime, command, execute_command=exec_on)])
 
-            sidecars = list(args.api_sidecars) if role == "api" else []
             return pulumi.Output.all(
                 args.image,
                 self.log_group.name,
@@ -312,7 +304,6 @@ class Backend(pulumi.ComponentResource):
                 args.app_secret_arn,
                 args.database_login_secret_arn,
                 args.database_admin_secret_arn,
-                *sidecars,
             ).apply(render)
 
         sizes = {

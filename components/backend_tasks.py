@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.app_contract import CONTRACT
-from components.settings import APP_SECRET_NAMES, ApiSettings, AppSettings, ReviewAppSettings
+from components.settings import APP_SECRET_NAMES, ApiSettings, Apm, AppSettings, ReviewAppSettings
 
 # Facts read from the application's source at the tag we deploy (see components/app_contract.py).
 API_PORT = CONTRACT.port
@@ -73,6 +73,31 @@ def api_command(workers: int, *, access_log: bool) -> list[str]:
 
 
 CRON_COMMAND = ["python", CONTRACT.cron_script]
+# The sections of the image's newrelic.ini that each environment selects, as HOT names them.
+NEW_RELIC_SECTIONS = {"prod": "tasking-manager-production", "dev": "tasking-manager-develop"}
+
+
+def with_apm(command: Sequence[str], apm: Apm) -> list[str]:
+    """The command under the chosen APM agent: New Relic's wraps the process, as HOT runs it."""
+    return ["newrelic-admin", "run-program", *command] if apm == "newRelic" else list(command)
+
+
+def apm_environment(apm: Apm, environment: str) -> dict[str, str]:
+    """What the New Relic agent reads besides its key: the image's config file and its section."""
+    if apm != "newRelic":
+        return {}
+    assert CONTRACT.new_relic_config_file, "the image ships no New Relic agent"
+    return {
+        "NEW_RELIC_CONFIG_FILE": CONTRACT.new_relic_config_file,
+        "NEW_RELIC_ENVIRONMENT": NEW_RELIC_SECTIONS[environment],
+    }
+
+
+def apm_secrets(apm: Apm, app_secret_arn: str) -> dict[str, str]:
+    """The New Relic licence key, a key of the application secret, for the agent only."""
+    return {"NEW_RELIC_LICENSE_KEY": f"{app_secret_arn}:NEW_RELIC_LICENSE_KEY::"} if apm == "newRelic" else {}
+
+
 MIGRATE_COMMAND = ["sh", "-c", MIGRATE_SCRIPT]
 
 
@@ -138,7 +163,7 @@ def app_secrets(app_secret_arn: str, login_secret_arn: str) -> dict[str, str]:
         "POSTGRES_USER": f"{login_secret_arn}:username::",
         "POSTGRES_PASSWORD": f"{login_secret_arn}:password::",
     }
-    # The New Relic key is for the telemetry collector; the application itself never reads it.
+    # The New Relic key is for the agent (apm_secrets); the application itself never reads it.
     secrets.update(
         {name: f"{app_secret_arn}:{name}::" for name in APP_SECRET_NAMES if name != "NEW_RELIC_LICENSE_KEY"}
     )
@@ -218,16 +243,6 @@ def task_volumes(execute_command: bool) -> list[aws.ecs.TaskDefinitionVolumeArgs
     """Task-local scratch volumes for what app_container mounts: the root file system is read-only."""
     names = ["tmp", *(EXEC_AGENT_PATHS if execute_command else {})]
     return [aws.ecs.TaskDefinitionVolumeArgs(name=name) for name in names]
-
-
-def with_logs(container: Mapping[str, Any], runtime: ContainerRuntime) -> dict[str, Any]:
-    """A sidecar's definition, logging to the task's group under its own name unless it says otherwise."""
-    options = {
-        "awslogs-group": runtime.log_group,
-        "awslogs-region": runtime.region,
-        "awslogs-stream-prefix": container["name"],
-    }
-    return {"logConfiguration": {"logDriver": "awslogs", "options": options}, **container}
 
 
 # -- IAM -------------------------------------------------------------------------------------------
@@ -312,56 +327,27 @@ def execution_role_policy_json(
     )
 
 
-def task_role_policy(
-    *, metrics_log_group_arn: str | None, execute_command: bool, kms_key_arn: str
-) -> dict[str, Any]:
-    """What the running containers may do: send traces, and metrics as embedded-metric logs to one
-    group (the API's collector sidecar), and open ECS Exec sessions where the environment allows."""
-    statements: list[dict[str, Any]] = []
-    if metrics_log_group_arn:
-        statements += [
-            {
-                "Sid": "SendTraces",
-                "Effect": "Allow",
-                "Action": [
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                ],
-                # X-Ray has no resource-level permissions for these actions.
-                "Resource": "*",
-            },
-            {
-                "Sid": "WriteEmbeddedMetrics",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [metrics_log_group_arn, f"{metrics_log_group_arn}:*"],
-            },
-        ]
-    if execute_command:
-        statements += [
-            {
-                "Sid": "EcsExecSessions",
-                "Effect": "Allow",
-                "Action": [
-                    "ssmmessages:CreateControlChannel",
-                    "ssmmessages:CreateDataChannel",
-                    "ssmmessages:OpenControlChannel",
-                    "ssmmessages:OpenDataChannel",
-                ],
-                # Session Manager channels have no resource-level permissions.
-                "Resource": "*",
-            },
-            {
-                "Sid": "EncryptEcsExecSessions",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": kms_key_arn,
-            },
-        ]
-    if not statements:
-        raise ValueError(
-            "a task role policy needs a metrics log group or execute_command: it would allow nothing"
-        )
+def task_role_policy(*, kms_key_arn: str) -> dict[str, Any]:
+    """What the running containers may do where ECS Exec is on: open sessions (nothing else: the
+    application calls no AWS API, and without Exec its task roles hold no policy)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "EcsExecSessions",
+            "Effect": "Allow",
+            "Action": [
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            # Session Manager channels have no resource-level permissions.
+            "Resource": "*",
+        },
+        {
+            "Sid": "EncryptEcsExecSessions",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": kms_key_arn,
+        },
+    ]
     return {"Version": "2012-10-17", "Statement": statements}

@@ -96,6 +96,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "paging": True,
             "pageEmails": ["sysadmin@hotosm.org"],
             "ticketEmails": ["sysadmin@hotosm.org"],
+            # HOT's production runs under New Relic today; its licence key is in the app secret.
+            "apm": "newRelic",
         },
         # Multi-AZ, protected, a final snapshot, 30 days of point-in-time recovery, and monthly
         # recovery points kept a year. 8 GiB of memory: HOT's Aurora runs at 4-16 ACU (8-32 GiB).
@@ -181,6 +183,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "latency": {"p95Ms": 2000},
             "paging": False,
             "ticketEmails": ["sysadmin@hotosm.org"],
+            "apm": "none",
         },
         # Single-AZ and small; deletable without a final snapshot (AWS Backup keeps a week of daily
         # recovery points). The reserve leaves room for review apps' databases in this instance.

@@ -38,6 +38,7 @@ REVIEW_STACK_PATTERN = re.compile(r"^review-pr-([1-9][0-9]*)$")
 
 Environment = Literal["prod", "dev", "review"]
 NatStrategy = Literal["none", "single", "onePerAz"]
+Apm = Literal["newRelic", "none"]
 InterfaceEndpoint = Literal[
     "ecr.api",
     "ecr.dkr",
@@ -331,8 +332,10 @@ class ObservabilitySettings(_Model):
     page_emails: tuple[EmailAddress, ...] = ()
     ticket_emails: tuple[EmailAddress, ...] = ()
     slack: SlackSettings | None = None
-    # Also export traces and metrics to New Relic over OTLP (needs NEW_RELIC_LICENSE_KEY).
-    new_relic: bool = False
+    # Application performance monitoring: `newRelic` runs the API and cron under the New Relic
+    # agent the image ships (key NEW_RELIC_LICENSE_KEY of the app secret), as HOT does today;
+    # `none` runs them bare.
+    apm: Apm
 
 
 class SmtpSettings(_Model):

@@ -8,7 +8,9 @@ a default exists), the other back-end modules' direct environment reads, `script
 (the `prod` stage: user, work directory, system packages, command, port), `uv.lock` (the Python
 packages the image installs: the project's dependencies without its dev groups), the API routes that
 make up the heartbeat path, `migrations/alembic.ini`, and how often the front end polls the API
-(`refetchInterval` in `frontend/src`: what one open browser tab sends without anyone clicking).
+(`refetchInterval` in `frontend/src`: what one open browser tab sends without anyone clicking),
+and the New Relic agent the image ships: the environments of its `newrelic.ini` and every
+`NEW_RELIC_*` variable its source (the sdist of the locked version, from PyPI) knows.
 It writes `components/app_contract.json` and prints what changed, so upgrading the application is
 one command and a reviewed diff.
 """
@@ -22,6 +24,8 @@ import json
 import re
 import subprocess
 import sys
+import tarfile
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,7 @@ ROUTES = "backend/routes.py"
 SYSTEM_API = "backend/api/system/general.py"
 ALEMBIC_INI = "migrations/alembic.ini"
 FRONTEND_SOURCE = "frontend/src"
+NEW_RELIC_INI = "newrelic.ini"
 # Programs that Debian packages and Python distributions put on the image's PATH. Only the ones a
 # task command might use are listed; a command using anything else fails the contract tests.
 DEBIAN_EXECUTABLES = {
@@ -346,6 +351,52 @@ def frontend_polling(checkout: Path) -> list[dict[str, Any]]:
     return polling
 
 
+def new_relic_environments(ini: str) -> list[str]:
+    """The `[newrelic:<environment>]` sections NEW_RELIC_ENVIRONMENT may select."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(ini)
+    return sorted(s.split(":", 1)[1] for s in parser.sections() if s.startswith("newrelic:"))
+
+
+def pypi_sdist(name: str, version: str, into: Path) -> Path:
+    """Download and unpack a package's source distribution from PyPI; the unpacked directory."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+         f"{name}=={version}", "--dest", str(into)],
+        check=True,
+    )  # fmt: skip
+    (archive,) = into.glob(f"{name}-{version}.tar.gz")
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into / f"{name}-{version}"
+
+
+def agent_variables(source: Path, package: str) -> list[str]:
+    """Every NEW_RELIC_* name the agent's Python source spells out."""
+    names = {
+        match
+        for path in (source / package).rglob("*.py")
+        for match in re.findall(r"[\"'](NEW_RELIC_[A-Z0-9_]*[A-Z0-9])[\"']", path.read_text(encoding="utf-8"))
+    }
+    if "NEW_RELIC_LICENSE_KEY" not in names:
+        raise ContractSourceError(f"{source} does not look like the New Relic agent")
+    return sorted(names)
+
+
+def new_relic_contract(checkout: Path, packages: dict[str, str]) -> dict[str, Any] | None:
+    if "newrelic" not in packages or not (checkout / NEW_RELIC_INI).is_file():
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        source = pypi_sdist("newrelic", packages["newrelic"], Path(scratch))
+        variables = agent_variables(source, "newrelic")
+    return {
+        "version": packages["newrelic"],
+        "configFile": NEW_RELIC_INI,
+        "environments": new_relic_environments((checkout / NEW_RELIC_INI).read_text(encoding="utf-8")),
+        "variables": variables,
+    }
+
+
 def executables(image: dict[str, Any], packages: dict[str, str]) -> list[str]:
     found = set(BASE_EXECUTABLES)
     for package in image["aptPackages"]:
@@ -381,6 +432,7 @@ def build_contract(checkout: Path, ref: str, commit: str) -> dict[str, Any]:
             "module": next(arg for arg in image["command"] if ":" in arg),
         },
         "frontend": {"polling": frontend_polling(checkout)},
+        "newRelic": new_relic_contract(checkout, packages),
         "cron": {"script": "backend/cron_jobs.py" if (checkout / "backend/cron_jobs.py").is_file() else None},
         "migrations": {
             "config": ALEMBIC_INI,

@@ -33,6 +33,8 @@ APP_CONTAINERS = ("api", "cron", "migrate")
 PROGRAM_VARIABLES: dict[str, tuple[str, ...]] = {
     # libpq's environment (PostgreSQL docs, "Environment Variables" of libpq).
     "psql": ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE"),
+    # The New Relic agent: every NEW_RELIC_* name its own source reads (the app contract).
+    "newrelic-admin": tuple(sorted(CONTRACT.new_relic_variables)),
 }
 # Shell words that are not programs looked up on PATH.
 SHELL_WORDS = {

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from offline import app_contract
 from offline.app_contract import ContractSourceError, build_contract, changes
 
 CONFIG = """
@@ -170,3 +171,37 @@ def test_an_interval_the_generator_cannot_read_is_refused(checkout: Path) -> Non
     (checkout / "frontend/src/api/odd.js").write_text("useQuery({ refetchInterval: compute() });\n")
     with pytest.raises(ContractSourceError, match="compute"):
         build_contract(checkout, "v0", "0" * 40)
+
+
+def test_the_new_relic_agent_is_described_from_its_ini_and_its_own_source(
+    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (checkout / "newrelic.ini").write_text(
+        "[newrelic]\napp_name = TM\n[newrelic:tasking-manager-production]\nmonitor_mode = true\n"
+        "[newrelic:tasking-manager-develop]\nmonitor_mode = true\n"
+    )
+    agent = tmp_path / "newrelic-8.8.0"
+    (agent / "newrelic" / "admin").mkdir(parents=True)
+    (agent / "newrelic" / "config.py").write_text(
+        'import os\nos.environ.get("NEW_RELIC_CONFIG_FILE")\nos.environ.get("NEW_RELIC_LICENSE_KEY")\n'
+    )
+    (agent / "newrelic" / "admin" / "run.py").write_text(
+        "env = {'NEW_RELIC_ENVIRONMENT': 1, 'NOT_NEW_RELIC': 2}\n"
+    )
+    fetched: list[tuple[str, str]] = []
+
+    def fake_sdist(name: str, version: str, into: Path) -> Path:
+        fetched.append((name, version))
+        return agent
+
+    monkeypatch.setattr(app_contract, "pypi_sdist", fake_sdist)
+    contract = app_contract.new_relic_contract(checkout, {"newrelic": "8.8.0"})
+    assert fetched == [("newrelic", "8.8.0")]
+    assert contract == {
+        "version": "8.8.0",
+        "configFile": "newrelic.ini",
+        "environments": ["tasking-manager-develop", "tasking-manager-production"],
+        "variables": ["NEW_RELIC_CONFIG_FILE", "NEW_RELIC_ENVIRONMENT", "NEW_RELIC_LICENSE_KEY"],
+    }
+    # An image without the agent has no New Relic contract (and nothing is downloaded).
+    assert app_contract.new_relic_contract(checkout, {}) is None

@@ -323,9 +323,10 @@ def test_secrets_come_from_secrets_manager(base_plan: Plan) -> None:
     assert secrets["POSTGRES_PASSWORD"] == f"{login_secret}:password::"
     assert "PGPASSWORD" not in secrets
     for name in APP_SECRET_NAMES:
-        if name != "NEW_RELIC_LICENSE_KEY":  # the collector's, not the application's
+        if name != "NEW_RELIC_LICENSE_KEY":  # the APM agent's, not the application's
             assert secrets[name] == f"{app_secret}:{name}::"
-    assert "NEW_RELIC_LICENSE_KEY" not in secrets
+    # The agent's key, only where the API runs under New Relic (prod's default, tests/test_apm.py).
+    assert ("NEW_RELIC_LICENSE_KEY" in secrets) is (base_plan.stack == "prod")
     migrate = {s["name"]: s["valueFrom"] for s in app_container_of(base_plan, "migrate")["secrets"]}
     master = base_plan.outputs["databaseMasterSecretArn"]
     assert (migrate["PGUSER"], migrate["PGPASSWORD"]) == (f"{master}:username::", f"{master}:password::")
@@ -366,7 +367,10 @@ def test_api_environment_points_at_its_hosts_and_database(base_plan: Plan) -> No
 def test_api_runs_uvicorn_with_the_configured_size(stack: str, workers: str, cpu: str, memory: str) -> None:
     plan = plan_for(stack)
     api = app_container_of(plan, "api")
+    # prod runs under the New Relic agent (tests/test_apm.py), dev bare.
+    agent = ["newrelic-admin", "run-program"] if stack == "prod" else []
     assert api["command"] == [
+        *agent,
         "uvicorn",
         "backend.main:api",
         "--host",
@@ -389,7 +393,8 @@ def test_api_runs_uvicorn_with_the_configured_size(stack: str, workers: str, cpu
 
 def test_cron_and_migrate_commands(base_plan: Plan) -> None:
     (cron,) = containers(base_plan, "cron")
-    assert cron["command"] == ["python", "backend/cron_jobs.py"]
+    agent = ["newrelic-admin", "run-program"] if base_plan.stack == "prod" else []
+    assert cron["command"] == [*agent, "python", "backend/cron_jobs.py"]
     (migrate,) = containers(base_plan, "migrate")
     assert migrate["command"][:2] == ["sh", "-c"]
     script = migrate["command"][2]
@@ -576,7 +581,15 @@ def test_exec_permissions_only_where_exec_is_enabled() -> None:
 
     assert "EcsExecSessions" in sids("dev")
     assert "EcsExecSessions" not in sids("prod")
-    assert "SendTraces" in sids("prod")
+    # Without Exec the task roles hold no policy at all: the application calls no AWS API.
+    task_roles = {
+        r.outputs["id"]
+        for r in backend_of(plan_for("prod")).of_type("aws:iam/role:Role")
+        if r.name.endswith("-task")
+    }
+    prod_policies = backend_of(plan_for("prod")).of_type("aws:iam/rolePolicy:RolePolicy")
+    assert task_roles
+    assert not [p for p in prod_policies if p.inputs["role"] in task_roles]
 
 
 # -- registry and secrets --------------------------------------------------------------------------

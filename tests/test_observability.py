@@ -1,4 +1,4 @@
-"""SLO burn-rate alerts, health alarms, routing, the dashboard and the collector sidecar."""
+"""SLO burn-rate alerts, health alarms, routing and the dashboard."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 import botocore.session
 import pytest
-import yaml
 from botocore.validate import ParamValidator
 
 from components.slo import BURN_RATE_ALERTS, error_budget, error_ratio_threshold
@@ -328,63 +327,3 @@ def test_dashboard_widgets_reference_what_the_stack_creates(base_plan: Plan) -> 
                     assert value in services
                 else:
                     assert value == created[key], (key, value)
-
-
-# -- sidecar ----------------------------------------------------------------------------------------
-
-
-def test_collector_sidecar_runs_beside_the_api(base_plan: Plan) -> None:
-    backend = base_plan.component("tm:aws:Backend")
-    api_task = next(
-        r for r in backend.of_type("aws:ecs/taskDefinition:TaskDefinition") if r.name == "backend-api"
-    )
-    containers = {c["name"]: c for c in json.loads(api_task.inputs["containerDefinitions"])}
-    collector = containers["otel-collector"]
-    assert collector["essential"] is False
-    assert re.fullmatch(
-        r"public\.ecr\.aws/aws-observability/aws-otel-collector:v\d+\.\d+\.\d+", collector["image"]
-    )
-    assert collector["logConfiguration"]["options"]["awslogs-stream-prefix"] == "otel-collector"
-    config = next(v["value"] for v in collector["environment"] if v["name"] == "AOT_CONFIG_CONTENT")
-
-    pipelines = yaml.safe_load(config)["service"]["pipelines"]
-    assert pipelines["traces"]["exporters"] == ["awsxray"]
-    assert pipelines["metrics"]["exporters"] == ["awsemf"]
-    # The application has no OpenTelemetry SDK: nothing in its environment points at the collector
-    # (tests/test_app_contract.py refuses variables nothing reads).
-    assert not [v for v in containers["api"]["environment"] if v["name"].startswith("OTEL_")]
-    for role in ("cron", "migrate"):
-        task = next(
-            r for r in backend.of_type("aws:ecs/taskDefinition:TaskDefinition") if r.name == f"backend-{role}"
-        )
-        assert [c["name"] for c in json.loads(task.inputs["containerDefinitions"])] == [role]
-
-
-def test_new_relic_export_is_optional_and_reads_its_key_from_the_app_secret() -> None:
-    plan = plan_for("prod", {"tm:observability.newRelic": True})
-    backend = plan.component("tm:aws:Backend")
-    api_task = next(
-        r for r in backend.of_type("aws:ecs/taskDefinition:TaskDefinition") if r.name == "backend-api"
-    )
-    collector = next(
-        c for c in json.loads(api_task.inputs["containerDefinitions"]) if c["name"] == "otel-collector"
-    )
-    assert collector["secrets"] == [
-        {
-            "name": "NEW_RELIC_LICENSE_KEY",
-            "valueFrom": f"{plan.outputs['appSecretArn']}:NEW_RELIC_LICENSE_KEY::",
-        }
-    ]
-    assert "otlphttp/newrelic" in collector["environment"][0]["value"]
-
-
-def test_api_task_role_may_write_only_the_metrics_group_and_traces(base_plan: Plan) -> None:
-    backend = base_plan.component("tm:aws:Backend")
-    policy = next(r for r in backend.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "backend-api-task")
-    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
-    group = base_plan.component("tm:aws:TelemetryCollector").one("aws:cloudwatch/logGroup:LogGroup")
-    assert statements["WriteEmbeddedMetrics"]["Resource"] == [
-        group.outputs["arn"],
-        f"{group.outputs['arn']}:*",
-    ]
-    assert group.inputs["kmsKeyId"] == base_plan.outputs["kmsKeyArn"]

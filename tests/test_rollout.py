@@ -241,6 +241,7 @@ def promote(tmp_path: Path, digests: dict[str, str]) -> tuple[subprocess.Complet
         tmp_path / "bin",
         "skopeo",
         f'echo "$*" >> "{calls}"\n'
+        '[ "$1" != login ] || cat > /dev/null\n'
         f'if [ "$1" = copy ]; then\n'
         f'  cp "{tmp_path}/tasking-manager_dev_backend" "{tmp_path}/tasking-manager_prod_backend"\nfi',
     )
