@@ -199,6 +199,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             basic_auth_credentials=(
                 pulumi.Output.secret(preview_auth.get_secret_value()) if preview_auth else None
             ),
+            sentry_dsn=settings.sentry_frontend_dsn if settings.app.use_sentry else None,
         ),
         in_account,
     )

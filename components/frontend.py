@@ -63,6 +63,9 @@ SPA_ROUTE_PATTERN = r"^[^.]+$|\.(?!(" + "|".join(STATIC_EXTENSIONS) + r")$)([^.]
 # Variables the component derives; tm:frontend.buildVariables may not set them.
 APP_VARIABLES = ("AMPLIFY_MONOREPO_APP_ROOT", "TM_APP_API_VERSION", "OSM_SERVER_URL", "TM_CLIENT_ID")
 BRANCH_VARIABLES = ("TM_APP_BASE_URL", "TM_APP_API_URL", "TM_REDIRECT_URI", "TM_ENVIRONMENT")
+# The front end initialises Sentry whenever this is set (frontend/src/index.js), so it is a branch
+# variable of the stacks that use Sentry, never an app variable that review branches would inherit.
+SENTRY_VARIABLE = "TM_SENTRY_FRONTEND_DSN"
 
 # Enforced: only what cannot break the editors (no framing by other sites, no plugins, no <base>).
 CONTENT_SECURITY_POLICY: dict[str, tuple[str, ...]] = {
@@ -186,7 +189,9 @@ def _refuse_overrides(variables: Mapping[str, Any], derived: Sequence[str], wher
 def app_variables(settings: FrontendSettings) -> dict[str, str]:
     """Build variables every branch of the app shares (Amplify's branch variables override them)."""
     _refuse_overrides(
-        settings.build_variables, APP_VARIABLES + BRANCH_VARIABLES, "tm:frontend.buildVariables"
+        settings.build_variables,
+        (*APP_VARIABLES, *BRANCH_VARIABLES, SENTRY_VARIABLE),
+        "tm:frontend.buildVariables",
     )
     variables = {
         # Amplify needs the monorepo's app root here as well as in the build spec.
@@ -281,6 +286,8 @@ class FrontendArgs:
     github_token: pulumi.Input[str]
     # `user:password` guarding the app's branches when settings.basic_auth is on.
     basic_auth_credentials: pulumi.Input[str] | None = None
+    # The front-end Sentry DSN where Sentry is on (public: it ships in the bundle).
+    sentry_dsn: str | None = None
 
 
 def _dns_records(
@@ -354,6 +361,7 @@ class Frontend(pulumi.ComponentResource):
                 url=f"https://{args.frontend_host}" if settings.custom_domain else None,
                 pull_request_previews=settings.pull_request_previews,
                 basic_auth_credentials=credentials,
+                variables={SENTRY_VARIABLE: args.sentry_dsn} if args.sentry_dsn else {},
             )
         )
         self.branch = environment.resource

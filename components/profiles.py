@@ -81,6 +81,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             **_APP,
             "logLevel": "INFO",
             "accessLog": False,
+            # Errors of the API, cron and browsers reach HOT's Sentry (both DSNs, see README).
+            "useSentry": True,
             "extraCorsOrigins": [
                 "https://hotosm.github.io",
                 "https://mapathon.cartong.org",

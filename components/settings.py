@@ -431,6 +431,12 @@ class DatabaseSettings(_Model):
 
 
 HttpsUrl = Annotated[str, _matching(r"https://[a-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", "an https:// URL")]
+SentryDsn = Annotated[
+    str,
+    _matching(
+        r"https://[0-9a-f]{32}@[a-z0-9.-]+/[0-9]+", "a Sentry DSN like https://<32 hex>@o1.ingest.sentry.io/2"
+    ),
+]
 
 
 class FrontendSettings(_Model):
@@ -526,6 +532,10 @@ class BaseSettings(_CommonSettings):
     review: ReviewHostSettings | None = None
     frontend: FrontendSettings
     monthly_budget: MonthlyBudgetSettings
+    # The front end's Sentry DSN (https://<key>@<org>.ingest.sentry.io/<project>): public, it ships
+    # in the browser bundle; required while tm:app.useSentry is on. The back end's is the app
+    # secret's TM_SENTRY_BACKEND_DSN.
+    sentry_frontend_dsn: SentryDsn | None = None
     # Secrets: set with `pulumi config set --secret`, never in a profile or in plain text.
     github_token: SecretStr | None = None
     preview_basic_auth: SecretStr | None = None
@@ -783,6 +793,8 @@ def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
 # stack (the offline plan supplies placeholders for these).
 SECRET_KEYS = ("githubToken", "previewBasicAuth", "appSecrets", "reviewDatabaseKey")
 OPERATOR_SECRETS = ("githubToken", "previewBasicAuth", "reviewDatabaseKey")
+# Plain values only the operator knows (their own accounts elsewhere), with offline placeholders.
+OPERATOR_SETTINGS = {"sentryFrontendDsn": "https://00000000000000000000000000000000@o0.ingest.sentry.io/0"}
 
 
 def _plain_text_secret_problems(user: dict[str, Any], secret_keys: Collection[str]) -> list[Problem]:
@@ -850,6 +862,7 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
         problems.extend(_api_problems(settings.api))
         problems.extend(_fargate_problems("worker", settings.worker.cpu, settings.worker.memory))
         problems.extend(_app_secret_problems(settings))
+        problems.extend(_sentry_problems(settings))
         problems.extend(_review_host_problems(settings))
         if settings.observability.paging and settings.environment != "prod":
             problems.append(
@@ -1003,6 +1016,33 @@ def _app_secret_problems(settings: BaseSettings) -> list[Problem]:
             f"must hold exactly the keys {', '.join(APP_SECRET_NAMES)}: {'; '.join(parts)}",
         )
     ]
+
+
+def _sentry_problems(settings: BaseSettings) -> list[Problem]:
+    """Sentry needs both DSNs where it is on: the front end's here, the back end's in the app
+    secret (checked where the app secret's values are in the config)."""
+    if not settings.app.use_sentry:
+        return []
+    problems = []
+    if settings.sentry_frontend_dsn is None:
+        problems.append(
+            Problem(
+                _key(("sentryFrontendDsn",)),
+                _MISSING,
+                "is required while tm:app.useSentry is on: the front-end project's DSN (public); "
+                "`pulumi config set tm:sentryFrontendDsn https://<key>@<org>.ingest.sentry.io/<project>`",
+            )
+        )
+    backend = (settings.app_secrets or {}).get("TM_SENTRY_BACKEND_DSN")
+    if backend is not None and not backend.get_secret_value():
+        problems.append(
+            Problem(
+                _key(("appSecrets", "TM_SENTRY_BACKEND_DSN")),
+                _HIDDEN,
+                "is empty while tm:app.useSentry is on: set the back-end project's DSN",
+            )
+        )
+    return problems
 
 
 def _review_host_problems(settings: BaseSettings) -> list[Problem]:

@@ -45,6 +45,13 @@ def with_operator_secrets(config: StackConfig, keys: list[str]) -> StackConfig:
     )
 
 
+def with_operator_settings(config: StackConfig, defaults: dict[str, str]) -> StackConfig:
+    """Supply a placeholder for each plain operator value (`defaults`, key -> placeholder) the
+    stack file does not set, like with_operator_secrets but not secret."""
+    missing = {key: value for key, value in defaults.items() if key not in config.values}
+    return StackConfig({**config.values, **missing}, config.secret_keys, [*config.placeholders, *missing])
+
+
 def load_stack_config(project_dir: Path, stack: str, overrides: dict[str, Any] | None = None) -> StackConfig:
     """Read `Pulumi.<stack>.yaml` (absent only for stacks defined wholly by overrides) and apply
     `overrides`, keyed like `pulumi config set --path`: `tm:network.natGateways` -> value."""

@@ -22,11 +22,12 @@ from pulumi.runtime.sync_await import _sync_await
 from components.profiles import PROFILES
 from components.settings import (
     OPERATOR_SECRETS,
+    OPERATOR_SETTINGS,
     REVIEW_STACK_PATTERN,
     parse_settings,
     qualified_stack_name,
 )
-from offline.config import load_stack_config, with_operator_secrets
+from offline.config import load_stack_config, with_operator_secrets, with_operator_settings
 from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +87,7 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     config = load_stack_config(project_dir, stack, overrides)
     if config.values.get("tm:environment") != "review":  # review stacks hold no operator secrets
         config = with_operator_secrets(config, [f"tm:{key}" for key in OPERATOR_SECRETS])
+        config = with_operator_settings(config, {f"tm:{k}": v for k, v in OPERATOR_SETTINGS.items()})
     # A review stack reads its base through a StackReference: plan the base first, serve its outputs.
     # Its deploy also reads secrets the base wrote (the review database key): serve their values.
     references: dict[str, dict[str, Any]] = {}

@@ -195,7 +195,7 @@ def render_text(plan: Plan) -> str:
     if plan.placeholder_secrets:
         lines += [
             "",
-            "Secrets not set in the stack file, supplied as offline placeholders: "
+            "Operator values not set in the stack file, supplied as offline placeholders: "
             + ", ".join(plan.placeholder_secrets),
         ]
     alarms = alarms_by_severity(plan)

@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # What `pulumi config set --secret` and `pulumi stack init --secrets-provider` write.
 SECURE = {"secure": "v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
 SECRETS = {"dev": ("githubToken", "previewBasicAuth", "reviewDatabaseKey"), "prod": ("githubToken",)}
+# Plain values only the operator knows: prod's front-end Sentry DSN.
+OPERATOR_VALUES = {
+    "dev": {},
+    "prod": {"tm:sentryFrontendDsn": "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/2"},
+}
 
 
 def stack_file(tmp_path: Path, stack: str, *, secrets: bool, key: bool, provider: str | None = "own") -> Path:
@@ -29,6 +34,7 @@ def stack_file(tmp_path: Path, stack: str, *, secrets: bool, key: bool, provider
         document["encryptedkey"] = "AQICAHh...kms-encrypted-data-key"
     if secrets:
         document["config"].update({f"tm:{name}": SECURE for name in SECRETS[stack]})
+        document["config"].update(OPERATOR_VALUES[stack])
     (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document))
     return tmp_path
 

@@ -12,7 +12,7 @@ import pytest
 
 from components import settings
 from components.settings import BaseSettings, ReviewSettings, SettingsError, parse_settings, tags
-from offline.config import load_stack_config, with_operator_secrets
+from offline.config import load_stack_config, with_operator_secrets, with_operator_settings
 
 OPERATOR_SECRETS = [f"tm:{key}" for key in settings.OPERATOR_SECRETS]
 
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def settings_of(stack: str, overrides: dict[str, Any] | None = None) -> BaseSettings | ReviewSettings:
     """Settings as the program sees them, with the operator's secrets set (as placeholders)."""
     config = with_operator_secrets(load_stack_config(ROOT, stack, overrides), OPERATOR_SECRETS)
+    config = with_operator_settings(config, {f"tm:{k}": v for k, v in settings.OPERATOR_SETTINGS.items()})
     return parse_settings(stack, config.values, config.secret_keys)
 
 
@@ -247,7 +248,7 @@ def test_base_stacks_need_the_github_token_and_dev_its_preview_password() -> Non
 
 
 def test_prod_needs_no_preview_password() -> None:
-    config = load_stack_config(ROOT, "prod", {"tm:githubToken": "s3cr3t-value"})
+    config = load_stack_config(ROOT, "prod", {"tm:githubToken": "s3cr3t-value", "tm:app.useSentry": False})
     settings = parse_settings("prod", config.values, secret_keys=["tm:githubToken"])
     assert isinstance(settings, BaseSettings)
     assert settings.preview_basic_auth is None
