@@ -141,6 +141,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             database_memory_bytes=rds_sizing.memory_gib(settings.database.instance_class) * 1024**3,
             database_max_storage_bytes=settings.database.max_allocated_storage_gb * 1024**3,
             database_max_connections=rds_sizing.max_connections(settings.database.instance_class),
+            image_repositories=[registry.repository.name],
         ),
         in_account,
     )

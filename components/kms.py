@@ -11,6 +11,15 @@ import pulumi_aws as aws
 
 from components.provider import AwsScope
 
+# AWS services that publish to the stack's encrypted SNS topics: alarms, budgets, backup, and
+# EventBridge rules (image scan findings).
+PUBLISHING_SERVICES = (
+    "cloudwatch.amazonaws.com",
+    "budgets.amazonaws.com",
+    "backup.amazonaws.com",
+    "events.amazonaws.com",
+)
+
 
 @dataclass(frozen=True)
 class StackKeyArgs:
@@ -60,13 +69,7 @@ def key_policy(account_id: str, region: str, partition: str) -> dict[str, Any]:
             {
                 "Sid": "ServicesPublishToEncryptedTopics",
                 "Effect": "Allow",
-                "Principal": {
-                    "Service": [
-                        "cloudwatch.amazonaws.com",
-                        "budgets.amazonaws.com",
-                        "backup.amazonaws.com",
-                    ]
-                },
+                "Principal": {"Service": list(PUBLISHING_SERVICES)},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.kms import PUBLISHING_SERVICES
 from components.provider import AwsScope
 from components.settings import ObservabilitySettings
 from components.slo import BURN_RATE_ALERTS, Severity, error_ratio_threshold
@@ -33,6 +35,8 @@ class ObservabilityArgs:
     database_max_storage_bytes: int
     # The connection limit the settings budget against (RDS's formula on the class's memory).
     database_max_connections: int
+    # ECR repositories whose images' HIGH and CRITICAL scan findings open a ticket.
+    image_repositories: Sequence[pulumi.Input[str]] = ()
 
 
 def availability_queries(window_seconds: int, lb: str, tg: str) -> list[dict[str, Any]]:
@@ -82,6 +86,24 @@ def deployment_alarm_names(stack: str) -> tuple[str, ...]:
     return (f"{prefix}-fast-burn-{_window(fast_burn.short_window_seconds)}", f"{prefix}-{ROLLOUT_UNHEALTHY}")
 
 
+def image_findings_pattern(repositories: Sequence[str]) -> dict[str, Any]:
+    """EventBridge's pattern for a completed ECR scan of one of `repositories` with at least one
+    CRITICAL or HIGH finding (the event ECR sends: "Amazon ECR events and EventBridge")."""
+    at_least_one = [{"numeric": [">", 0]}]
+    return {
+        "source": ["aws.ecr"],
+        "detail-type": ["ECR Image Scan"],
+        "detail": {
+            "scan-status": ["COMPLETE"],
+            "repository-name": sorted(repositories),
+            "$or": [
+                {"finding-severity-counts": {"CRITICAL": at_least_one}},
+                {"finding-severity-counts": {"HIGH": at_least_one}},
+            ],
+        },
+    }
+
+
 def _window(seconds: int) -> str:
     return f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m"
 
@@ -105,6 +127,7 @@ class Observability(pulumi.ComponentResource):
         self._burn_rate_alarms(name, args)
         self._health_alarms(name, args)
         self._rollout_alarm(name, args)
+        self._image_findings(name, args)
         self._dashboard(name, args)
         self.register_outputs({f"{severity}TopicArn": topic.arn for severity, topic in self.topics.items()})
 
@@ -416,6 +439,41 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+    # -- image scan findings ---------------------------------------------------------------------
+    def _image_findings(self, name: str, args: ObservabilityArgs) -> None:
+        """ECR's scan of every pushed image (scan on push) ends in an `ECR Image Scan` event: one
+        with HIGH or CRITICAL findings in our repositories becomes a ticket, through EventBridge."""
+        if not args.image_repositories:
+            return
+        child = pulumi.ResourceOptions(parent=self)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-image-findings",
+            name=f"{self._prefix}-image-findings",
+            description="HIGH or CRITICAL findings in a scan of this stack's images open a ticket",
+            event_pattern=pulumi.Output.all(*args.image_repositories).apply(
+                lambda names: json.dumps(image_findings_pattern(names))
+            ),
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-image-findings",
+            rule=rule.name,
+            arn=self.route("ticket").arn,
+            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+                input_paths={
+                    "repository": "$.detail.repository-name",
+                    "digest": "$.detail.image-digest",
+                    "critical": "$.detail.finding-severity-counts.CRITICAL",
+                    "high": "$.detail.finding-severity-counts.HIGH",
+                },
+                input_template=(
+                    '"TICKET: the scan of <repository>@<digest> found <critical> critical and <high> high '
+                    f'vulnerabilities. What to do: see {RUNBOOK}#image-findings"'
+                ),
+            ),
+            opts=child,
+        )
+
     # -- dashboard ---------------------------------------------------------------------------------
     def _dashboard(self, name: str, args: ObservabilityArgs) -> None:
         settings = args.settings
@@ -585,7 +643,8 @@ def _stat(
 
 
 def _topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
-    """The account manages the topic; CloudWatch alarms, Budgets and Backup of this account publish."""
+    """The account manages the topic; CloudWatch alarms, Budgets, Backup and EventBridge rules of
+    this account publish."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -605,9 +664,7 @@ def _topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
             {
                 "Sid": "AwsServicesOfThisAccountPublish",
                 "Effect": "Allow",
-                "Principal": {
-                    "Service": ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "backup.amazonaws.com"]
-                },
+                "Principal": {"Service": list(PUBLISHING_SERVICES)},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

@@ -44,6 +44,7 @@ def test_topic_publishers_are_limited_to_this_account(base_plan: Plan) -> None:
         "cloudwatch.amazonaws.com",
         "budgets.amazonaws.com",
         "backup.amazonaws.com",
+        "events.amazonaws.com",  # EventBridge rules: image scan findings
     }
     assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}

@@ -224,17 +224,24 @@ DEV = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/backend"
 PROD = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/prod/backend"
 
 
-def promote(tmp_path: Path, digests: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def promote(
+    tmp_path: Path, digests: dict[str, str], critical: str = "None", env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Run promote-image.sh with `aws` answering describe-images from `digests` (repository ->
     digest; a copy gives the target the source's) and `skopeo` recording its calls."""
+    tmp_path.mkdir(exist_ok=True)
     calls = tmp_path / "calls"
     calls.touch()
+    if critical:
+        (tmp_path / "critical").write_text(critical)
     for repository, digest in digests.items():
         (tmp_path / repository.replace("/", "_")).write_text(digest)
     stub(
         tmp_path / "bin",
         "aws",
         f'if [ "$2" = get-login-password ]; then echo token; exit 0; fi\n'
+        f'if [ "$2" = describe-image-scan-findings ]; then\n'
+        f'  cat "{tmp_path}/critical" 2>/dev/null || exit 254; exit 0\nfi\n'
         f'file="{tmp_path}/$(echo "$4" | tr / _)"; [ -f "$file" ] && cat "$file" || echo None',
     )
     stub(
@@ -245,7 +252,7 @@ def promote(tmp_path: Path, digests: dict[str, str]) -> tuple[subprocess.Complet
         f'if [ "$1" = copy ]; then\n'
         f'  cp "{tmp_path}/tasking-manager_dev_backend" "{tmp_path}/tasking-manager_prod_backend"\nfi',
     )
-    result = run_script("promote-image.sh", [DEV, PROD, "0123456789ab"], {}, tmp_path / "bin")
+    result = run_script("promote-image.sh", [DEV, PROD, "0123456789ab"], env or {}, tmp_path / "bin")
     return result, calls.read_text().splitlines()
 
 
@@ -287,3 +294,28 @@ def test_the_deploy_workflow_builds_for_dev_and_promotes_for_prod() -> None:
         < script.index("push-image.sh")
     )
     assert '"${repository%/prod/backend}/dev/backend" "$repository" "$tag"' in script
+
+
+def test_an_image_with_critical_findings_is_not_promoted_unless_that_digest_is_allowed(
+    tmp_path: Path,
+) -> None:
+    dev = {"tasking-manager/dev/backend": "sha256:aaa"}
+    refused, calls = promote(tmp_path / "refused", dev, critical="2")
+    assert refused.returncode == 1
+    assert "has critical findings (2): not promoted" in refused.stdout
+    assert "allow-critical-findings=sha256:aaa" in refused.stdout
+    assert calls == []
+    other, _ = promote(tmp_path / "other", dev, critical="2", env={"ALLOW_CRITICAL_FINDINGS": "sha256:bbb"})
+    assert other.returncode == 1
+    allowed, calls = promote(
+        tmp_path / "allowed", dev, critical="2", env={"ALLOW_CRITICAL_FINDINGS": "sha256:aaa"}
+    )
+    assert allowed.returncode == 0, allowed.stdout
+    assert calls[-1].startswith("copy --all --preserve-digests")
+
+
+def test_an_image_without_a_scan_result_is_not_promoted(tmp_path: Path) -> None:
+    result, calls = promote(tmp_path, {"tasking-manager/dev/backend": "sha256:aaa"}, critical="")
+    assert result.returncode == 1
+    assert "has critical findings (no scan result)" in result.stdout
+    assert calls == []

@@ -4,6 +4,9 @@
 #
 #   .github/scripts/promote-image.sh <source-repository-url> <target-repository-url> <tag>
 #
+# An image whose scan found CRITICAL vulnerabilities (or that has no scan result) is refused, unless
+# ALLOW_CRITICAL_FINDINGS names its digest: a maintainer's deliberate choice for that one image.
+#
 # Needs AWS credentials that may read the source and push to the target, and skopeo.
 set -euo pipefail
 
@@ -20,6 +23,13 @@ digest_of() {
 wanted=$(digest_of "$source") || wanted=""
 if [ -z "$wanted" ] || [ "$wanted" = None ]; then
   echo "::error::$source has no image $tag: deploy that application commit to dev first, then promote it"
+  exit 1
+fi
+critical=$(aws ecr describe-image-scan-findings --repository-name "${source#*/}" \
+  --image-id imageDigest="$wanted" --query 'imageScanFindings.findingSeverityCounts.CRITICAL' \
+  --output text 2> /dev/null) || critical="no scan result"
+if [ "$critical" != None ] && [ "$critical" != 0 ] && [ "${ALLOW_CRITICAL_FINDINGS:-}" != "$wanted" ]; then
+  echo "::error::$source@$wanted has critical findings ($critical): not promoted. Rebuild it on a patched base, or dispatch the deploy with allow-critical-findings=$wanted to promote it anyway"
   exit 1
 fi
 have=$(digest_of "$target") || have=""

@@ -395,6 +395,7 @@ STACK_SERVICES = (
     "ecr",
     "ecs",
     "elasticloadbalancing",
+    "events",
     "kms",
     "logs",
     "rds",
