@@ -230,6 +230,7 @@ def _key_arn(result: Bootstrap, name: str) -> str:
         ("dev", ["dev"], [], ["prod", "review-pr-7"]),
         ("review", ["review-pr-7", "review-pr-123"], ["dev"], ["prod"]),
         ("preview", [], ["dev", "prod"], ["review-pr-7"]),
+        ("drift", [], ["dev", "prod"], ["review-pr-7"]),
     ],
 )
 def test_each_role_reaches_only_its_own_stacks_state(
@@ -359,10 +360,10 @@ def test_only_the_review_deploy_reads_the_review_database_key(bootstrap: Callabl
     assert allowed(bootstrap().role_policies("review"), "secretsmanager:GetSecretValue", key)
 
 
-@pytest.mark.parametrize("key", ["prod", "dev", "review", "preview"])
+@pytest.mark.parametrize("key", ["prod", "dev", "review", "preview", "drift"])
 def test_no_role_can_change_the_bootstrap(bootstrap: Callable[..., Bootstrap], key: str) -> None:
     policy = bootstrap().role_policies(key)
-    for other in ("prod", "dev", "review", "preview"):
+    for other in ("prod", "dev", "review", "preview", "drift"):
         role = f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{other}"
         assert not allowed(policy, "iam:PutRolePolicy", role, {"aws:ResourceTag/Environment": key})
         assert not allowed(policy, "iam:UpdateAssumeRolePolicy", role, {"aws:ResourceTag/Environment": key})
@@ -371,15 +372,16 @@ def test_no_role_can_change_the_bootstrap(bootstrap: Callable[..., Bootstrap], k
     assert not allowed(policy, "s3:DeleteBucket", bucket)
 
 
-def test_the_preview_role_changes_nothing(bootstrap: Callable[..., Bootstrap]) -> None:
-    policies = bootstrap().role_policies("preview")
+@pytest.mark.parametrize("key", ["preview", "drift"])
+def test_the_read_only_roles_change_nothing(bootstrap: Callable[..., Bootstrap], key: str) -> None:
+    policies = bootstrap().role_policies(key)
     writes = [
         a
         for policy in policies
         for s in policy["Statement"]
         if s["Effect"] == "Allow"
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-        if not a.split(":")[1].startswith(("Get", "List", "Describe", "Decrypt"))
+        if not a.split(":")[1].startswith(("Get", "List", "Describe", "View", "Decrypt"))
     ]
     assert writes == []
 
@@ -395,7 +397,7 @@ def test_the_deploy_roles_attach_only_aws_service_role_policies(bootstrap: Calla
     assert not allowed(policy, "iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/someone")
 
 
-@pytest.mark.parametrize("key", ["prod", "dev", "review", "preview", "boundary"])
+@pytest.mark.parametrize("key", ["prod", "dev", "review", "preview", "drift", "boundary"])
 def test_policies_have_no_parliament_finding_of_medium_or_higher(
     bootstrap: Callable[..., Bootstrap], key: str
 ) -> None:
@@ -420,7 +422,8 @@ def test_the_bucket_policy_names_every_ci_role() -> None:
         if "ArnEquals" in s.get("Condition", {})
     }
     assert principals == {
-        f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{k}" for k in ("prod", "dev", "review", "preview")
+        f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{k}"
+        for k in ("prod", "dev", "review", "drift", "preview")
     }
 
 

@@ -126,3 +126,21 @@ def test_every_row_names_the_provider_source_it_was_read_from() -> None:
         assert row["source"], token
         # terraform-provider-aws files, or the Pulumi repository that changes or replaces them.
         assert all(s.startswith(("internal/", "pulumi/")) for s in row["source"]), token
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_drift_role_reads_everything_a_refresh_reads(stack: str) -> None:
+    """`pulumi preview --refresh` reads every resource back (the read phase) and the data sources."""
+    plan = plan_for(stack)
+    index = Index.of([plan], OFFLINE_ACCOUNT_ID, REGION)
+    needs = resource_needs(plan, index, phases=("read",)) + data_source_needs(plan, index)
+    assert len(needs) > 100
+    assert refused(needs, role_policies("drift"), "drift") == []
+    # ... and may make none of the calls that change them.
+    changes = [
+        n
+        for n in resource_needs(plan, index, phases=("create", "update", "delete", "tag"))
+        if not n.request.action.split(":")[1].startswith(("Describe", "Get", "List", "View", "Decrypt"))
+    ]
+    assert len(changes) > 100
+    assert [str(n) for n in changes if evaluate(role_policies("drift"), n.request).allowed] == []

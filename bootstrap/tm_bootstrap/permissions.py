@@ -90,6 +90,14 @@ def ci_roles(review_base_stack: str) -> list[CiRole]:
             protected_environments=("prod",),
         ),
         CiRole(
+            "drift",
+            None,
+            "drift",
+            "Read-only: pulumi preview --refresh of dev and prod on a schedule (drift workflow)",
+            reads_stacks=(review_base_stack, "prod"),
+            protected_environments=("review",),
+        ),
+        CiRole(
             "preview",
             None,
             None,
@@ -822,6 +830,35 @@ def preview_statements() -> list[Document]:
     ]
 
 
+def drift_statements(account: Account) -> list[Document]:
+    """drift: what `pulumi preview --refresh` reads of every resource of dev and prod (the
+    services' Describe/Get/List actions), and the program's lookups. It changes nothing; it does
+    read secret values, as refreshing a secret version must."""
+    return [
+        {
+            "Sid": "ReadEveryResourceOfTheStacks",
+            "Effect": "Allow",
+            "Action": sorted(
+                {f"{service}:{verb}*" for service in STACK_SERVICES for verb in ("Describe", "Get", "List")}
+                | {f"iam:{verb}*" for verb in ("Get", "List")}
+                | {"budgets:ViewBudget", "route53:ListTagsForResource"}
+            ),
+            "Resource": "*",
+        },
+        {
+            # Secret versions are read back decrypted; only through Secrets Manager.
+            "Sid": "DecryptSecretsThroughSecretsManager",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": account.arn("kms", "key/*"),
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}
+            },
+        },
+        *preview_statements(),
+    ]
+
+
 def review_boundary(account: Account) -> Document:
     """The most a review app's execution and task roles can ever do, whatever policy they hold:
     pull review images, write their own logs, read their own secrets and the base's app secret."""
@@ -863,7 +900,9 @@ def review_boundary(account: Account) -> Document:
 
 def policy_parts(role: CiRole) -> tuple[str, ...]:
     """The suffixes of the role's managed policy names (`tasking-manager-ci-<key>-<suffix>`)."""
-    work = {"review": ("services", "identities"), "preview": ("lookups",)}.get(role.key, ("deploy",))
+    work = {"review": ("services", "identities"), "preview": ("lookups",), "drift": ("reads",)}.get(
+        role.key, ("deploy",)
+    )
     return ("state", *work, "guard-rails")
 
 
@@ -878,6 +917,8 @@ def identity_policies(role: CiRole, account: Account) -> dict[str, Document]:
         }
     elif role.key == "preview":
         work = {"lookups": preview_statements()}
+    elif role.key == "drift":
+        work = {"reads": drift_statements(account)}
     else:
         work = {"deploy": deploy_statements(role, account)}
     parts = {"state": _state_access(role, account), **work, "guard-rails": guard_rails(role, account)}
