@@ -4,9 +4,19 @@ Keys are the config keys (camelCase). A stack's Pulumi.<stack>.yaml overrides an
 merged result is validated by components.settings.
 """
 
+from pathlib import Path
 from typing import Any
 
 from components.waf import mapathon_rate_limit
+
+# The pinned PostgreSQL client image: the FROM line of a Dockerfile Dependabot keeps current.
+POSTGRES_CLIENT_IMAGE = next(
+    line.split()[1]
+    for line in (Path(__file__).resolve().parent.parent / "images" / "postgres-client" / "Dockerfile")
+    .read_text()
+    .splitlines()
+    if line.startswith("FROM ")
+)
 
 _FRONTEND: dict[str, Any] = {
     "repository": "https://github.com/hotosm/tasking-manager",
@@ -209,7 +219,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "review": {
             "host": "review.tasks-dev.hotosm.org",
-            "adminImage": "public.ecr.aws/docker/library/postgres:17.6-alpine",
+            "adminImage": POSTGRES_CLIENT_IMAGE,
         },
         # Pull-request previews on; every non-production branch behind basic auth.
         "frontend": {
