@@ -80,10 +80,11 @@ def tool(name: str) -> str:
     return found
 
 
-def test_the_five_workflows_exist() -> None:
+def test_the_six_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
         "deploy.yml",
         "drift.yml",
+        "patch.yml",
         "pull-request.yml",
         "review-app.yml",
         "review-sweeper.yml",

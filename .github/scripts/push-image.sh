@@ -4,6 +4,9 @@
 #
 #   .github/scripts/push-image.sh <repository-url> <tag> <application-dir>
 #
+# REFRESH_BASE=true rebuilds without the layer cache on freshly pulled base images (the weekly
+# patch rebuild: the same commit, the base image's and Debian's security fixes).
+#
 # Needs AWS credentials that may push to the repository, and docker.
 set -euo pipefail
 
@@ -18,5 +21,9 @@ if aws ecr describe-images --repository-name "${repository#*/}" --image-ids imag
   exit 0
 fi
 aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"
-docker build --file "$context/scripts/docker/Dockerfile" --target prod --tag "$repository:$tag" "$context"
+fresh=()
+if [ "${REFRESH_BASE:-false}" = true ]; then
+  fresh=(--pull --no-cache)
+fi
+docker build "${fresh[@]}" --file "$context/scripts/docker/Dockerfile" --target prod --tag "$repository:$tag" "$context"
 docker push "$repository:$tag"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The immutable image tag of an application checkout: the first 12 characters of its commit, or a
+# requested tag of that commit (`<commit>-<suffix>`, e.g. the weekly rebuild's `<commit>-20261201`).
+#
+#   .github/scripts/image-tag.sh <application-dir> [requested-tag]
+set -euo pipefail
+
+app=${1:?usage: image-tag.sh <application-dir> [requested-tag]}
+commit=$(git -C "$app" rev-parse --short=12 HEAD)
+tag=${2:-$commit}
+case "$tag" in
+  "$commit" | "$commit"-*) echo "$tag" ;;
+  *)
+    echo "::error::the image tag $tag is not of the checked-out commit $commit" >&2
+    exit 1
+    ;;
+esac

@@ -1,0 +1,126 @@
+"""Patching as a schedule: weekly, the image dev runs is rebuilt from the same commit on fresh base
+images under a new immutable tag, deployed to dev through the deploy workflow, then promoted to
+prod (after the production environment's approval) when prod runs that commit."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.test_workflows import index_of, jobs, load, run_script, stub
+
+DEV, PROD = "0123456789ab", "fedcba987654"
+
+
+def test_the_patch_workflow_rebuilds_dev_then_promotes_to_prod_weekly() -> None:
+    assert load("patch.yml")["on"]["schedule"] == [{"cron": "0 4 * * 2"}]
+    workflow = jobs("patch.yml")
+    assert workflow["deployed"]["environment"] == "drift"  # read-only: it only reads the state
+    dev = str(workflow["dev"]["steps"][index_of(workflow["dev"], "dispatch-deploy.sh")]["run"])
+    assert dev.startswith(".github/scripts/dispatch-deploy.sh develop -f stack=dev")
+    assert '-f image-tag="$TAG" -f refresh-base=true' in dev
+    prod_job = workflow["prod"]
+    assert prod_job["needs"] == ["deployed", "dev"]
+    assert prod_job["if"] == "needs.deployed.outputs.prod-commit == needs.deployed.outputs.dev-commit"
+    prod = str(prod_job["steps"][index_of(prod_job, "dispatch-deploy.sh")]["run"])
+    assert prod.startswith(".github/scripts/dispatch-deploy.sh main -f stack=prod")
+    assert "refresh-base" not in prod  # prod never builds: it promotes dev's rebuilt image
+
+
+def test_the_deploy_workflow_takes_the_rebuild_inputs() -> None:
+    inputs = load("deploy.yml")["on"]["workflow_dispatch"]["inputs"]
+    assert inputs["refresh-base"] == {
+        "description": inputs["refresh-base"]["description"],
+        "type": "boolean",
+        "default": False,
+    }
+    deploy = jobs("deploy.yml")["deploy"]
+    step = deploy["steps"][index_of(deploy, "image-tag.sh")]
+    assert step["env"]["REFRESH_BASE"] == "${{ inputs.refresh-base }}"
+    assert 'image-tag.sh "$APP_DIR" "$INPUT_IMAGE_TAG"' in step["run"]
+
+
+@pytest.mark.parametrize(
+    ("dev", "prod", "expected"),
+    [
+        (DEV, DEV, [f"dev-commit={DEV}", f"prod-commit={DEV}", f"tag={DEV}-20261201"]),
+        (f"{DEV}-20261124", PROD, [f"dev-commit={DEV}", f"prod-commit={PROD}", f"tag={DEV}-20261201"]),
+    ],
+)
+def test_the_plan_reads_the_commits_and_names_the_new_tag(
+    tmp_path: Path, dev: str, prod: str, expected: list[str]
+) -> None:
+    result = run_script("patch-plan.sh", [dev, prod, "20261201"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == expected
+
+
+def test_a_tag_that_is_no_commit_is_refused(tmp_path: Path) -> None:
+    result = run_script("patch-plan.sh", ["v5.5.2", DEV, "20261201"], {}, tmp_path)
+    assert result.returncode == 1
+    assert "v5.5.2 is not an image tag of an application commit" in result.stderr
+
+
+def test_dispatch_follows_the_run_it_started_and_fails_with_it(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    stub(
+        tmp_path / "bin",
+        "gh",
+        f'echo "$*" >> "{calls}"\ncase "$1 $2" in "run list") echo 4242 ;; "run watch") exit 1 ;; esac',
+    )
+    result = run_script(
+        "dispatch-deploy.sh", ["develop", "-f", "stack=dev"], {"DISPATCH_POLL_SECONDS": "0"}, tmp_path / "bin"
+    )
+    assert result.returncode == 1
+    lines = calls.read_text().splitlines()
+    assert lines[0] == "workflow run deploy.yml --ref develop -f stack=dev"
+    assert lines[-1] == "run watch 4242 --exit-status"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> tuple[Path, str]:
+    app = tmp_path / "app"
+    app.mkdir()
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
+    for command in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", "-C", str(app), *command], check=True, env={**env, "PATH": "/usr/bin:/bin"})
+    commit = subprocess.run(
+        ["git", "-C", str(app), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return app, commit
+
+
+def test_the_image_tag_is_the_commit_or_a_tag_of_it(tmp_path: Path, checkout: tuple[Path, str]) -> None:
+    app, commit = checkout
+    default = run_script("image-tag.sh", [str(app)], {}, tmp_path)
+    assert default.stdout.strip() == commit
+    rebuilt = run_script("image-tag.sh", [str(app), f"{commit}-20261201"], {}, tmp_path)
+    assert rebuilt.stdout.strip() == f"{commit}-20261201"
+    other = run_script("image-tag.sh", [str(app), "0000000000aa-20261201"], {}, tmp_path)
+    assert other.returncode == 1
+    assert f"is not of the checked-out commit {commit}" in other.stderr
+
+
+@pytest.mark.parametrize(("refresh", "flags"), [("true", "--pull --no-cache "), ("false", "")])
+def test_a_refreshed_rebuild_pulls_fresh_bases_without_the_cache(
+    tmp_path: Path, refresh: str, flags: str
+) -> None:
+    calls = tmp_path / "calls"
+    stub(
+        tmp_path / "bin", "aws", 'case "$2" in describe-images) exit 1 ;; get-login-password) echo t ;; esac'
+    )
+    stub(tmp_path / "bin", "docker", f'[ "$1" != login ] || cat > /dev/null\necho "$*" >> "{calls}"')
+    repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/backend"
+    result = run_script(
+        "push-image.sh", [repository, f"{DEV}-20261201", "/app"], {"REFRESH_BASE": refresh}, tmp_path / "bin"
+    )
+    assert result.returncode == 0, result.stderr
+    build = next(line for line in calls.read_text().splitlines() if line.startswith("build"))
+    assert build.startswith(f"build {flags}--file /app/scripts/docker/Dockerfile --target prod")
