@@ -14,6 +14,7 @@ Tests: tests/test_iam_evaluator.py, against the cases of AWS's documentation.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,9 +82,14 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _glob(pattern: str, value: str, *, ignore_case: bool) -> bool:
+    return _compiled(pattern, ignore_case).fullmatch(value) is not None
+
+
+@functools.cache
+def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     # IAM wildcards are `*` and `?` only: `[` is a literal character, unlike fnmatch's classes.
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
 def _applies(statement: Mapping[str, Any], request: Request) -> bool:

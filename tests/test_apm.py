@@ -39,9 +39,13 @@ def test_each_profile_chooses_its_apm(stack: str, apm: str) -> None:
         assert (app_container(plan, role)["command"][:2] == AGENT) is (apm == "newRelic"), role
 
 
-@pytest.mark.parametrize("stack", ["prod", "dev"])
-def test_new_relic_wraps_api_and_cron_and_reads_its_own_section_and_key(stack: str) -> None:
-    plan = plan_for(stack, {"tm:observability.apm": "newRelic"})
+def test_every_environment_selects_a_section_the_image_ships() -> None:
+    assert set(NEW_RELIC_SECTIONS.values()) <= set(CONTRACT.new_relic_environments)
+
+
+def test_new_relic_wraps_api_and_cron_and_reads_its_own_section_and_key() -> None:
+    stack = "prod"  # newRelic by default
+    plan = plan_for(stack)
     app_secret = plan.outputs["appSecretArn"]
     for role in ("api", "cron"):
         container = app_container(plan, role)
@@ -61,8 +65,8 @@ def test_new_relic_wraps_api_and_cron_and_reads_its_own_section_and_key(stack: s
 
 @pytest.mark.parametrize("stack", ["prod", "dev", "review-pr-123"])
 def test_without_apm_nothing_of_new_relic_is_sent(stack: str) -> None:
-    overrides = {} if stack.startswith("review-") else {"tm:observability.apm": "none"}
-    plan = plan_for(stack, overrides)
+    # dev and review apps run without APM by default; prod is told to.
+    plan = plan_for(stack, {"tm:observability.apm": "none"} if stack == "prod" else None)
     for definition in plan.of_type("aws:ecs/taskDefinition:TaskDefinition"):
         for container in json.loads(definition.inputs["containerDefinitions"]):
             assert container["command"][:2] != AGENT
