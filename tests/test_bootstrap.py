@@ -446,3 +446,20 @@ def test_the_prod_role_only_reads_the_dev_release_images_it_promotes(
         repository % "prod/backend",
         {"aws:ResourceTag/Environment": "prod"},
     )
+
+
+def test_the_drift_role_reads_only_the_checked_stacks_secrets(bootstrap: Callable[..., Bootstrap]) -> None:
+    policy = bootstrap().role_policies("drift")
+    secret = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:%s-AbCdEf"
+    for stack in ("dev", "prod"):
+        tagged = {"aws:ResourceTag/Environment": stack}
+        assert allowed(
+            policy, "secretsmanager:GetSecretValue", secret % f"tasking-manager/{stack}/app", tagged
+        )
+    assert not allowed(policy, "secretsmanager:GetSecretValue", secret % "another-project/api-key")
+    assert not allowed(
+        policy,
+        "secretsmanager:GetSecretValue",
+        secret % "tasking-manager/review-pr-7/database",
+        {"aws:ResourceTag/Environment": "review"},
+    )

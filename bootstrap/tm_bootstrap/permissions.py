@@ -834,16 +834,33 @@ def drift_statements(account: Account) -> list[Document]:
     """drift: what `pulumi preview --refresh` reads of every resource of dev and prod (the
     services' Describe/Get/List actions), and the program's lookups. It changes nothing; it does
     read secret values, as refreshing a secret version must."""
+    stacks = (account.review_base_stack, "prod")
     return [
         {
             "Sid": "ReadEveryResourceOfTheStacks",
             "Effect": "Allow",
             "Action": sorted(
-                {f"{service}:{verb}*" for service in STACK_SERVICES for verb in ("Describe", "Get", "List")}
+                {
+                    f"{service}:{verb}*"
+                    for service in STACK_SERVICES
+                    if service != "secretsmanager"
+                    for verb in ("Describe", "Get", "List")
+                }
                 | {f"iam:{verb}*" for verb in ("Get", "List")}
                 | {"budgets:ViewBudget", "route53:ListTagsForResource"}
             ),
             "Resource": "*",
+        },
+        {
+            # Secret values only of the stacks it checks, never every secret of the account.
+            "Sid": "ReadTheStacksSecrets",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetResourcePolicy",
+                "secretsmanager:GetSecretValue",
+            ],
+            "Resource": [account.arn("secretsmanager", f"secret:{PROJECT}/{stack}/*") for stack in stacks],
         },
         {
             # Secret versions are read back decrypted; only through Secrets Manager.
