@@ -4,6 +4,9 @@
 # mandatory policy violation).
 #
 #   .github/scripts/offline-plans.sh > table.md
+#
+# With BASE_SHA (the pull request's base commit) it also plans the base, in a worktree with this
+# checkout's virtualenv, and adds what the change costs per stack and component.
 set -uo pipefail
 
 # A review stack has no stack file: its config is what the review-app workflow sets.
@@ -40,4 +43,23 @@ for stack in dev prod "$review"; do
     "$out/$stack.json" 2>/dev/null || echo "- | - | -")
   echo "| $stack | $counts | $result |"
 done
+if [ -n "${BASE_SHA:-}" ]; then
+  root=$(pwd)
+  mkdir -p "$out/base-plans"
+  if git worktree add --quiet --detach "$out/base" "$BASE_SHA" >&2; then
+    for stack in dev prod "$review"; do
+      args=()
+      if [ "$stack" = "$review" ]; then
+        for kv in "${review_config[@]}"; do args+=(--set "$kv"); done
+      fi
+      (cd "$out/base" && "$root/.venv/bin/python" -m offline plan "$stack" --json "${args[@]}") \
+        > "$out/base-plans/$stack.json" 2> /dev/null || true
+    done
+    git worktree remove --force "$out/base" >&2
+  fi
+  echo
+  echo "#### Monthly cost: before and after this change"
+  echo
+  .venv/bin/python -m offline.cost_diff "$out/base-plans" "$out" dev prod "$review"
+fi
 exit "$status"
