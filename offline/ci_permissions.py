@@ -22,8 +22,6 @@ from offline.mocks import Registration
 
 TABLE_PATH = Path(__file__).resolve().parent / "aws_permissions.json"
 PHASES = ("create", "read", "update", "delete", "tag")
-# What `pulumi preview` (without --refresh) calls: data sources only; resources are read from state.
-PREVIEW_PHASES: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -245,7 +243,7 @@ def _need(
     if service == "kms" and own_service != "kms":
         # A service using the resource's customer managed key on the caller's behalf.
         target = _key_arn(resource, index)
-        context["kms:ViaService"] = f"{_via(own_service)}.{index.region}.amazonaws.com"
+        context["kms:ViaService"] = f"{own_service}.{index.region}.amazonaws.com"
     elif (
         resource.type == "aws:wafv2/webAclAssociation:WebAclAssociation" and service == "elasticloadbalancing"
     ):
@@ -294,12 +292,6 @@ def _key_arn(resource: Registration, index: Index) -> str:
         if resource.inputs.get(key):
             return str(resource.inputs[key])
     return index.regional("kms", "key/*")
-
-
-def _via(service: str) -> str:
-    return {"backup": "backup", "rds": "rds", "secretsmanager": "secretsmanager", "cloudwatch": "logs"}.get(
-        service, service
-    )
 
 
 def _service_of(arn: str) -> str:
