@@ -42,6 +42,8 @@ class AppContract:
     executables: frozenset[str]
     port: int
     heartbeat_path: str
+    # `METHOD /api/v2/...` of every route that takes a request body.
+    write_routes: frozenset[str]
     api_module: str
     cron_script: str
     migrations_config: str
@@ -86,6 +88,7 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         executables=frozenset(image["executables"]),
         port=data["api"]["port"],
         heartbeat_path=data["api"]["heartbeatPath"],
+        write_routes=frozenset(data["api"]["writeRoutes"]),
         api_module=data["api"]["module"],
         cron_script=data["cron"]["script"],
         migrations_config=data["migrations"]["config"],

@@ -397,6 +397,37 @@ def new_relic_contract(checkout: Path, packages: dict[str, str]) -> dict[str, An
     }
 
 
+_WRITE_METHODS = ("post", "put", "patch")
+
+
+def write_routes(checkout: Path, routes: str) -> list[str]:
+    """Every route that takes a request body: `METHOD /api/v2/<router prefix><path>`."""
+    v2 = _router_prefix(routes, "v2")
+    found = []
+    for path in sorted((checkout / "backend" / "api").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        decorators = [
+            d
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            for d in node.decorator_list
+            if isinstance(d, ast.Call)
+            and isinstance(d.func, ast.Attribute)
+            and d.func.attr in _WRITE_METHODS
+            and isinstance(d.func.value, ast.Name)
+            and d.func.value.id == "router"
+            and d.args
+            and isinstance(d.args[0], ast.Constant)
+        ]
+        if decorators:
+            prefix = _router_prefix(source, "router")
+            found += [f"{d.func.attr.upper()} {v2}{prefix}{d.args[0].value}" for d in decorators]  # type: ignore[attr-defined]
+    if not found:
+        raise ContractSourceError(f"no POST/PUT/PATCH route under {checkout / 'backend' / 'api'}")
+    return sorted(set(found))
+
+
 def executables(image: dict[str, Any], packages: dict[str, str]) -> list[str]:
     found = set(BASE_EXECUTABLES)
     for package in image["aptPackages"]:
@@ -429,6 +460,7 @@ def build_contract(checkout: Path, ref: str, commit: str) -> dict[str, Any]:
         "api": {
             "port": image["exposes"][-1] if image["exposes"] else None,
             "heartbeatPath": heartbeat_path(text(ROUTES), text(SYSTEM_API)),
+            "writeRoutes": write_routes(checkout, text(ROUTES)),
             "module": next(arg for arg in image["command"] if ":" in arg),
         },
         "frontend": {"polling": frontend_polling(checkout)},

@@ -88,6 +88,12 @@ def checkout(tmp_path: Path) -> Path:
             'router = APIRouter(prefix="/system")\n'
             '@router.get("/heartbeat/")\nasync def heartbeat():\n    pass\n'
         ),
+        "backend/api/projects/resources.py": (
+            'router = APIRouter(prefix="/projects")\n'
+            '@router.post("/")\nasync def create():\n    pass\n'
+            '@router.patch("/{project_id}/")\ndef update():\n    pass\n'
+            '@router.get("/{project_id}/")\ndef read():\n    pass\n'
+        ),
         "backend/models/project.py": 'import os\nREFERER = os.environ.get("TM_APP_BASE_URL", "x")\n',
         "backend/cron_jobs.py": "",
         "migrations/alembic.ini": "[alembic]\nscript_location = /usr/src/app/migrations\n",
@@ -137,6 +143,7 @@ def test_the_image_facts_come_from_the_prod_stage_and_the_lock(checkout: Path) -
     assert contract["api"] == {
         "port": 5000,
         "heartbeatPath": "/api/v2/system/heartbeat/",
+        "writeRoutes": ["PATCH /api/v2/projects/{project_id}/", "POST /api/v2/projects/"],
         "module": "backend.main:api",
     }
 

@@ -103,6 +103,28 @@ def test_only_the_body_size_rule_counts_by_default_and_ours_blocks_what_it_label
     }
 
 
+# What the front end sends large bodies to (frontend/src: projectCreate, trimProject.js,
+# views/projectEdit.js, hooks/UseUploadImage.js), as the application's routes name them.
+LARGE_BODY_ROUTES = (
+    "POST /api/v2/projects/",
+    "POST /api/v2/projects/actions/intersecting-tiles/",
+    "PATCH /api/v2/projects/{project_id}/",
+    "POST /api/v2/system/image-upload/",
+)
+
+
+def test_the_large_upload_exceptions_cover_exactly_routes_the_app_has() -> None:
+    for route in LARGE_BODY_ROUTES:
+        assert route in CONTRACT.write_routes, route
+        path = route.split(" ", 1)[1]
+        assert path.startswith(LARGE_BODY_PREFIXES) or path in LARGE_BODY_PATHS, route
+    # No exception is dead weight: each opens at least one of the app's write routes.
+    paths = {route.split(" ", 1)[1] for route in CONTRACT.write_routes}
+    for prefix in LARGE_BODY_PREFIXES:
+        assert any(p.startswith(prefix) for p in paths), prefix
+    assert set(LARGE_BODY_PATHS) <= paths
+
+
 def test_the_large_upload_endpoints_are_under_the_apps_api_prefix() -> None:
     prefix = re.match(r"^(/api/v\d+)/", CONTRACT.heartbeat_path)
     assert prefix is not None
