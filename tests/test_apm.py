@@ -14,6 +14,7 @@ from components.backend_tasks import NEW_RELIC_SECTIONS
 from components.settings import SettingsError
 from offline.engine import Plan
 from tests.conftest import plan_for
+from tests.test_app_contract import environment, secret_names
 from tests.test_backend import containers
 
 AGENT = ["newrelic-admin", "run-program"]
@@ -22,14 +23,6 @@ AGENT = ["newrelic-admin", "run-program"]
 def app_container(plan: Plan, role: str) -> dict[str, Any]:
     (container,) = containers(plan, role)  # one container per task: no sidecar
     return container
-
-
-def environment(container: dict[str, Any]) -> dict[str, str]:
-    return {v["name"]: v["value"] for v in container.get("environment", [])}
-
-
-def secrets(container: dict[str, Any]) -> dict[str, str]:
-    return {s["name"]: s["valueFrom"] for s in container.get("secrets", [])}
 
 
 @pytest.mark.parametrize(("stack", "apm"), [("prod", "newRelic"), ("dev", "none")])
@@ -56,11 +49,11 @@ def test_new_relic_wraps_api_and_cron_and_reads_its_own_section_and_key() -> Non
         assert env["NEW_RELIC_CONFIG_FILE"] == CONTRACT.new_relic_config_file == "newrelic.ini"
         assert env["NEW_RELIC_ENVIRONMENT"] == NEW_RELIC_SECTIONS[stack]
         assert env["NEW_RELIC_ENVIRONMENT"] in CONTRACT.new_relic_environments
-        assert secrets(container)["NEW_RELIC_LICENSE_KEY"] == f"{app_secret}:NEW_RELIC_LICENSE_KEY::"
+        assert secret_names(container)["NEW_RELIC_LICENSE_KEY"] == f"{app_secret}:NEW_RELIC_LICENSE_KEY::"
     # The migration is short-lived and runs bare, without the agent's key.
     migrate = app_container(plan, "migrate")
     assert migrate["command"][:2] == ["sh", "-c"]
-    assert not {k for k in {**environment(migrate), **secrets(migrate)} if k.startswith("NEW_RELIC_")}
+    assert not {k for k in {**environment(migrate), **secret_names(migrate)} if k.startswith("NEW_RELIC_")}
 
 
 @pytest.mark.parametrize("stack", ["prod", "dev", "review-pr-123"])
@@ -70,7 +63,7 @@ def test_without_apm_nothing_of_new_relic_is_sent(stack: str) -> None:
     for definition in plan.of_type("aws:ecs/taskDefinition:TaskDefinition"):
         for container in json.loads(definition.inputs["containerDefinitions"]):
             assert container["command"][:2] != AGENT
-            names = {*environment(container), *secrets(container)}
+            names = {*environment(container), *secret_names(container)}
             assert not {n for n in names if n.startswith("NEW_RELIC_")}, definition.name
 
 

@@ -54,7 +54,7 @@ def containers(plan: Plan, role: str) -> list[dict[str, Any]]:
 
 
 def app_container_of(plan: Plan, role: str) -> dict[str, Any]:
-    """The application's own container in a role's task (the API task also has a sidecar)."""
+    """The application's own container in a role's task."""
     return next(c for c in containers(plan, role) if c["name"] == role)
 
 

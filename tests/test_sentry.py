@@ -14,7 +14,8 @@ from components.settings import SettingsError, parse_settings
 from offline.config import load_stack_config, with_operator_secrets
 from offline.engine import Plan
 from tests.conftest import plan_for
-from tests.test_apm import app_container, environment, secrets
+from tests.test_apm import app_container
+from tests.test_app_contract import environment, secret_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DSN = "https://0123456789abcdef0123456789abcdef@o68147.ingest.sentry.io/1234567"
@@ -37,7 +38,9 @@ def test_prod_reports_errors_of_the_api_cron_and_browsers() -> None:
     for role in ("api", "cron"):
         container = app_container(plan, role)
         assert environment(container)["USE_SENTRY"] == "true", role
-        assert secrets(container)["TM_SENTRY_BACKEND_DSN"] == f"{app_secret}:TM_SENTRY_BACKEND_DSN::", role
+        assert secret_names(container)["TM_SENTRY_BACKEND_DSN"] == f"{app_secret}:TM_SENTRY_BACKEND_DSN::", (
+            role
+        )
     # The browser's DSN on prod's branch only: app variables would reach every branch.
     assert branch_variables(plan)["TM_SENTRY_FRONTEND_DSN"] == dsn
     assert "TM_SENTRY_FRONTEND_DSN" not in app_variables(plan)
@@ -58,13 +61,18 @@ def test_dev_and_review_apps_send_nothing_to_sentry(stack: str) -> None:
     assert "TM_SENTRY_FRONTEND_DSN" not in {**branch_variables(plan), **app_variables(plan)}
 
 
-def _prod_problems(overrides: dict[str, Any]) -> dict[str, str]:
-    """Prod's settings with its operator secrets but without the offline Sentry placeholder."""
+def _prod_problems(overrides: dict[str, Any], app_secrets: dict[str, str] | None = None) -> dict[str, str]:
+    """Prod's settings with its operator secrets but without the offline Sentry placeholder, and
+    optionally the app secrets as Pulumi hands them over once decrypted (one JSON value, secret)."""
     config = with_operator_secrets(
         load_stack_config(ROOT, "prod", overrides), [f"tm:{k}" for k in settings_module.OPERATOR_SECRETS]
     )
+    values, secret_keys = dict(config.values), list(config.secret_keys)
+    if app_secrets is not None:
+        values["tm:appSecrets"] = json.dumps(app_secrets)
+        secret_keys.append("tm:appSecrets")
     with pytest.raises(SettingsError) as caught:
-        parse_settings("prod", config.values, config.secret_keys)
+        parse_settings("prod", values, secret_keys)
     return {p.key: str(p) for p in caught.value.problems}
 
 
@@ -79,19 +87,8 @@ def test_a_malformed_dsn_is_refused_with_an_example() -> None:
 
 
 def test_an_empty_back_end_dsn_in_the_app_secrets_is_refused() -> None:
-    config = with_operator_secrets(
-        load_stack_config(ROOT, "prod", {"tm:sentryFrontendDsn": DSN}),
-        [f"tm:{k}" for k in settings_module.OPERATOR_SECRETS],
-    )
-    # The app secrets as Pulumi hands them over once decrypted: one JSON value, marked secret.
     values = {name: "x" for name in settings_module.APP_SECRET_NAMES} | {"TM_SENTRY_BACKEND_DSN": ""}
-    with pytest.raises(SettingsError) as caught:
-        parse_settings(
-            "prod",
-            {**config.values, "tm:appSecrets": json.dumps(values)},
-            [*config.secret_keys, "tm:appSecrets"],
-        )
-    problems = {p.key: str(p) for p in caught.value.problems}
+    problems = _prod_problems({"tm:sentryFrontendDsn": DSN}, app_secrets=values)
     assert "is empty while tm:app.useSentry is on" in problems["tm:appSecrets.TM_SENTRY_BACKEND_DSN"]
 
 
