@@ -48,13 +48,9 @@ def preflight(stack: str, project_dir: Path) -> list[str]:
             f"`pulumi stack change-secrets-provider --stack {stack} '{wanted}'` once with the "
             "environment's CI role or an administrator, and commit the file"
         )
+    config = load_stack_config(project_dir, stack)
     try:
-        parse_settings(stack, *_settings_input(project_dir, stack))
+        parse_settings(stack, config.values, config.secret_keys)
     except SettingsError as error:
         problems.append(str(error))
     return problems
-
-
-def _settings_input(project_dir: Path, stack: str) -> tuple[dict[str, str], list[str]]:
-    config = load_stack_config(project_dir, stack)
-    return config.values, config.secret_keys

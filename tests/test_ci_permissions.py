@@ -4,6 +4,7 @@ by the role that deploys or previews that stack, evaluated over the bootstrap's 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -100,9 +101,7 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 
 def test_a_resource_type_without_a_row_is_refused_by_name() -> None:
     plan = plan_for("dev")
-    unknown = plan.resources[-1].__class__(
-        **{**vars(plan.resources[-1]), "type": "aws:new/thing:Thing", "custom": True}
-    )
+    unknown = dataclasses.replace(plan.resources[-1], type="aws:new/thing:Thing", custom=True)
     with pytest.raises(KeyError, match="aws:new/thing:Thing"):
         resource_needs(
             Plan(plan.stack, plan.environment, [unknown], {}), Index.of([plan], OFFLINE_ACCOUNT_ID, REGION)
