@@ -38,6 +38,9 @@ class AppContract:
     direct_reads: dict[str, str]
     database_url_escapes_password: bool
     uid: int
+    # The image's virtualenv, where the application's packages are (and our image step adds its own).
+    virtualenv: str
+    python: str  # the image's Python version, e.g. 3.10
     python_packages: dict[str, str]
     executables: frozenset[str]
     port: int
@@ -84,6 +87,8 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         direct_reads=data["directReads"],
         database_url_escapes_password=settings["databaseUrlEscapesPassword"],
         uid=image["uid"],
+        virtualenv=image["virtualenv"],
+        python=image["python"],
         python_packages=image["pythonPackages"],
         executables=frozenset(image["executables"]),
         port=data["api"]["port"],

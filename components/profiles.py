@@ -4,19 +4,12 @@ Keys are the config keys (camelCase). A stack's Pulumi.<stack>.yaml overrides an
 merged result is validated by components.settings.
 """
 
-from pathlib import Path
 from typing import Any
 
+from components.pinned_images import pinned_image
 from components.waf import mapathon_rate_limit
 
-# The pinned PostgreSQL client image: the FROM line of a Dockerfile Dependabot keeps current.
-POSTGRES_CLIENT_IMAGE = next(
-    line.split()[1]
-    for line in (Path(__file__).resolve().parent.parent / "images" / "postgres-client" / "Dockerfile")
-    .read_text()
-    .splitlines()
-    if line.startswith("FROM ")
-)
+POSTGRES_CLIENT_IMAGE = pinned_image("postgres-client")
 
 _FRONTEND: dict[str, Any] = {
     "repository": "https://github.com/hotosm/tasking-manager",

@@ -52,7 +52,6 @@ PYTHON_EXECUTABLES = {
     "alembic": ["alembic"],
     "newrelic": ["newrelic-admin"],
     "gunicorn": ["gunicorn"],
-    "opentelemetry-distro": ["opentelemetry-instrument", "opentelemetry-bootstrap"],
 }
 # What the official python:<version>-slim-bookworm base image has on its PATH.
 BASE_EXECUTABLES = ["sh", "bash", "python", "python3", "pip"]
@@ -256,6 +255,9 @@ def image_contract(dockerfile: str, target: str = IMAGE_TARGET) -> dict[str, Any
                 match = re.search(r"--uid\s+(\d+).*\s(\w+)\s*$", rest)
                 if match:
                     facts["users"] = {match.group(2): int(match.group(1))}
+            elif keyword == "ENV" and (match := re.search(r"UV_PROJECT_ENVIRONMENT=(\S+)", rest)):
+                # Where `uv sync` puts the application's packages: the image's virtualenv.
+                facts["virtualenv"] = match.group(1)
             elif keyword == "WORKDIR":
                 facts["workdir"] = rest.strip()
             elif keyword == "USER":

@@ -40,6 +40,8 @@ DOCKERFILE = """ARG PYTHON_IMG_TAG=3.10
 ARG DEBIAN_IMG_TAG=slim-bookworm
 FROM python:${PYTHON_IMG_TAG}-${DEBIAN_IMG_TAG} AS base
 RUN useradd --uid 9000 --create-home appuser
+ENV UV_LINK_MODE=copy \\
+    UV_PROJECT_ENVIRONMENT=/opt/python
 FROM base AS runtime
 WORKDIR /usr/src/app
 RUN apt-get update && apt-get -q install --no-install-recommends -y \\
@@ -135,6 +137,7 @@ def test_the_image_facts_come_from_the_prod_stage_and_the_lock(checkout: Path) -
     contract = build_contract(checkout, "v0.0.1", "0" * 40)
     image = contract["image"]
     assert (image["uid"], image["workdir"], image["python"]) == (9000, "/usr/src/app", "3.10")
+    assert image["virtualenv"] == "/opt/python"
     assert image["aptPackages"] == ["postgresql-client", "curl"]
     # The project's dependencies and theirs; dev groups (pytest) are not installed.
     assert image["pythonPackages"] == {"asyncpg": "0.29.0", "click": "8.1.8", "uvicorn": "0.19.0"}
