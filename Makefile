@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 SET ?=
 
-.PHONY: plan test lint fmt docs bench clean lock postgis app-contract
+.PHONY: plan test lint fmt docs bench clean lock postgis app-contract otel-lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ postgis:
 ##               tag to deploy (APP=../tasking-manager) and print what changed
 app-contract: $(VENV)/.installed
 	@$(PY) -m offline.app_contract $(APP)
+
+## otel-lock: re-pin images/api/requirements.txt for the image's Python and packages (the app contract),
+##            and record the pinned wheels' facts in images/api/opentelemetry.json
+UV_VERSION := 0.9.5
+otel-lock: $(VENV)/.installed
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@$(PY) -m offline.otel_layer
 
 lint: $(VENV)/.installed
 	@$(PY) -m ruff check .

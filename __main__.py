@@ -1,8 +1,9 @@
 """The Tasking Manager on AWS, composed like the architecture diagram.
 
-prod and dev: key -> network -> database -> back end (registry, secrets, load balancer, ECS) ->
-observability -> front end; dev also hosts review apps. A review-pr-<N> stack reads
-dev through a StackReference and adds only its own small layer.
+prod and dev: key -> network -> database -> back end (registry, secrets, load balancer, ECS, and
+the telemetry collector where APM is OpenTelemetry) -> observability -> front end; dev also hosts
+review apps. A review-pr-<N> stack reads dev through a StackReference and adds only its own small
+layer.
 """
 
 import pulumi
@@ -24,6 +25,7 @@ from components.review_app import ReviewApp, ReviewAppArgs, ReviewBaseOutputs
 from components.review_base import ReviewBase, ReviewBaseArgs
 from components.settings import BaseSettings, ReviewSettings, load_settings
 from components.task_security_groups import TaskSecurityGroups, TaskSecurityGroupsArgs
+from components.telemetry import TelemetryCollector, TelemetryCollectorArgs
 
 
 def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
@@ -92,6 +94,20 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         ),
         in_account,
     )
+    telemetry = (
+        TelemetryCollector(
+            "telemetry",
+            TelemetryCollectorArgs(
+                stack=settings.stack,
+                region=settings.region,
+                kms_key_arn=key.arn,
+                log_retention_days=settings.ecs.log_retention_days,
+            ),
+            in_account,
+        )
+        if settings.observability.apm == "openTelemetry"
+        else None
+    )
     backend = Backend(
         "backend",
         BackendArgs(
@@ -122,6 +138,8 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
                 load_balancer.load_balancer.arn_suffix, "/", load_balancer.target_group.arn_suffix
             ),
             apm=settings.observability.apm,
+            collector=telemetry.container if telemetry else None,
+            metrics_log_group_arn=telemetry.metrics_log_group.arn if telemetry else None,
             deployment_alarm_names=deployment_alarm_names(settings.stack),
         ),
         in_account,

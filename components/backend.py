@@ -25,6 +25,8 @@ from components.backend_tasks import (
     app_secrets,
     ecs_tasks_trust,
     execution_role_policy_json,
+    role_apm,
+    sidecar_container,
     task_role_policy,
     task_volumes,
     with_apm,
@@ -79,6 +81,10 @@ class BackendArgs:
     deployment_alarm_names: Sequence[str] = ()
     # The APM agent the API and cron run under (components/backend_tasks.py, with_apm).
     apm: Apm = "none"
+    # With `openTelemetry`: the collector beside the API (components/telemetry.py) and the log group
+    # its metrics go to, which the API's task role may write.
+    collector: Mapping[str, Any] | None = None
+    metrics_log_group_arn: pulumi.Input[str] | None = None
 
 
 class Backend(pulumi.ComponentResource):
@@ -245,18 +251,29 @@ class Backend(pulumi.ComponentResource):
             assume_role_policy=trust,
             opts=child,
         )
-        # The task roles hold a policy only where ECS Exec is on; otherwise they exist only to keep
-        # the tasks' identity apart from their execution roles.
-        if args.ecs.execute_command:
-            for label, role in (("api", self.api_task_role), ("worker", self.worker_task_role)):
-                aws.iam.RolePolicy(
-                    f"{name}-{label}-task",
-                    role=role.id,
-                    policy=pulumi.Output.from_input(args.kms_key_arn).apply(
-                        lambda key: json.dumps(task_role_policy(kms_key_arn=key))
-                    ),
-                    opts=child,
-                )
+        # A task role holds a policy only for the collector's traces and metrics (API) or ECS Exec;
+        # otherwise it exists only to keep the tasks' identity apart from their execution roles.
+        roles = (
+            ("api", self.api_task_role, args.metrics_log_group_arn),
+            ("worker", self.worker_task_role, None),
+        )
+        for label, role, metrics_log_group_arn in roles:
+            if metrics_log_group_arn is None and not args.ecs.execute_command:
+                continue
+            aws.iam.RolePolicy(
+                f"{name}-{label}-task",
+                role=role.id,
+                policy=pulumi.Output.all(args.kms_key_arn, metrics_log_group_arn).apply(
+                    lambda values: json.dumps(
+                        task_role_policy(
+                            metrics_log_group_arn=values[1],
+                            execute_command=args.ecs.execute_command,
+                            kms_key_arn=values[0],
+                        )
+                    )
+                ),
+                opts=child,
+            )
 
     def _task_definitions(self, name: str, args: BackendArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
@@ -274,8 +291,7 @@ class Backend(pulumi.ComponentResource):
                     database_port=args.database_port,
                     database_name=args.database_name,
                 )
-                # The migration is short-lived and runs bare; the API and cron under the APM agent.
-                apm = args.apm if role != "migrate" else "none"
+                apm = role_apm(args.apm, role)
                 secrets = app_secrets(app_secret_arn, login_secret_arn) | apm_secrets(apm, app_secret_arn)
                 if role == "migrate":
                     secrets |= admin_login(admin_secret_arn)
@@ -284,7 +300,7 @@ class Backend(pulumi.ComponentResource):
                     image=image,
                     log_group=log_group,
                     region=scope.region,
-                    environment=environment | apm_environment(apm, args.environment),
+                    environment=environment | apm_environment(apm, args.environment, scope.stack),
                     secrets=secrets,
                 )
                 exec_on = args.ecs.execute_command
@@ -293,7 +309,12 @@ class Backend(pulumi.ComponentResource):
                     api = app_container(
                         "api", runtime, command, port=API_PORT, health_check=True, execute_command=exec_on
                     )
-                    return json.dumps([api])
+                    if apm != "openTelemetry":
+                        return json.dumps([api])
+                    assert args.collector is not None, "openTelemetry needs the collector beside the API"
+                    # The collector listens before the application's first export.
+                    api["dependsOn"] = [{"containerName": args.collector["name"], "condition": "START"}]
+                    return json.dumps([api, sidecar_container(args.collector, runtime)])
                 command = with_apm(CRON_COMMAND, apm) if role == "cron" else MIGRATE_COMMAND
                 return json.dumps([app_container(role, runtime, command, execute_command=exec_on)])
 

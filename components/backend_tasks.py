@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from components.app_contract import CONTRACT
 from components.settings import APP_SECRET_NAMES, ApiSettings, Apm, AppSettings, ReviewAppSettings
+from components.telemetry import instrumentation_environment
 
 # Facts read from the application's source at the tag we deploy (see components/app_contract.py).
 API_PORT = CONTRACT.port
@@ -77,13 +78,25 @@ CRON_COMMAND = ["python", CONTRACT.cron_script]
 NEW_RELIC_SECTIONS = {"prod": "tasking-manager-production", "dev": "tasking-manager-develop"}
 
 
+def role_apm(apm: Apm, role: str) -> Apm:
+    """The agent a task runs under: New Relic's wraps the API and cron (it reports by itself);
+    OpenTelemetry's only the API, whose task runs the collector; the migration always runs bare."""
+    if role == "api" or (role == "cron" and apm == "newRelic"):
+        return apm
+    return "none"
+
+
 def with_apm(command: Sequence[str], apm: Apm) -> list[str]:
-    """The command under the chosen APM agent: New Relic's wraps the process, as HOT runs it."""
-    return ["newrelic-admin", "run-program", *command] if apm == "newRelic" else list(command)
+    """The command under the chosen agent, which starts the application itself."""
+    agent = {"newRelic": ["newrelic-admin", "run-program"], "openTelemetry": ["opentelemetry-instrument"]}
+    return [*agent.get(apm, []), *command]
 
 
-def apm_environment(apm: Apm, environment: str) -> dict[str, str]:
-    """What the New Relic agent reads besides its key: the image's config file and its section."""
+def apm_environment(apm: Apm, environment: str, stack: str) -> dict[str, str]:
+    """What the agent reads besides its key: New Relic's config file and section of it, or where
+    OpenTelemetry's collector listens."""
+    if apm == "openTelemetry":
+        return instrumentation_environment(stack)
     if apm != "newRelic":
         return {}
     assert CONTRACT.new_relic_config_file, "the image ships no New Relic agent"
@@ -239,6 +252,16 @@ def app_container(
     return container
 
 
+def sidecar_container(container: Mapping[str, Any], runtime: ContainerRuntime) -> dict[str, Any]:
+    """A sidecar's definition, logging to the task's group under its own name."""
+    options = {
+        "awslogs-group": runtime.log_group,
+        "awslogs-region": runtime.region,
+        "awslogs-stream-prefix": container["name"],
+    }
+    return {**container, "logConfiguration": {"logDriver": "awslogs", "options": options}}
+
+
 def task_volumes(execute_command: bool) -> list[aws.ecs.TaskDefinitionVolumeArgs]:
     """Task-local scratch volumes for what app_container mounts: the root file system is read-only."""
     names = ["tmp", *(EXEC_AGENT_PATHS if execute_command else {})]
@@ -327,27 +350,51 @@ def execution_role_policy_json(
     )
 
 
-def task_role_policy(*, kms_key_arn: str) -> dict[str, Any]:
-    """What the running containers may do where ECS Exec is on: open sessions (nothing else: the
-    application calls no AWS API, and without Exec its task roles hold no policy)."""
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "EcsExecSessions",
-            "Effect": "Allow",
-            "Action": [
-                "ssmmessages:CreateControlChannel",
-                "ssmmessages:CreateDataChannel",
-                "ssmmessages:OpenControlChannel",
-                "ssmmessages:OpenDataChannel",
-            ],
-            # Session Manager channels have no resource-level permissions.
-            "Resource": "*",
-        },
-        {
-            "Sid": "EncryptEcsExecSessions",
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": kms_key_arn,
-        },
-    ]
+def task_role_policy(
+    *, metrics_log_group_arn: str | None, execute_command: bool, kms_key_arn: str
+) -> dict[str, Any]:
+    """What the running containers may do: the collector beside the API sends traces, and metrics as
+    embedded-metric logs to one group; ECS Exec opens sessions where the environment allows. The
+    application itself calls no AWS API."""
+    statements: list[dict[str, Any]] = []
+    if metrics_log_group_arn:
+        statements += [
+            {
+                "Sid": "SendTraces",
+                "Effect": "Allow",
+                # The awsxray exporter's one call (its own telemetry is off; the SDK samples locally).
+                "Action": "xray:PutTraceSegments",
+                # X-Ray has no resource-level permissions for it.
+                "Resource": "*",
+            },
+            {
+                "Sid": "WriteEmbeddedMetrics",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [metrics_log_group_arn, f"{metrics_log_group_arn}:*"],
+            },
+        ]
+    if execute_command:
+        statements += [
+            {
+                "Sid": "EcsExecSessions",
+                "Effect": "Allow",
+                "Action": [
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                # Session Manager channels have no resource-level permissions.
+                "Resource": "*",
+            },
+            {
+                "Sid": "EncryptEcsExecSessions",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+            },
+        ]
+    if not statements:
+        raise ValueError("a task role policy needs a metrics log group or ECS Exec: it would allow nothing")
     return {"Version": "2012-10-17", "Statement": statements}

@@ -14,6 +14,7 @@ from components.kms import PUBLISHING_SERVICES
 from components.provider import AwsScope
 from components.settings import ObservabilitySettings
 from components.slo import BURN_RATE_ALERTS, Severity, error_ratio_threshold
+from components.telemetry import API_METRICS, METRICS_NAMESPACE, SERVICE_NAME
 
 # Every alert's description ends with the section of this runbook that says what to do.
 RUNBOOK = "docs/operations/alerts.md"
@@ -610,6 +611,8 @@ class Observability(pulumi.ComponentResource):
                     period=300,
                 ),
             ]
+            if settings.apm == "openTelemetry":
+                widgets.append(_inside_the_api_widget(region))
             return json.dumps({"widgets": widgets})
 
         self.dashboard = aws.cloudwatch.Dashboard(
@@ -624,6 +627,42 @@ class Observability(pulumi.ComponentResource):
             ).apply(body),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def _inside_the_api_widget(region: str) -> dict[str, Any]:
+    """What the OpenTelemetry collector writes as embedded metrics (components/telemetry.py):
+    the API's own view of its requests, and of its calls out; traces are in X-Ray."""
+    service = ["service.name", SERVICE_NAME]
+    duration, in_flight, calls_out = API_METRICS
+    return {
+        "type": "metric",
+        "x": 0,
+        "y": 18,
+        "width": 24,
+        "height": 6,
+        "properties": {
+            "title": "Inside the API (OpenTelemetry; per-route traces in X-Ray)",
+            "region": region,
+            "view": "timeSeries",
+            "period": 300,
+            "metrics": [
+                [METRICS_NAMESPACE, duration, *service, {"stat": "Average", "label": "Request ms (average)"}],
+                [METRICS_NAMESPACE, duration, *service, {"stat": "Maximum", "label": "Request ms (slowest)"}],
+                [
+                    METRICS_NAMESPACE,
+                    calls_out,
+                    *service,
+                    {"stat": "Average", "label": "Calls out ms (average)"},
+                ],
+                [
+                    METRICS_NAMESPACE,
+                    in_flight,
+                    *service,
+                    {"stat": "Maximum", "label": "Requests in flight (a worker's most)", "yAxis": "right"},
+                ],
+            ],
+        },
+    }
 
 
 def _stat(

@@ -30,6 +30,7 @@ from pydantic.alias_generators import to_camel
 
 from components import rds_sizing
 from components.profiles import PROFILES
+from components.telemetry import COLLECTOR_MEMORY_MIB, MIN_API_MEMORY_WITH_COLLECTOR
 from components.waf import MANAGED_RULE_GROUPS
 
 CONFIG_NAMESPACE = "tm"
@@ -38,7 +39,7 @@ REVIEW_STACK_PATTERN = re.compile(r"^review-pr-([1-9][0-9]*)$")
 
 Environment = Literal["prod", "dev", "review"]
 NatStrategy = Literal["none", "single", "onePerAz"]
-Apm = Literal["newRelic", "none"]
+Apm = Literal["newRelic", "openTelemetry", "none"]
 InterfaceEndpoint = Literal[
     "ecr.api",
     "ecr.dkr",
@@ -334,7 +335,8 @@ class ObservabilitySettings(_Model):
     slack: SlackSettings | None = None
     # Application performance monitoring: `newRelic` runs the API and cron under the New Relic
     # agent the image ships (key NEW_RELIC_LICENSE_KEY of the app secret), as HOT does today;
-    # `none` runs them bare.
+    # `openTelemetry` runs the API under OpenTelemetry's instrumentation (added by images/api) with
+    # a collector beside it sending traces to X-Ray and metrics to CloudWatch; `none` runs them bare.
     apm: Apm
 
 
@@ -863,6 +865,7 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
         problems.extend(_fargate_problems("worker", settings.worker.cpu, settings.worker.memory))
         problems.extend(_app_secret_problems(settings))
         problems.extend(_sentry_problems(settings))
+        problems.extend(_apm_problems(settings))
         problems.extend(_review_host_problems(settings))
         if settings.observability.paging and settings.environment != "prod":
             problems.append(
@@ -1014,6 +1017,20 @@ def _app_secret_problems(settings: BaseSettings) -> list[Problem]:
             _key(("appSecrets",)),
             _HIDDEN,
             f"must hold exactly the keys {', '.join(APP_SECRET_NAMES)}: {'; '.join(parts)}",
+        )
+    ]
+
+
+def _apm_problems(settings: BaseSettings) -> list[Problem]:
+    """The OpenTelemetry collector runs inside the API task: it needs room there."""
+    if settings.observability.apm != "openTelemetry" or settings.api.memory >= MIN_API_MEMORY_WITH_COLLECTOR:
+        return []
+    return [
+        Problem(
+            _key(("api", "memory")),
+            settings.api.memory,
+            f"with tm:observability.apm openTelemetry the collector takes {COLLECTOR_MEMORY_MIB} MiB of "
+            f"the API task: give it at least {MIN_API_MEMORY_WITH_COLLECTOR}, or choose newRelic or none",
         )
     ]
 

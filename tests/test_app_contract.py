@@ -23,10 +23,17 @@ from pydantic import PostgresDsn, TypeAdapter, ValidationError
 
 from components.app_contract import CONTRACT, Read
 from components.database import MASTER_USERNAME
+from offline import otel_layer
 from offline.engine import PROJECT_DIR, Plan, written_secrets
 from tests.conftest import plan_for
 
 STACKS = ["prod", "dev", "review-pr-123"]
+# Each stack as committed, and prod with the APM mode no profile chooses by default.
+VARIANTS: list[tuple[str, dict[str, str] | None]] = [
+    *((stack, None) for stack in STACKS),
+    ("prod", {"tm:observability.apm": "openTelemetry"}),
+]
+LAYER = otel_layer.recorded()
 APP_CONTAINERS = ("api", "cron", "migrate")
 # Variables read by a program a command runs rather than by the application's settings, with the
 # documentation that says so. A variable outside these and the contract is a typo or dead weight.
@@ -35,7 +42,11 @@ PROGRAM_VARIABLES: dict[str, tuple[str, ...]] = {
     "psql": ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE"),
     # The New Relic agent: every NEW_RELIC_* name its own source reads (the app contract).
     "newrelic-admin": tuple(sorted(CONTRACT.new_relic_variables)),
+    # OpenTelemetry's instrumentation our image step adds: every OTEL_* name its packages read.
+    "opentelemetry-instrument": tuple(LAYER["variables"]),
 }
+# What the image ECS runs has on its PATH: the application's image, and our layer's programs.
+EXECUTABLES = CONTRACT.executables | set(LAYER["programs"])
 # Shell words that are not programs looked up on PATH.
 SHELL_WORDS = {
     "set", "export", "exec", "echo", "case", "esac", "if", "then", "else", "fi", "exit", "test", "[",
@@ -64,9 +75,9 @@ def app_containers(plan: Plan) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def cases() -> list[Any]:
     return [
-        pytest.param(stack, where, container, id=where)
-        for stack in STACKS
-        for where, container in app_containers(plan_for(stack))
+        pytest.param(stack, where, container, id=where + "".join(f"+{v}" for v in (overrides or {}).values()))
+        for stack, overrides in VARIANTS
+        for where, container in app_containers(plan_for(stack, overrides))
     ]
 
 
@@ -157,7 +168,8 @@ def test_the_contract_is_the_version_the_stack_deploys(stack: str) -> None:
 def test_every_stack_has_application_containers() -> None:
     found = {where.split("/")[-1] for stack in STACKS for where, _ in app_containers(plan_for(stack))}
     assert found == set(APP_CONTAINERS)
-    assert len(cases()) == 3 + 3 + 2  # prod and dev: api, cron, migrate; review: api, migrate
+    # prod and dev: api, cron, migrate; review: api, migrate; prod under OpenTelemetry again.
+    assert len(cases()) == 3 + 3 + 2 + 3
 
 
 @pytest.mark.parametrize(("stack", "where", "container"), cases())
@@ -197,7 +209,7 @@ class TestContainer:
         health = container.get("healthCheck", {}).get("command", [])
         if health[:1] == ["CMD-SHELL"]:
             commands += commands_of({"command": ["sh", "-c", health[1]]})
-        missing = sorted({c[0] for c in commands} - CONTRACT.executables)
+        missing = sorted({c[0] for c in commands} - EXECUTABLES)
         assert not missing, f"{where}: the image has no {missing}"
         problems = [
             problem

@@ -141,6 +141,67 @@ def test_interface_endpoints_cost_per_zone_and_gateway_endpoints_nothing() -> No
     assert priced(gateway).resources[0].status == costs.FREE
 
 
+def telemetry_service(pipeline: dict[str, Any], sampler_arg: str, load_balanced: bool) -> costs.StackCost:
+    api = {
+        "name": "api",
+        "environment": [
+            {"name": "OTEL_TRACES_EXPORTER", "value": "otlp"},
+            {"name": "OTEL_TRACES_SAMPLER_ARG", "value": sampler_arg},
+        ],
+    }
+    collector = {
+        "name": "otel-collector",
+        "environment": [{"name": "AOT_CONFIG_CONTENT", "value": json.dumps(pipeline)}],
+    }
+    task = resource(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "api",
+        {"cpu": "256", "memory": "512", "containerDefinitions": json.dumps([api, collector])},
+    )
+    service = resource(
+        "aws:ecs/service:Service",
+        "api",
+        {"desiredCount": 0, **({"loadBalancers": [{"containerName": "api"}]} if load_balanced else {})},
+        property_dependencies={"taskDefinition": (task.urn,)},
+    )
+    usage = costs.Usage.from_mapping({**NO_USAGE.to_mapping(), "apiRequestsPerMonth": 4_000_000})
+    return priced(task, service, usage=usage)
+
+
+def test_a_collector_pays_for_its_traces_and_each_metric_it_writes() -> None:
+    pipeline = {
+        "exporters": {
+            "awsxray": {},
+            "awsemf": {
+                "metric_declarations": [
+                    {"dimensions": [["a"], ["a", "b"]], "metric_name_selectors": ["x", "y"]}
+                ]
+            },
+        },
+        "service": {
+            "pipelines": {"traces": {"exporters": ["awsxray"]}, "metrics": {"exporters": ["awsemf"]}}
+        },
+    }
+    # 4 million requests, one in ten traced: 400,000 traces at $5 a million = $2; 2 metrics x 2
+    # dimension sets = 4 custom metrics at $0.30 = $1.20.
+    assert telemetry_service(pipeline, "0.1", load_balanced=True).total_usd == pytest.approx(2 + 1.2)
+    # A service no load balancer sends requests to records no request traces.
+    assert telemetry_service(pipeline, "0.1", load_balanced=False).total_usd == pytest.approx(1.2)
+
+
+def test_the_plan_prices_the_open_telemetry_mode() -> None:
+    prices = costs.Prices.load()
+    bare, otel = (
+        estimate(plan_for("prod", {"tm:observability.apm": apm})) for apm in ("none", "openTelemetry")
+    )
+    requests = PROFILES["prod"]["usage"]["apiRequestsPerMonth"]
+    expected = (
+        requests * 0.1 / 1e6 * prices["xray.millionTracesRecorded"]
+        + 3 * prices["cloudwatch.customMetricMonth"]
+    )
+    assert otel.total_usd - bare.total_usd == pytest.approx(expected)
+
+
 def test_an_unpriced_type_is_reported_never_silently_zero() -> None:
     cost = priced(
         resource("aws:sagemaker/endpoint:Endpoint", "model", {}),

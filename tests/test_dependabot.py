@@ -57,8 +57,15 @@ def test_every_requirements_file_is_covered() -> None:
     assert (
         pinned
         == directories("pip")
-        == {"/", "/bootstrap", "/policies/operations", "/policies/security-baseline"}
+        == {"/", "/bootstrap", "/policies/operations", "/policies/security-baseline", "/images/api"}
     )
+
+
+def test_the_opentelemetry_layer_is_updated_without_touching_the_applications_pins() -> None:
+    """The layer's lock also pins packages the application's image has, at the image's versions
+    (tests/test_apm.py holds it to that); Dependabot proposes only OpenTelemetry's own."""
+    (layer,) = [u for u in updates("pip") if u.get("directory") == "/images/api"]
+    assert layer["allow"] == [{"dependency-name": "opentelemetry-*"}]
 
 
 def test_the_actions_the_workflows_pin_are_covered() -> None:
@@ -67,6 +74,6 @@ def test_the_actions_the_workflows_pin_are_covered() -> None:
 
 
 def test_the_postgres_client_image_is_pinned_where_dependabot_sees_it() -> None:
-    assert directories("docker") == {"/images/postgres-client"}
+    assert directories("docker") == {"/images/postgres-client", "/images/otel-collector", "/images/api"}
     assert PROFILES["dev"]["review"]["adminImage"] == POSTGRES_CLIENT_IMAGE
     assert POSTGRES_CLIENT_IMAGE.startswith("public.ecr.aws/docker/library/postgres:")

@@ -109,7 +109,7 @@ def test_the_image_tag_is_the_commit_or_a_tag_of_it(tmp_path: Path, checkout: tu
 
 
 @pytest.mark.parametrize(("refresh", "flags"), [("true", "--pull --no-cache "), ("false", "")])
-def test_a_refreshed_rebuild_pulls_fresh_bases_without_the_cache(
+def test_the_image_is_the_applications_with_the_opentelemetry_layer(
     tmp_path: Path, refresh: str, flags: str
 ) -> None:
     calls = tmp_path / "calls"
@@ -118,9 +118,21 @@ def test_a_refreshed_rebuild_pulls_fresh_bases_without_the_cache(
     )
     stub(tmp_path / "bin", "docker", f'[ "$1" != login ] || cat > /dev/null\necho "$*" >> "{calls}"')
     repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/backend"
+    tag = f"{DEV}-20261201"
     result = run_script(
-        "push-image.sh", [repository, f"{DEV}-20261201", "/app"], {"REFRESH_BASE": refresh}, tmp_path / "bin"
+        "push-image.sh", [repository, tag, "/app"], {"REFRESH_BASE": refresh}, tmp_path / "bin"
     )
     assert result.returncode == 0, result.stderr
-    build = next(line for line in calls.read_text().splitlines() if line.startswith("build"))
-    assert build.startswith(f"build {flags}--file /app/scripts/docker/Dockerfile --target prod")
+    application, layer = [line for line in calls.read_text().splitlines() if line.startswith("build")]
+    # The application's own image, built on fresh bases for the weekly rebuild, kept local...
+    local = f"tasking-manager-application:{tag}"
+    assert application == (
+        f"build {flags}--file /app/scripts/docker/Dockerfile --target prod --tag {local} /app"
+    )
+    # ...then our layer on top of it (never --pull: its base exists only on this machine).
+    assert layer == (
+        f"build {flags.replace('--pull ', '')}--file images/api/Dockerfile "
+        f"--build-arg APP_IMAGE={local} --tag {repository}:{tag} images/api"
+    )
+    pushes = [line for line in calls.read_text().splitlines() if line.startswith("push")]
+    assert pushes == [f"push {repository}:{tag}"]

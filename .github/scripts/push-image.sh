@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Build the back-end image (the application's scripts/docker/Dockerfile, target prod) and push it
-# under an immutable tag, unless the repository already holds that tag.
+# Build the back-end image and push it under an immutable tag, unless the repository already holds
+# that tag: the application's own image (its scripts/docker/Dockerfile, target prod), kept on this
+# machine, with our OpenTelemetry layer on top (images/api; inert unless the API's command uses it).
+# Run from this repository's root.
 #
 #   .github/scripts/push-image.sh <repository-url> <tag> <application-dir>
 #
@@ -22,8 +24,14 @@ if aws ecr describe-images --repository-name "${repository#*/}" --image-ids imag
 fi
 aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"
 fresh=()
+no_cache=()
 if [ "${REFRESH_BASE:-false}" = true ]; then
   fresh=(--pull --no-cache)
+  no_cache=(--no-cache)
 fi
-docker build "${fresh[@]}" --file "$context/scripts/docker/Dockerfile" --target prod --tag "$repository:$tag" "$context"
+application="tasking-manager-application:$tag"
+docker build "${fresh[@]}" --file "$context/scripts/docker/Dockerfile" --target prod --tag "$application" "$context"
+# Never --pull here: the base is the image just built, which exists only on this machine.
+docker build "${no_cache[@]}" --file images/api/Dockerfile --build-arg "APP_IMAGE=$application" \
+  --tag "$repository:$tag" images/api
 docker push "$repository:$tag"

@@ -476,11 +476,68 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
         )
     if spot:
         charges.append(Charge(f"{spot:g} Spot task(s) of {size}", spot * spot_hourly * p.hours_per_month))
+    charges += _telemetry_charges(r, tasks[0], stack)
     network = r.props.get("networkConfiguration") or {}
     if _is_true(network.get("assignPublicIp")):
         charges.append(Charge(f"{count:g} public IPv4 address(es)", p.monthly("publicIpv4.hour", count)))
     note = "" if strategies or launch else "no capacity provider strategy: priced as on-demand"
     return _Priced(charges, note)
+
+
+def _containers(task: Resource) -> list[Mapping[str, Any]]:
+    definitions = task.props.get("containerDefinitions") or "[]"
+    return list(json.loads(definitions) if isinstance(definitions, str) else definitions)
+
+
+def _environment(container: Mapping[str, Any]) -> dict[str, str]:
+    return {str(e.get("name")): str(e.get("value")) for e in container.get("environment") or []}
+
+
+def _telemetry_charges(service: Resource, task: Resource, stack: _Stack) -> list[Charge]:
+    """An ADOT collector beside a load-balanced service (its pipeline in AOT_CONFIG_CONTENT, as
+    JSON): the traces it records in X-Ray, at the application's sampling ratio, and the custom
+    metrics it writes, one per selected metric name and dimension set."""
+    containers = _containers(task)
+    pipeline = next(
+        (
+            _environment(c)["AOT_CONFIG_CONTENT"]
+            for c in containers
+            if "AOT_CONFIG_CONTENT" in _environment(c)
+        ),
+        None,
+    )
+    if pipeline is None:
+        return []
+    config = json.loads(pipeline)
+    p = stack.prices
+    charges = []
+    pipelines = config.get("service", {}).get("pipelines", {})
+    if service.props.get("loadBalancers") and any(
+        e.startswith("awsxray") for e in pipelines.get("traces", {}).get("exporters", [])
+    ):
+        ratios = [
+            float(_environment(c).get("OTEL_TRACES_SAMPLER_ARG", "1"))
+            for c in containers
+            if "OTEL_TRACES_EXPORTER" in _environment(c)
+        ]
+        traces = stack.usage.api_requests_per_month * max(ratios, default=0.0)
+        charges.append(
+            Charge(f"{traces:,.0f} traces recorded in X-Ray", traces / 1e6 * p["xray.millionTracesRecorded"])
+        )
+    metrics = sum(
+        len(d.get("metric_name_selectors") or []) * len(d.get("dimensions") or [[]])
+        for name, exporter in config.get("exporters", {}).items()
+        if name.split("/")[0] == "awsemf"
+        for d in exporter.get("metric_declarations") or []
+    )
+    if metrics:
+        charges.append(
+            Charge(
+                f"{metrics} custom metric(s) from embedded-metric logs",
+                metrics * p["cloudwatch.customMetricMonth"],
+            )
+        )
+    return charges
 
 
 def _secret(r: Resource, stack: _Stack) -> _Priced:

@@ -1,0 +1,162 @@
+"""Pin the OpenTelemetry layer of the back-end image and record what its packages are.
+
+    python -m offline.otel_layer        (make otel-lock)
+
+1. Resolves `images/api/requirements.in` with uv for the image's Python, with every package the
+   application's image has (components/app_contract.json) as a constraint, into
+   `images/api/requirements.txt` (hash-pinned), which images/api/Dockerfile installs.
+2. Reads the pinned OpenTelemetry wheels from PyPI and writes `images/api/opentelemetry.json`: per
+   instrumentation, the library versions it instruments (its `instruments` extra); every `OTEL_*`
+   variable the packages read; the programs they install. Tests hold the API's command and
+   environment, and the image's own package versions, to these facts.
+"""
+
+from __future__ import annotations
+
+import ast
+import email.parser
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from components.app_contract import CONTRACT
+
+LAYER = Path(__file__).resolve().parent.parent / "images" / "api"
+REQUIREMENTS = LAYER / "requirements.in"
+LOCK = LAYER / "requirements.txt"
+FACTS = LAYER / "opentelemetry.json"
+# The extras under which an instrumentation names the libraries (and versions) it instruments.
+INSTRUMENTS_EXTRAS = ("instruments", "instruments-any")
+_VARIABLE = re.compile(r"OTEL_[A-Z0-9_]*[A-Z0-9]")
+
+
+def recorded() -> dict[str, Any]:
+    """The facts `make otel-lock` last wrote (images/api/opentelemetry.json)."""
+    return dict(json.loads(FACTS.read_text()))
+
+
+def locked(lock: str) -> dict[str, str]:
+    """name -> version of every `name==version` line of a requirements file."""
+    return {
+        m.group(1).lower(): m.group(2)
+        for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", lock, re.MULTILINE)
+    }
+
+
+def compile_lock() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        constraints = Path(scratch) / "application.txt"
+        constraints.write_text("".join(f"{n}=={v}\n" for n, v in sorted(CONTRACT.python_packages.items())))
+        subprocess.run(
+            [str(Path(sys.executable).parent / "uv"), "pip", "compile", "--quiet", "--generate-hashes",
+             "--python-version", CONTRACT.python, "--python-platform", "linux",
+             "--constraint", str(constraints), "--custom-compile-command", "make otel-lock",
+             "--output-file", str(LOCK), str(REQUIREMENTS)],
+            check=True,
+        )  # fmt: skip
+    # uv writes the constraint file's temporary path into the lock; keep the lock reproducible.
+    LOCK.write_text(LOCK.read_text().replace(str(constraints), "the application image's packages"))
+
+
+def _variables(source: str) -> set[str]:
+    """OTEL_* names the module spells out, and those it builds by `TEMPLATE.format("SUFFIX")`
+    from a module-level `TEMPLATE = "OTEL_..._{}"`."""
+    names = {m for m in re.findall(r"[\"'](OTEL_[A-Z0-9_]*[A-Z0-9])[\"']", source)}
+    tree = ast.parse(source)
+    templates = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        and node.value.value.startswith("OTEL_")
+        and "{}" in node.value.value
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in templates
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            names.add(templates[node.func.value.id].format(node.args[0].value))
+    return {name for name in names if _VARIABLE.fullmatch(name)}
+
+
+def wheel_facts(wheel: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata_path = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = email.parser.Parser().parsestr(archive.read(metadata_path).decode())
+        entry_points = next(
+            (n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")), None
+        )
+        programs: list[str] = []
+        if entry_points:
+            section = None
+            for line in archive.read(entry_points).decode().splitlines():
+                if line.startswith("["):
+                    section = line.strip("[] ")
+                elif section == "console_scripts" and "=" in line:
+                    programs.append(line.split("=", 1)[0].strip())
+        variables: set[str] = set()
+        for name in archive.namelist():
+            if name.endswith(".py"):
+                variables |= _variables(archive.read(name).decode("utf-8"))
+    instruments = [
+        requirement.split(";", 1)[0].strip()
+        for requirement in metadata.get_all("Requires-Dist") or []
+        if any(f'extra == "{e}"' in requirement.replace("'", '"') for e in INSTRUMENTS_EXTRAS)
+    ]
+    return {"instruments": instruments, "variables": variables, "programs": programs}
+
+
+def write_facts() -> dict[str, Any]:
+    pins = {n: v for n, v in locked(LOCK.read_text()).items() if n.startswith("opentelemetry")}
+    instruments: dict[str, list[str]] = {}
+    variables: set[str] = set()
+    programs: set[str] = set()
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
+             "--python-version", CONTRACT.python, "--dest", scratch,
+             *(f"{name}=={version}" for name, version in sorted(pins.items()))],
+            check=True,
+        )  # fmt: skip
+        for wheel in sorted(Path(scratch).glob("*.whl")):
+            facts = wheel_facts(wheel)
+            name = wheel.name.split("-", 1)[0].replace("_", "-").lower()
+            if facts["instruments"]:
+                instruments[name] = facts["instruments"]
+            variables |= facts["variables"]
+            programs |= set(facts["programs"])
+    facts_json = {
+        "python": CONTRACT.python,
+        "packages": pins,
+        "instruments": instruments,
+        "variables": sorted(variables),
+        "programs": sorted(programs),
+    }
+    FACTS.write_text(json.dumps(facts_json, indent=2) + "\n")
+    return facts_json
+
+
+def main() -> int:
+    compile_lock()
+    facts = write_facts()
+    print(f"wrote {LOCK.name} ({len(locked(LOCK.read_text()))} packages) and {FACTS.name}")
+    print(f"instrumentations: {', '.join(sorted(facts['instruments']))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
