@@ -143,6 +143,7 @@ class TelemetryCollector(pulumi.ComponentResource):
             ],
             "readonlyRootFilesystem": True,
             "privileged": False,
-            "user": "10001",
+            # The image's own non-root user, aoc (images/otel-collector/SOURCES.md).
+            "user": "4317",
         }
         self.register_outputs({"metricsLogGroup": self.metrics_log_group.name})

@@ -140,3 +140,13 @@ def test_only_the_api_metrics_reach_cloudwatch_and_per_service() -> None:
         assert not any(s.search(other) for s in selectors), other
     # One dimension set, the service: CloudWatch bills every metric and dimension combination.
     assert declaration["dimensions"] == [["service.name"]]
+
+
+def test_the_collector_runs_as_its_images_own_user() -> None:
+    sources = (
+        Path(__file__).resolve().parent.parent / "images" / "otel-collector" / "SOURCES.md"
+    ).read_text()
+    image_uid = re.search(r"user `aoc`, uid (\d+)", sources)
+    assert image_uid, "SOURCES.md records the image's user"
+    collector = containers(plan_for("prod", {"tm:observability.apm": "openTelemetry"}), "api")[1]
+    assert collector["user"] == image_uid.group(1)
