@@ -157,10 +157,14 @@ class ReviewApp(pulumi.ComponentResource):
                 )
             ],
             health_check_grace_period_seconds=120,
-            # One task: replace it rather than run two. No circuit breaker: until the workflow has
-            # created the database, tasks fail and ECS keeps retrying, which is what we want.
+            # One task: replace it rather than run two. The first rollout may trip the circuit
+            # breaker (its tasks fail until the workflow has created the database); the workflow's
+            # forced redeployment afterwards starts a rollout that works. A later bad image rolls back.
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=100,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
             propagate_tags="SERVICE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener_rule]),
         )

@@ -26,7 +26,7 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -429,11 +429,22 @@ def check_plan(plan: Plan, processes: Sequence[PackProcess] | None = None) -> Po
             process.close()
 
 
-def _check(plan: Plan, processes: Iterable[PackProcess]) -> PolicyResult:
+def check_resources(
+    plan: Plan, urns: Collection[str], processes: Sequence[PackProcess], *, stack: bool
+) -> PolicyResult:
+    """check_plan for a part of `plan`: the resource policies on the resources `urns` names, and
+    the stack policies on the whole plan when `stack`. A change to one resource is checked in a
+    fraction of a full run (tests flip one setting at a time)."""
+    return _check(plan, processes, urns, stack)
+
+
+def _check(
+    plan: Plan, processes: Iterable[PackProcess], urns: Collection[str] | None = None, stack: bool = True
+) -> PolicyResult:
     # The packs are separate processes: analyse with all of them at once.
     processes = list(processes)
     with ThreadPoolExecutor(max_workers=max(len(processes), 1)) as pool:
-        results = list(pool.map(lambda process: _check_pack(plan, process), processes))
+        results = list(pool.map(lambda process: _check_pack(plan, process, urns, stack), processes))
     violations = [v for _, found in results for v in found]
     violations.sort(key=_order)
     return PolicyResult(plan.environment, [info for info, _ in results], violations)
@@ -444,7 +455,9 @@ def _order(v: Violation) -> tuple[int, bool, str, str, str, str]:
     return (SEVERITIES.index(v.severity), v.enforcement != "mandatory", v.pack, v.policy, v.urn, v.message)
 
 
-def _check_pack(plan: Plan, process: PackProcess) -> tuple[PackInfo, list[Violation]]:
+def _check_pack(
+    plan: Plan, process: PackProcess, urns: Collection[str] | None, stack: bool
+) -> tuple[PackInfo, list[Violation]]:
     providers = {r.urn: r for r in plan.resources if r.type.startswith("pulumi:providers:")}
     info = process.info()
     config = reconcile_config(info, load_config(process.directory.name, plan.environment))
@@ -453,10 +466,12 @@ def _check_pack(plan: Plan, process: PackProcess) -> tuple[PackInfo, list[Violat
     severities = {p.name: p.severity for p in info.policies}
     violations: list[Violation] = []
     for resource in plan.resources:
-        response = process.analyze(resource, providers.get(_provider_urn(resource.provider)))
-        violations += _violations(info, response, resource.urn, levels, severities)
-    response = process.analyze_stack(plan.resources, providers)
-    violations += _violations(info, response, "", levels, severities)
+        if urns is None or resource.urn in urns:
+            response = process.analyze(resource, providers.get(_provider_urn(resource.provider)))
+            violations += _violations(info, response, resource.urn, levels, severities)
+    if stack:
+        response = process.analyze_stack(plan.resources, providers)
+        violations += _violations(info, response, "", levels, severities)
     return info, violations
 
 
@@ -511,28 +526,17 @@ def pack_policies(pack: str) -> list[Any]:
     return list(module.POLICIES)
 
 
-def _configured_levels(pack: str, policy: Any) -> dict[str, str]:
-    """Each environment's level for `policy` where its config file changes the default."""
+def environment_level(pack: str, policy: Any, environment: str) -> str:
+    """What `policy` is in `environment`: its enforcement level there (the config file's, else the
+    policy's default), or `-` for a policy named for another environment (`prod-*`, `review-*`),
+    which its config scopes away from this one."""
+    scoped = next((e for e in ENVIRONMENTS if policy.name.startswith(f"{e}-")), None)
+    if scoped is not None and scoped != environment:
+        return "-"
+    document = load_config(pack, environment)
+    entry = document.get(policy.name, document.get("all"))
     default = str(policy.enforcement_level.value)
-    levels = {}
-    for environment in ENVIRONMENTS:
-        document = load_config(pack, environment)
-        entry = document.get(policy.name, document.get("all"))
-        level = entry if isinstance(entry, str) else (entry or {}).get("enforcementLevel", default)
-        if level != default:
-            levels[environment] = str(level)
-    return levels
-
-
-def _enforcement(pack: str, policy: Any) -> str:
-    default = str(policy.enforcement_level.value)
-    changed = _configured_levels(pack, policy)
-    if not changed:
-        return default
-    by_level: dict[str, list[str]] = {}
-    for environment, level in changed.items():
-        by_level.setdefault(level, []).append(environment)
-    return default + "; " + "; ".join(f"{level} in {', '.join(envs)}" for level, envs in by_level.items())
+    return str(entry if isinstance(entry, str) else (entry or {}).get("enforcementLevel", default))
 
 
 def _cell(text: str) -> str:
@@ -547,18 +551,22 @@ def policies_doc() -> str:
         "<!-- Generated by `python -m offline docs` from policies/*/ and their config files; a test",
         "     fails when it is stale. Edit the packs, then run `make docs`. -->",
         "",
-        "Every policy of the two CrossGuard packs under `policies/`. Critical and high severity",
-        "policies are mandatory by default, medium and low advisory; each environment's config file",
-        "(`policies/<pack>/config/<environment>.json`) raises or disables some, as the Enforcement",
-        "column says. Every operations policy is mandatory; those named `prod-*` and `review-*` apply",
-        "only to stacks of that environment (their config names it). Controls: FSBP = AWS Security Hub",
+        "Every policy of the two CrossGuard packs under `policies/`, the promise it holds, and what it",
+        "is in each environment: `mandatory` blocks a deployment, `advisory` reports, `-` does not",
+        "apply there. Critical and high severity policies are mandatory by default, medium and low",
+        "advisory; each environment's config file (`policies/<pack>/config/<environment>.json`)",
+        "raises or disables some. Every operations policy is mandatory; those named `prod-*` and",
+        "`review-*` apply only to stacks of that environment (their config names it), which is where",
+        "the program deliberately differs elsewhere (dev and review apps are deletable, dev has ECS",
+        "Exec; `tests/policies/test_flips.py` flips each safety setting and requires its policy to",
+        "catch it in every environment the program sets it). Controls: FSBP = AWS Security Hub",
         "Foundational Security Best Practices, CKV = Checkov, AwsSolutions = cdk-nag, NIST = cdk-nag's",
         "NIST pack, [3P] = from third-party copies of the FSBP list, `ref #N` = row N of the",
         "security-controls reference (no anchor id). `aws:lb/*` types stand for their `aws:alb/*`",
         "aliases too, and `aws:s3/*` types for their deprecated `*V2` tokens.",
         "",
-        "| Pack | Policy | Severity | Enforcement | Resource types | Controls |",
-        "|---|---|---|---|---|---|",
+        "| Pack | Policy | Promise | prod | dev | review | Severity | Resource types | Controls |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     details = [
         "",
@@ -575,9 +583,10 @@ def policies_doc() -> str:
         for policy in pack_policies(pack):
             kind = "" if isinstance(policy, ResourceValidationPolicy) else " (stack)"
             types = "<br>".join(f"`{t}`" for t in policy.resource_types)
+            levels = " | ".join(environment_level(pack, policy, e) for e in ENVIRONMENTS)
             lines.append(
-                f"| {pack} | `{policy.name}`{kind} | {policy.severity.value} | {_enforcement(pack, policy)} "
-                f"| {types} | {_cell(', '.join(policy.controls))} |"
+                f"| {pack} | `{policy.name}`{kind} | {_cell(policy.summary)} | {levels} "
+                f"| {policy.severity.value} | {types} | {_cell(', '.join(policy.controls))} |"
             )
             schema = policy.config_schema.properties if policy.config_schema else {}
             settings = "<br>".join(

@@ -1,5 +1,6 @@
-"""Production must be highly available and protected: Multi-AZ, deletion protection, backups,
-at least two API tasks, a WAF, and logs kept for a year."""
+"""Production must be highly available and protected: Multi-AZ, deletion protection, a final
+snapshot and kept backups, backups, at least two API tasks, no shell into its containers, a WAF,
+and logs kept for a year."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ ECS_SERVICE = "aws:ecs/service:Service"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+REPOSITORY = "aws:ecr/repository:Repository"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 MANDATORY = EnforcementLevel.MANDATORY
 
 
@@ -41,22 +45,73 @@ prod_database_multi_az = ResourcePolicy(
 )
 
 
+# Force flags that let a destroy delete a resource with everything in it (images, objects).
+_FORCE = {REPOSITORY: "forceDelete", BUCKET: "forceDestroy", BUCKET_V2: "forceDestroy"}
+
+
 def _deletion_protection(args: ResourceValidationArgs) -> Iterator[str]:
-    key = (
-        "enableDeletionProtection" if canonical(args.resource_type) == LOAD_BALANCER else "deletionProtection"
-    )
+    token = canonical(args.resource_type)
+    if token in _FORCE:
+        if is_true(args.props.get(_FORCE[token])):
+            yield f"{_FORCE[token]} is true: one mistaken destroy deletes it with everything in it"
+        return
+    key = "enableDeletionProtection" if token == LOAD_BALANCER else "deletionProtection"
     if not is_true(args.props.get(key)):
         yield f"{key} is not true: one mistaken destroy deletes it"
 
 
 prod_deletion_protection = ResourcePolicy(
     name="prod-deletion-protection",
-    summary="Production databases and load balancers have deletion protection",
+    summary="Production databases and load balancers have deletion protection; its image repositories "
+    "and buckets cannot be force-deleted with their contents",
     controls=("FSBP RDS.8", "FSBP ELB.6", "AwsSolutions-RDS10", "CKV_AWS_293", "CKV_AWS_150"),
     severity=Severity.HIGH,
-    resource_types=(RDS_INSTANCE, RDS_CLUSTER, LOAD_BALANCER),
-    unset="deletionProtection / enableDeletionProtection unset: false",
+    resource_types=(RDS_INSTANCE, RDS_CLUSTER, LOAD_BALANCER, REPOSITORY, BUCKET, BUCKET_V2),
+    unset="deletionProtection / enableDeletionProtection unset: false; "
+    "forceDelete / forceDestroy unset: false",
     check=only_in("prod", _deletion_protection),
+    config=ENVIRONMENT,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+
+def _final_snapshot(args: ResourceValidationArgs) -> Iterator[str]:
+    if is_true(args.props.get("skipFinalSnapshot")):
+        yield "skipFinalSnapshot is true: deleting the database keeps no copy of it"
+    elif not args.props.get("finalSnapshotIdentifier"):
+        yield "finalSnapshotIdentifier is unset: AWS refuses the delete, or a later change skips the snapshot"
+
+
+prod_final_snapshot = ResourcePolicy(
+    name="prod-final-snapshot",
+    summary="Deleting a production database leaves a final snapshot",
+    controls=("AwsSolutions-RDS10 (companion)", "HOT design: nothing of production is lost by a destroy"),
+    severity=Severity.HIGH,
+    resource_types=(RDS_INSTANCE, RDS_CLUSTER),
+    unset="skipFinalSnapshot unset: false; finalSnapshotIdentifier unset: none",
+    check=only_in("prod", _final_snapshot),
+    config=ENVIRONMENT,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+
+def _keeps_automated_backups(args: ResourceValidationArgs) -> Iterator[str]:
+    value = args.props.get("deleteAutomatedBackups")
+    if value is None or is_true(value):  # unset is AWS's default: true
+        shown = "unset (true)" if value is None else "true"
+        yield f"deleteAutomatedBackups is {shown}: deleting the database deletes its point-in-time backups"
+
+
+prod_keep_automated_backups = ResourcePolicy(
+    name="prod-keep-automated-backups",
+    summary="A production database's automated backups outlive it",
+    controls=("HOT design: nothing of production is lost by a destroy",),
+    severity=Severity.HIGH,
+    resource_types=(RDS_INSTANCE,),
+    unset="deleteAutomatedBackups unset: true (AWS deletes them)",
+    check=only_in("prod", _keeps_automated_backups),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -145,6 +200,25 @@ prod_api_min_tasks = ResourcePolicy(
 )
 
 
+def _no_exec(args: ResourceValidationArgs) -> Iterator[str]:
+    if is_true(args.props.get("enableExecuteCommand")):
+        yield "enableExecuteCommand is true: anyone with ecs:ExecuteCommand gets a shell in production"
+
+
+prod_ecs_exec_off = ResourcePolicy(
+    name="prod-ecs-exec-off",
+    summary="No shell into production's containers (ECS Exec off)",
+    controls=("HOT design: production changes go through deploys",),
+    severity=Severity.HIGH,
+    resource_types=(ECS_SERVICE,),
+    unset="enableExecuteCommand unset: false",
+    check=only_in("prod", _no_exec),
+    config=ENVIRONMENT,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+
 def _waf(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
     associations = list(of_type(args.resources, WEB_ACL_ASSOCIATION))
     for lb in of_type(args.resources, LOAD_BALANCER):
@@ -204,8 +278,11 @@ prod_log_retention = ResourcePolicy(
 POLICIES = [
     prod_database_multi_az,
     prod_deletion_protection,
+    prod_final_snapshot,
+    prod_keep_automated_backups,
     prod_backup_retention,
     prod_api_min_tasks,
+    prod_ecs_exec_off,
     prod_waf_attached,
     prod_log_retention,
 ]

@@ -3,7 +3,20 @@ that applies to what the program creates or could plausibly create."""
 
 from pulumi_policy import Policy
 
-from . import amplify, cloudwatch, ecr, ecs, iam, load_balancing, network, rds, s3, secrets_kms, waf
+from . import (
+    amplify,
+    cloudwatch,
+    ecr,
+    ecs,
+    iam,
+    load_balancing,
+    network,
+    rds,
+    resource_policies,
+    s3,
+    secrets_kms,
+    waf,
+)
 
 PACK_NAME = "security-baseline"
 
@@ -17,6 +30,7 @@ POLICIES: list[Policy] = [
     *secrets_kms.POLICIES,
     *cloudwatch.POLICIES,
     *iam.POLICIES,
+    *resource_policies.POLICIES,
     *s3.POLICIES,
     *ecr.POLICIES,
 ]

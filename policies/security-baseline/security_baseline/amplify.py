@@ -61,7 +61,12 @@ def _protected(branch: PolicyResource, apps: list[PolicyResource]) -> bool:
     own = branch.props.get("enableBasicAuth")
     if own is not None:
         return is_true(own)
-    return any(is_true(app.props.get("enableBasicAuth")) for app in referenced(branch, "appId", apps, "id"))
+    owners = referenced(branch, "appId", apps, "id")
+    if not owners:
+        # The app is another stack's (a review app's branch of dev's app): its setting, which that
+        # stack's run checks, protects the branch.
+        return True
+    return any(is_true(app.props.get("enableBasicAuth")) for app in owners)
 
 
 def _basic_auth(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
@@ -84,7 +89,8 @@ amplify_basic_auth_off_production = StackPolicy(
     controls=("ref #44 (suggested)",),
     severity=Severity.LOW,
     resource_types=(APP, BRANCH),
-    unset="Branch.stage unset: NONE (not production); Branch.enableBasicAuth unset: the app's setting",
+    unset="Branch.stage unset: NONE (not production); Branch.enableBasicAuth unset: the app's setting "
+    "(checked in the app's stack when the app is another stack's)",
     check=_basic_auth,
 )
 

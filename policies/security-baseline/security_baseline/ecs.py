@@ -222,6 +222,50 @@ ecs_task_separate_roles = ResourcePolicy(
 )
 
 
+def _runs_as_root(user: Any) -> bool:
+    """`user` is `uid`, `uid:gid`, `name` or `name:group`; unset runs the image's user, which for
+    most images is root."""
+    name = str(user or "").split(":", 1)[0].strip()
+    return name in ("", "0", "root")
+
+
+def _non_root(args: ResourceValidationArgs) -> Iterator[str]:
+    for container in containers(args):
+        user = container.get("user")
+        if _runs_as_root(user):
+            shown = f"user {user}" if user else "no user (the image's, often root)"
+            yield f"container {_name(container)} runs as {shown}; name a non-root user"
+
+
+ecs_task_non_root_user = ResourcePolicy(
+    name="ecs-task-non-root-user",
+    summary="Every container, sidecars included, runs as a named non-root user",
+    controls=("NIST ECSTaskDefinitionUserForHostMode (here for every network mode)", "ref #19 (companion)"),
+    severity=Severity.HIGH,
+    resource_types=(TASK_DEFINITION,),
+    unset="user unset: the image's user, root for most images",
+    check=_non_root,
+)
+
+
+def _no_added_capabilities(args: ResourceValidationArgs) -> Iterator[str]:
+    for container in containers(args):
+        added = ((container.get("linuxParameters") or {}).get("capabilities") or {}).get("add") or []
+        if added:
+            yield f"container {_name(container)} adds Linux capabilities {', '.join(map(str, added))}"
+
+
+ecs_task_no_added_capabilities = ResourcePolicy(
+    name="ecs-task-no-added-capabilities",
+    summary="No container adds Linux capabilities",
+    controls=("ref #19 (companion: privileges by capability)",),
+    severity=Severity.HIGH,
+    resource_types=(TASK_DEFINITION,),
+    unset="linuxParameters.capabilities.add unset: the runtime's default set only",
+    check=_no_added_capabilities,
+)
+
+
 def _efs_transit(args: ResourceValidationArgs) -> Iterator[str]:
     for volume in args.props.get("volumes") or []:
         efs = volume.get("efsVolumeConfiguration")
@@ -245,6 +289,8 @@ POLICIES = [
     ecs_service_fargate_platform_latest,
     ecs_task_not_privileged,
     ecs_task_readonly_root_filesystem,
+    ecs_task_non_root_user,
+    ecs_task_no_added_capabilities,
     ecs_task_no_secrets_in_environment,
     ecs_task_logging,
     ecs_task_no_host_namespaces,

@@ -65,6 +65,7 @@ class _Documented:
     controls: tuple[str, ...]
     resource_types: tuple[str, ...]
     unset: str
+    summary: str
 
     def _document(
         self,
@@ -82,6 +83,7 @@ class _Documented:
         self.controls = tuple(controls)
         self.resource_types = tuple(resource_types)
         self.unset = unset
+        self.summary = summary
         return {
             "name": name,
             "description": _description(summary, self.controls),

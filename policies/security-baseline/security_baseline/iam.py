@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, Severity
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from . import documents
-from .framework import ResourcePolicy, canonical, config_value
+from .framework import ResourcePolicy, StackPolicy, canonical, config_value, of_type
 
 POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
@@ -26,7 +27,7 @@ ATTACHMENTS = (
 ADMIN_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
 
 
-def identity_documents(args: ResourceValidationArgs) -> list[Any]:
+def identity_documents(args: ResourceValidationArgs | PolicyResource) -> list[Any]:
     """The permission documents a resource carries: its `policy`, or a role's inline policies."""
     if canonical(args.resource_type) == ROLE:
         return [block.get("policy") for block in args.props.get("inlinePolicies") or []]
@@ -79,32 +80,47 @@ iam_no_service_wildcard_actions = ResourcePolicy(
 )
 
 
-def _no_decrypt_everything(args: ResourceValidationArgs) -> Iterator[str]:
-    for statement in _allow_statements(args):
-        if "*" not in documents.resources(statement):
-            continue
-        for action in ("kms:Decrypt", "kms:ReEncryptFrom"):
-            if documents.grants(statement, action):
-                yield f"statement {_sid(statement)} allows {action} on every KMS key; name the keys"
-                break
+# ARNs that name every resource of a kind, besides `*`: `arn:aws:kms:*:*:key/*` and the like.
+_EVERY = {
+    "kms": re.compile(r"^arn:[^:]+:kms:[^:]*:[^:]*:(key|alias)/\*$"),
+    "secretsmanager": re.compile(r"^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:\*$"),
+    "ssm": re.compile(r"^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/?\*$"),
+    "iam": re.compile(r"^arn:[^:]+:iam::[^:]*:role/\*$"),
+}
 
 
-iam_no_kms_decrypt_on_all_keys = ResourcePolicy(
-    name="iam-no-kms-decrypt-on-all-keys",
-    summary="IAM policies do not allow decrypting with every KMS key",
+def _on_every(
+    actions: tuple[str, ...], what: str, kind: str
+) -> Callable[[ResourceValidationArgs], Iterator[str]]:
+    """A check that no Allow grants any of `actions` on every resource of their `kind` (_EVERY)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        for statement in _allow_statements(args):
+            every = [r for r in documents.resources(statement) if r == "*" or _EVERY[kind].match(r)]
+            if not every:
+                continue
+            for action in actions:
+                if documents.grants(statement, action):
+                    sid = _sid(statement)
+                    yield f"statement {sid} allows {action} on every {what} ({every[0]}); name them"
+                    break
+
+    return check
+
+
+iam_no_kms_use_on_all_keys = ResourcePolicy(
+    name="iam-no-kms-use-on-all-keys",
+    summary="IAM policies do not allow decrypting or encrypting with every KMS key",
     controls=("FSBP KMS.1", "FSBP KMS.2", "CKV_AWS_355"),
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     resource_types=IDENTITY_POLICIES,
     unset="no policy: nothing granted",
-    check=_no_decrypt_everything,
+    check=_on_every(
+        ("kms:Decrypt", "kms:ReEncryptFrom", "kms:Encrypt", "kms:ReEncryptTo", "kms:GenerateDataKey"),
+        "KMS key",
+        "kms",
+    ),
 )
-
-
-def _no_passrole_everything(args: ResourceValidationArgs) -> Iterator[str]:
-    for statement in _allow_statements(args):
-        if "*" in documents.resources(statement) and documents.grants(statement, "iam:PassRole"):
-            yield f"statement {_sid(statement)} allows iam:PassRole on every role (privilege escalation)"
-
 
 iam_no_passrole_on_all_roles = ResourcePolicy(
     name="iam-no-passrole-on-all-roles",
@@ -113,7 +129,89 @@ iam_no_passrole_on_all_roles = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=IDENTITY_POLICIES,
     unset="no policy: nothing granted",
-    check=_no_passrole_everything,
+    check=_on_every(("iam:PassRole",), "role (privilege escalation)", "iam"),
+)
+
+iam_no_assume_role_on_all_roles = ResourcePolicy(
+    name="iam-no-assume-role-on-all-roles",
+    summary="IAM policies do not allow assuming every role",
+    controls=("CKV_AWS_286", "ref #82"),
+    severity=Severity.HIGH,
+    resource_types=IDENTITY_POLICIES,
+    unset="no policy: nothing granted",
+    check=_on_every(("sts:AssumeRole",), "role", "iam"),
+)
+
+iam_no_secret_reads_on_all_secrets = ResourcePolicy(
+    name="iam-no-secret-reads-on-all-secrets",
+    summary="IAM policies do not allow reading every secret",
+    controls=("CKV_AWS_288", "ref #82"),
+    severity=Severity.HIGH,
+    resource_types=IDENTITY_POLICIES,
+    unset="no policy: nothing granted",
+    check=_on_every(("secretsmanager:GetSecretValue",), "secret", "secretsmanager"),
+)
+
+iam_no_parameter_reads_on_all_parameters = ResourcePolicy(
+    name="iam-no-parameter-reads-on-all-parameters",
+    summary="IAM policies do not allow reading every SSM parameter",
+    controls=("CKV_AWS_288", "ref #82"),
+    severity=Severity.HIGH,
+    resource_types=IDENTITY_POLICIES,
+    unset="no policy: nothing granted",
+    check=_on_every(
+        ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"), "SSM parameter", "ssm"
+    ),
+)
+
+
+_SHARED = {
+    "sharedFromStacks": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
+        "description": "Stacks whose secrets (and KMS keys) this stack's roles may use: a review app's base",
+    }
+}
+KEY = "aws:kms/key:Key"
+# `tasking-manager/<stack>/...`: how this program names every secret it writes.
+_STACK_SECRET = re.compile(r":secret:tasking-manager/([^/]+)/")
+_KEY_ARN = re.compile(r"^arn:[^:]+:kms:[^:]*:[^:]*:key/")
+
+
+def _stack_of(resource: PolicyResource) -> str:
+    return resource.urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+
+
+def _own_stack_only(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
+    resources = list(args.resources)
+    if not resources:
+        return
+    stack = _stack_of(resources[0])
+    shared = list(config_value(args, "sharedFromStacks", _SHARED))
+    own_keys = {str(k.props.get("arn")) for k in of_type(resources, KEY) if k.props.get("arn")}
+    for holder in of_type(resources, *IDENTITY_POLICIES):
+        for document in identity_documents(holder):
+            for statement in documents.statements(document):
+                if not documents.allows(statement):
+                    continue
+                for arn in documents.resources(statement):
+                    match = _STACK_SECRET.search(arn)
+                    if match and match.group(1) not in (stack, *shared):
+                        yield (f"reads {match.group(1)}'s secret {arn.rsplit(':', 1)[-1]}", holder.urn)
+                    if _KEY_ARN.match(arn) and arn not in own_keys and not shared:
+                        yield (f"uses the KMS key {arn}, which is not this stack's", holder.urn)
+
+
+iam_own_stack_secrets_and_keys = StackPolicy(
+    name="iam-own-stack-secrets-and-keys",
+    summary="A stack's roles use only that stack's secrets and KMS keys (a review app also its base's)",
+    controls=("HOT design: one environment's credentials never reach another",),
+    severity=Severity.HIGH,
+    resource_types=(*IDENTITY_POLICIES, KEY),
+    unset="sharedFromStacks unset: none",
+    check=_own_stack_only,
+    config=_SHARED,
 )
 
 
@@ -229,8 +327,12 @@ iam_trust_policy_source_condition = ResourcePolicy(
 POLICIES = [
     iam_no_admin_statements,
     iam_no_service_wildcard_actions,
-    iam_no_kms_decrypt_on_all_keys,
+    iam_no_kms_use_on_all_keys,
     iam_no_passrole_on_all_roles,
+    iam_no_assume_role_on_all_roles,
+    iam_no_secret_reads_on_all_secrets,
+    iam_no_parameter_reads_on_all_parameters,
+    iam_own_stack_secrets_and_keys,
     iam_no_administrator_access,
     iam_aws_managed_policies_allowlisted,
     iam_trust_policy_no_wildcard_principal,

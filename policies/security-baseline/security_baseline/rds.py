@@ -415,6 +415,24 @@ rds_in_backup_plan = StackPolicy(
     check=_in_backup_plan,
 )
 
+BACKUP_VAULT = "aws:backup/vault:Vault"
+
+
+def _vault_key(args: ResourceValidationArgs) -> Iterator[str]:
+    if not args.props.get("kmsKeyArn"):
+        yield "kmsKeyArn is unset: recovery points are encrypted with the AWS-managed aws/backup key"
+
+
+backup_vault_encrypted_with_cmk = ResourcePolicy(
+    name="backup-vault-encrypted-with-cmk",
+    summary="Backup vaults encrypt recovery points with a customer-managed KMS key",
+    controls=("FSBP Backup.1", "CKV_AWS_166"),
+    severity=Severity.MEDIUM,
+    resource_types=(BACKUP_VAULT,),
+    unset="kmsKeyArn unset: the AWS-managed aws/backup key",
+    check=_vault_key,
+)
+
 POLICIES = [
     rds_not_public,
     rds_storage_encrypted,
@@ -432,4 +450,5 @@ POLICIES = [
     rds_non_default_admin_username,
     rds_snapshot_not_public,
     rds_in_backup_plan,
+    backup_vault_encrypted_with_cmk,
 ]

@@ -72,9 +72,12 @@ CASES = [
             "app": (APP, {"id": "d123", "name": "tm", "enableBasicAuth": True}),
             "develop": (BRANCH, {"appId": "d123", "branchName": "develop", "stage": "DEVELOPMENT"}),
         },
-        [
-            ({"app.enableBasicAuth": False}, "(stage DEVELOPMENT) is open to anyone"),
-            ({"develop.appId": "d999"}, "is open to anyone"),
-        ],
+        [({"app.enableBasicAuth": False}, "(stage DEVELOPMENT) is open to anyone")],
+    ),
+    # A review app's branch of dev's app: the app, and its basic auth, are checked in dev's stack.
+    StackCase(
+        amplify.amplify_basic_auth_off_production,
+        {"pr-1": (BRANCH, {"appId": "d123", "branchName": "pr-1", "stage": "DEVELOPMENT"})},
+        [({"pr-1.enableBasicAuth": False}, "(stage DEVELOPMENT) is open to anyone")],
     ),
 ]

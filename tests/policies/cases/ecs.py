@@ -104,6 +104,23 @@ CASES = [
         ],
     ),
     _task_case(
+        ecs.ecs_task_non_root_user,
+        [
+            ({"containerDefinitions.0.user": "0"}, "container api runs as user 0"),
+            ({"containerDefinitions.0.user": "root:root"}, "container api runs as user root:root"),
+            ({"containerDefinitions.0.user": DELETE}, "container api runs as no user"),
+        ],
+    ),
+    _task_case(
+        ecs.ecs_task_no_added_capabilities,
+        [
+            (
+                {"containerDefinitions.0.linuxParameters": {"capabilities": {"add": ["SYS_ADMIN"]}}},
+                "container api adds Linux capabilities SYS_ADMIN",
+            )
+        ],
+    ),
+    _task_case(
         ecs.ecs_task_no_secrets_in_environment,
         [
             (

@@ -6,7 +6,7 @@ from typing import Any
 from pulumi_policy import Policy
 from security_baseline import iam
 
-from tests.policies.harness import DELETE, Case
+from tests.policies.harness import DELETE, Case, StackCase
 
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -52,6 +52,28 @@ def _document_case(policy: Policy, failures: list[tuple[dict[str, Any], str]]) -
     )
 
 
+SECRETS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+OWN_KEY = "arn:aws:kms:us-east-1:123456789012:key/0000aaaa-own"
+OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/1111bbbb-other"
+
+
+def _execution(secrets: list[str], key: str) -> tuple[str, dict[str, Any]]:
+    """An execution role's policy reading `secrets` and decrypting with `key`."""
+    statements = [
+        {
+            "Sid": "ReadTheTaskSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secrets,
+        },
+        {"Sid": "Decrypt", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
+    ]
+    return "aws:iam/rolePolicy:RolePolicy", {
+        "role": "execution",
+        "policy": {"Version": "2012-10-17", "Statement": statements},
+    }
+
+
 CASES = [
     _document_case(
         iam.iam_no_admin_statements,
@@ -91,7 +113,7 @@ CASES = [
         ],
     ),
     _document_case(
-        iam.iam_no_kms_decrypt_on_all_keys,
+        iam.iam_no_kms_use_on_all_keys,
         [
             (
                 {
@@ -114,6 +136,73 @@ CASES = [
                     }
                 },
                 "allows kms:Decrypt",
+            ),
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "Seal",
+                        "Effect": "Allow",
+                        "Action": "kms:GenerateDataKey*",
+                        "Resource": "arn:aws:kms:us-east-1:123456789012:key/*",
+                    }
+                },
+                "statement Seal allows kms:GenerateDataKey on every KMS key",
+            ),
+        ],
+    ),
+    _document_case(
+        iam.iam_no_assume_role_on_all_roles,
+        [
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "Hop",
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": "*",
+                    }
+                },
+                "statement Hop allows sts:AssumeRole on every role",
+            ),
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "Hop",
+                        "Effect": "Allow",
+                        "Action": "sts:Assume*",
+                        "Resource": "arn:aws:iam::123456789012:role/*",
+                    }
+                },
+                "statement Hop allows sts:AssumeRole on every role",
+            ),
+        ],
+    ),
+    _document_case(
+        iam.iam_no_secret_reads_on_all_secrets,
+        [
+            (
+                {"policy.Statement.1.Resource": "*"},
+                "statement ReadSecret allows secretsmanager:GetSecretValue on every secret",
+            ),
+            (
+                {"policy.Statement.1.Resource": "arn:aws:secretsmanager:*:*:secret:*"},
+                "on every secret (arn:aws:secretsmanager:*:*:secret:*)",
+            ),
+        ],
+    ),
+    _document_case(
+        iam.iam_no_parameter_reads_on_all_parameters,
+        [
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "Params",
+                        "Effect": "Allow",
+                        "Action": "ssm:GetParameters",
+                        "Resource": "*",
+                    }
+                },
+                "statement Params allows ssm:GetParameters on every SSM parameter",
             ),
         ],
     ),
@@ -208,5 +297,39 @@ CASES = [
             ),
         ],
         json_props=("assumeRolePolicy",),
+    ),
+    # The fixtures' stack is named `test` (their URNs' stack part).
+    StackCase(
+        iam.iam_own_stack_secrets_and_keys,
+        {
+            "key": ("aws:kms/key:Key", {"arn": OWN_KEY}),
+            "execution": _execution(
+                [f"{SECRETS}tasking-manager/test/app-1a2b3c", f"{SECRETS}rds!db-1-Ab12Cd"], OWN_KEY
+            ),
+        },
+        [
+            (
+                {"execution.policy.Statement.0.Resource": f"{SECRETS}tasking-manager/prod/app-9z8y7x"},
+                "reads prod's secret tasking-manager/prod/app-9z8y7x",
+            ),
+            (
+                {"execution.policy.Statement.1.Resource": OTHER_KEY},
+                f"uses the KMS key {OTHER_KEY}, which is not this stack's",
+            ),
+        ],
+        json_props=("policy",),
+    ),
+    # A review app reads its base's application secret and uses its base's key.
+    StackCase(
+        iam.iam_own_stack_secrets_and_keys,
+        {"execution": _execution([f"{SECRETS}tasking-manager/dev/app-1a2b3c"], OTHER_KEY)},
+        [
+            (
+                {"execution.policy.Statement.0.Resource": f"{SECRETS}tasking-manager/prod/app-9z8y7x"},
+                "reads prod's secret",
+            )
+        ],
+        config={"sharedFromStacks": ["dev"]},
+        json_props=("policy",),
     ),
 ]

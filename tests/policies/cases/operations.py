@@ -2,7 +2,7 @@
 
 import json
 
-from operations_guardrails import placement, production, review, tags
+from operations_guardrails import deployments, placement, production, review, tags
 
 from tests.policies.harness import DELETE, PROVIDER_TAGS, Case, StackCase, provider_props
 
@@ -146,6 +146,57 @@ CASES = [
             ({"enableDeletionProtection": False}, "enableDeletionProtection is not true"),
         ],
         config=PROD,
+    ),
+    Case(
+        production.prod_deletion_protection,
+        "aws:ecr/repository:Repository",
+        {"name": "tasking-manager/prod/backend", "forceDelete": False},
+        [({"forceDelete": True}, "forceDelete is true: one mistaken destroy deletes it with everything")],
+        config=PROD,
+    ),
+    Case(
+        production.prod_deletion_protection,
+        "aws:s3/bucket:Bucket",
+        {"bucket": "tm-prod-access-logs"},
+        [({"forceDestroy": True}, "forceDestroy is true")],
+        config=PROD,
+    ),
+    Case(
+        production.prod_final_snapshot,
+        INSTANCE,
+        {"skipFinalSnapshot": False, "finalSnapshotIdentifier": "tasking-manager-prod-final"},
+        [
+            ({"skipFinalSnapshot": True}, "skipFinalSnapshot is true: deleting the database keeps no copy"),
+            ({"finalSnapshotIdentifier": DELETE}, "finalSnapshotIdentifier is unset"),
+        ],
+        config=PROD,
+    ),
+    Case(
+        production.prod_keep_automated_backups,
+        INSTANCE,
+        {"deleteAutomatedBackups": False},
+        [
+            ({"deleteAutomatedBackups": True}, "deleteAutomatedBackups is true"),
+            ({"deleteAutomatedBackups": DELETE}, "deleting the database deletes its point-in-time backups"),
+        ],
+        config=PROD,
+    ),
+    Case(
+        production.prod_ecs_exec_off,
+        "aws:ecs/service:Service",
+        {"name": "tasking-manager-prod-api", "enableExecuteCommand": False},
+        [({"enableExecuteCommand": True}, "enableExecuteCommand is true: anyone with ecs:ExecuteCommand")],
+        config=PROD,
+    ),
+    Case(
+        deployments.ecs_service_circuit_breaker,
+        "aws:ecs/service:Service",
+        {"name": "tasking-manager-dev-api", "deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        [
+            ({"deploymentCircuitBreaker.enable": False}, "the deployment circuit breaker is off"),
+            ({"deploymentCircuitBreaker": DELETE}, "the deployment circuit breaker is off"),
+            ({"deploymentCircuitBreaker.rollback": False}, "without rolling back to the tasks that worked"),
+        ],
     ),
     Case(
         production.prod_backup_retention,

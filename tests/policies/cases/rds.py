@@ -273,4 +273,10 @@ CASES = [
             ({"by-pattern.resources": ["arn:aws:rds:*:*:cluster:*"]}, "is in no AWS Backup selection"),
         ],
     ),
+    Case(
+        rds.backup_vault_encrypted_with_cmk,
+        "aws:backup/vault:Vault",
+        {"name": "tasking-manager-prod", "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k"},
+        [({"kmsKeyArn": DELETE}, "kmsKeyArn is unset")],
+    ),
 ]

@@ -1,0 +1,61 @@
+"""Fixtures of the resource-policy principal rule: an alarm topic's policy as the program writes it."""
+
+from security_baseline import resource_policies
+
+from tests.policies.harness import Case
+
+ACCOUNT = "123456789012"
+_TOPIC_POLICY = {
+    "arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:tm-alarms",
+    "policy": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountManagesTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": ACCOUNT},
+                "Action": ["sns:Publish", "sns:Subscribe"],
+                "Resource": f"arn:aws:sns:us-east-1:{ACCOUNT}:tm-alarms",
+            },
+            {
+                "Sid": "AwsServicesPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                "Action": "sns:Publish",
+                "Resource": f"arn:aws:sns:us-east-1:{ACCOUNT}:tm-alarms",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            },
+            {
+                "Sid": "DenyPlaintext",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": f"arn:aws:sns:us-east-1:{ACCOUNT}:tm-alarms",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    },
+}
+
+CASES = [
+    Case(
+        resource_policies.resource_policy_principals_scoped,
+        "aws:sns/topicPolicy:TopicPolicy",
+        _TOPIC_POLICY,
+        [
+            (
+                {"policy.Statement.0.Principal": "*"},
+                "statement AccountManagesTopic lets in any principal without an account",
+            ),
+            (
+                {"policy.Statement.0.Principal": {"AWS": "*"}},
+                "statement AccountManagesTopic lets in any principal",
+            ),
+            (
+                {"policy.Statement.1.Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+                "lets cloudwatch.amazonaws.com, events.amazonaws.com in for any account's resources",
+            ),
+        ],
+        json_props=("policy",),
+    ),
+]
