@@ -83,6 +83,7 @@ class Index:
     region: str
     environments: dict[str, str]  # ARN -> Environment tag of the stack that made it
     roles: dict[str, Registration]  # role name -> role
+    secret_keys: dict[str, str] = field(default_factory=dict)  # secret ARN -> the key encrypting it
 
     @classmethod
     def of(cls, plans: Sequence[Plan], account: str, region: str) -> Index:
@@ -96,6 +97,13 @@ class Index:
         index = cls(account, region, {}, roles)
         index.environments.update(
             {index.arn(r): environment for environment, r in resources if r.type not in SUB_RESOURCES}
+        )
+        index.secret_keys.update(
+            {
+                index.arn(r): str(r.inputs["kmsKeyId"])
+                for _, r in resources
+                if r.type == "aws:secretsmanager/secret:Secret" and r.inputs.get("kmsKeyId")
+            }
         )
         return index
 
@@ -191,10 +199,14 @@ def data_source_needs(plan: Plan, index: Index) -> list[Need]:
         for action in entry["read"]:
             target, context = "*", {}
             if action.startswith("kms:"):
-                target = index.regional("kms", "key/*")
+                # A secret read back through Secrets Manager is decrypted with that secret's key.
+                secret = str(args.get("secretId") or "")
+                target = index.secret_keys.get(secret, index.regional("kms", "key/*"))
                 context = {"kms:ViaService": f"{own_service}.{index.region}.amazonaws.com"}
             elif takes_resource(action) and entry.get("resourceArgument") in args:
                 target = str(args[entry["resourceArgument"]])
+            if target != "*" and target in index.environments:
+                context["aws:ResourceTag/Environment"] = index.environments[target]
             needs.append(Need(token, "read", Request(action, target, context)))
     return needs
 
@@ -250,6 +262,9 @@ def _need(
         target = str(resource.inputs["resourceArn"])
     elif resource.type == "aws:lb/listenerRule:ListenerRule" and action == "elasticloadbalancing:CreateRule":
         target = str(resource.inputs["listenerArn"])
+    elif resource.type == "aws:rds/instance:Instance" and service == "secretsmanager":
+        # The master secret RDS creates and rotates with the caller's permissions (`rds!db-...`).
+        target = str(resource.outputs["masterUserSecrets"][0]["secretArn"])
     elif _service_of(target) != service:
         target = "*"  # an action of another service: scoped to its own resources, not this one
     if not takes_resource(action):
@@ -291,7 +306,9 @@ def _key_arn(resource: Registration, index: Index) -> str:
     for key in ("kmsKeyId", "kmsKeyArn", "encryptionKeyArn", "masterUserSecretKmsKeyId"):
         if resource.inputs.get(key):
             return str(resource.inputs[key])
-    return index.regional("kms", "key/*")
+    # A secret's version is encrypted with the secret's key.
+    secret = str(resource.inputs.get("secretId") or "")
+    return index.secret_keys.get(secret, index.regional("kms", "key/*"))
 
 
 def _service_of(arn: str) -> str:

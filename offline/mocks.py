@@ -162,6 +162,10 @@ class OfflineMocks(Mocks):
         key_id = _uuid(args.name)
         return {"id": key_id, "keyId": key_id, "arn": self._regional("kms", f"key/{key_id}")}
 
+    def _kms_alias(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        # The alias's name already starts with `alias/`, and is its id.
+        return {"id": name, "arn": self._regional("kms", name)}
+
     def _ecr_repository(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
         return {
             "repositoryUrl": f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com/{name}",
@@ -228,6 +232,7 @@ class OfflineMocks(Mocks):
 
     _COMPUTED: ClassVar[dict[str, Callable[..., dict[str, Any]]]] = {
         "aws:kms/key:Key": _kms_key,
+        "aws:kms/alias:Alias": _kms_alias,
         "aws:rds/instance:Instance": lambda self, args, name: self._rds_instance(args, name),
         "aws:ecr/repository:Repository": _ecr_repository,
         "aws:lb/loadBalancer:LoadBalancer": _load_balancer,

@@ -1,6 +1,6 @@
 """The bootstrap program (bootstrap/) run under Pulumi's mocks, the way offline/engine.py runs the
 main one (inside a stack, against a recording monitor), with its own project name and mocks that
-answer IAM's OIDC providers, policies and KMS aliases with the ARNs AWS gives them."""
+answer IAM's OIDC providers and policies with the ARNs AWS gives them."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubuserconten
 
 
 class BootstrapMocks(OfflineMocks):
-    """The project's mocks, plus the ARN shapes of the IAM and KMS resources only the bootstrap
-    declares (the generic rule would make up `openIdConnectProvider/<name>` ARNs)."""
+    """The project's mocks, plus the ARN shapes of the IAM resources only the bootstrap declares
+    (the generic rule would make up `openIdConnectProvider/<name>` ARNs)."""
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         resource_id, outputs = super().new_resource(args)
@@ -44,9 +44,6 @@ class BootstrapMocks(OfflineMocks):
         if args.typ == "aws:iam/policy:Policy":
             arn = f"arn:aws:iam::{self.account_id}:policy/{args.inputs['name']}"
             return arn, {**outputs, "id": arn, "arn": arn}
-        if args.typ == "aws:kms/alias:Alias":
-            name = str(args.inputs["name"])
-            return name, {**outputs, "id": name, "arn": self._regional("kms", name)}
         return resource_id, outputs
 
 

@@ -22,6 +22,8 @@ def test_one_rotating_customer_managed_key_per_stack(base_plan: Plan) -> None:
     assert alias.inputs["name"] == f"alias/tasking-manager-{base_plan.stack}"
     assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
     assert base_plan.outputs["kmsKeyArn"] == key.outputs["arn"]
+    # An alias's ARN as AWS forms it (KMS's "alias ARN": the name, which starts with alias/).
+    assert alias.outputs["arn"] == f"arn:aws:kms:us-east-1:123456789012:{alias.inputs['name']}"
 
 
 def test_key_policy_keeps_the_account_in_control(base_plan: Plan) -> None:

@@ -429,6 +429,51 @@ SERVICE_LINKED = (
     "backup.amazonaws.com",
     "management.chatbot.amazonaws.com",
 )
+# Services whose resources hold credentials: the deploy roles get them per environment only, and
+# only the actions the program's resources need (offline/aws_permissions.json lists them).
+KEYS_AND_SECRETS = ("kms", "secretsmanager")
+KEY_LISTING = ["kms:ListAliases", "kms:ListResourceTags"]
+ALIAS_ACTIONS = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+KEY_ACTIONS = [
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RetireGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateKeyDescription",
+]
+RDS_SECRET_ACTIONS = [
+    "secretsmanager:CreateSecret",
+    "secretsmanager:RotateSecret",
+    "secretsmanager:TagResource",
+]
+SECRET_ACTIONS = [
+    "secretsmanager:CreateSecret",
+    "secretsmanager:DeleteResourcePolicy",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetResourcePolicy",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:ListSecretVersionIds",
+    "secretsmanager:PutResourcePolicy",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:TagResource",
+    "secretsmanager:UntagResource",
+    "secretsmanager:UpdateSecret",
+    "secretsmanager:UpdateSecretVersionStage",
+]
 ROLE_READS = [
     "iam:GetRole",
     "iam:GetRolePolicy",
@@ -441,8 +486,10 @@ ROLE_READS = [
 
 def deploy_statements(role: CiRole, account: Account) -> list[Document]:
     """dev and prod: the whole stack's lifecycle, in the services the program uses. Service-wide
-    actions are deliberate (the program creates, changes and deletes everything in them); the
-    fences are the denies of guard_rails and the state bucket policy."""
+    actions are deliberate (the program creates, changes and deletes everything in them), except
+    for keys and secrets, which hold credentials: those only of this environment (its tag, its
+    `tasking-manager/<environment>/` secrets), never an RDS master secret's value. The other fences
+    are the denies of guard_rails and the state bucket policy."""
     environment = role.environment_tag
     assert environment in ("dev", "prod"), role
     roles = account.arn("iam", "role/*", regional=False)
@@ -451,8 +498,47 @@ def deploy_statements(role: CiRole, account: Account) -> list[Document]:
         {
             "Sid": "DeployTheStack",
             "Effect": "Allow",
-            "Action": [f"{service}:*" for service in STACK_SERVICES],
+            "Action": [f"{service}:*" for service in STACK_SERVICES if service not in KEYS_AND_SECRETS],
             "Resource": "*",
+        },
+        # Keys and secrets hold other environments' credentials: only this environment's.
+        {
+            # A new key has no tags yet: it is created with this environment's (and its policy).
+            "Sid": "CreateKeysOfThisEnvironment",
+            "Effect": "Allow",
+            "Action": ["kms:CreateKey", "kms:TagResource", "kms:PutKeyPolicy"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestTag/Environment": environment}},
+        },
+        {"Sid": "ListKeys", "Effect": "Allow", "Action": KEY_LISTING, "Resource": "*"},
+        {
+            "Sid": "KeysOfThisEnvironment",
+            "Effect": "Allow",
+            "Action": KEY_ACTIONS,
+            "Resource": account.arn("kms", "key/*"),
+            "Condition": tagged,
+        },
+        {
+            # An alias change needs both the alias and its key; an alias carries no tags.
+            "Sid": "AliasesOfThisEnvironment",
+            "Effect": "Allow",
+            "Action": ALIAS_ACTIONS,
+            "Resource": [account.arn("kms", f"alias/{PROJECT}-{environment}*"), account.arn("kms", "key/*")],
+            "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/Environment": environment}},
+        },
+        {
+            # RDS creates and rotates the master login's secret with the deployer's permissions;
+            # no CI role ever reads one (GetSecretValue is not granted on `rds!*`).
+            "Sid": "RdsManagesItsMasterSecret",
+            "Effect": "Allow",
+            "Action": RDS_SECRET_ACTIONS,
+            "Resource": account.arn("secretsmanager", "secret:rds!*"),
+        },
+        {
+            "Sid": "SecretsOfThisEnvironment",
+            "Effect": "Allow",
+            "Action": SECRET_ACTIONS,
+            "Resource": account.arn("secretsmanager", f"secret:{PROJECT}/{environment}/*"),
         },
         {"Sid": "ReadRoles", "Effect": "Allow", "Action": ROLE_READS, "Resource": roles},
         {
@@ -778,7 +864,10 @@ def review_identity_and_data_statements(account: Account) -> list[Document]:
             "Action": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
             "Resource": account.arn("kms", "key/*"),
             "Condition": {
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}
+                "StringEquals": {
+                    "kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com",
+                    "aws:ResourceTag/Environment": _environment_of(account.review_base_stack),
+                }
             },
         },
         {
@@ -869,7 +958,11 @@ def drift_statements(account: Account) -> list[Document]:
             "Action": "kms:Decrypt",
             "Resource": account.arn("kms", "key/*"),
             "Condition": {
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}
+                "StringEquals": {
+                    "kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com",
+                    # The checked stacks' keys only.
+                    "aws:ResourceTag/Environment": sorted({_environment_of(stack) for stack in stacks}),
+                }
             },
         },
         *preview_statements(),
@@ -909,7 +1002,10 @@ def review_boundary(account: Account) -> Document:
             "Action": "kms:Decrypt",
             "Resource": account.arn("kms", "key/*"),
             "Condition": {
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}
+                "StringEquals": {
+                    "kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com",
+                    "aws:ResourceTag/Environment": _environment_of(account.review_base_stack),
+                }
             },
         },
     )

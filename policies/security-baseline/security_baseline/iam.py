@@ -89,15 +89,28 @@ _EVERY = {
 }
 
 
+def _narrowed_by_tags(statement: dict[str, Any]) -> bool:
+    """Whether a condition limits the statement to resources with given tags (which resources it
+    reaches); conditions on how (kms:ViaService) or to whom (iam:PassedToService) do not."""
+    condition = statement.get("Condition") or {}
+    return any(
+        str(key).lower().startswith(("aws:resourcetag/", "secretsmanager:resourcetag/"))
+        for block in condition.values()
+        if isinstance(block, dict)
+        for key in block
+    )
+
+
 def _on_every(
     actions: tuple[str, ...], what: str, kind: str
 ) -> Callable[[ResourceValidationArgs], Iterator[str]]:
-    """A check that no Allow grants any of `actions` on every resource of their `kind` (_EVERY)."""
+    """A check that no Allow grants any of `actions` on every resource of their `kind` (_EVERY),
+    unless a resource-tag condition narrows it."""
 
     def check(args: ResourceValidationArgs) -> Iterator[str]:
         for statement in _allow_statements(args):
             every = [r for r in documents.resources(statement) if r == "*" or _EVERY[kind].match(r)]
-            if not every:
+            if not every or _narrowed_by_tags(statement):
                 continue
             for action in actions:
                 if documents.grants(statement, action):

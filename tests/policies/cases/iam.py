@@ -42,11 +42,15 @@ _TRUST = {
 }
 
 
-def _document_case(policy: Policy, failures: list[tuple[dict[str, Any], str]]) -> Case:
+def _document_case(
+    policy: Policy, failures: list[tuple[dict[str, Any], str]], statement: dict[str, Any] | None = None
+) -> Case:
+    """The logs policy as the compliant fixture; `statement`, when given, replaces its second."""
+    document = _LOGS if statement is None else {**_LOGS, "Statement": [_LOGS["Statement"][0], statement]}
     return Case(
         policy,
         "aws:iam/rolePolicy:RolePolicy",
-        {"role": "api-task", "policy": _LOGS},
+        {"role": "api-task", "policy": document},
         failures,
         json_props=("policy",),
     )
@@ -148,7 +152,33 @@ CASES = [
                 },
                 "statement Seal allows kms:GenerateDataKey on every KMS key",
             ),
+            (
+                {
+                    "policy.Statement.1": {
+                        "Sid": "ViaSecrets",
+                        "Effect": "Allow",
+                        "Action": "kms:Decrypt",
+                        "Resource": "arn:aws:kms:us-east-1:123456789012:key/*",
+                        "Condition": {
+                            "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}
+                        },
+                    }
+                },
+                "statement ViaSecrets allows kms:Decrypt on every KMS key",
+            ),
         ],
+    ),
+    # Every key of one environment, by its tag: not every key.
+    _document_case(
+        iam.iam_no_kms_use_on_all_keys,
+        [({"policy.Statement.1.Condition": DELETE}, "statement OwnKeys allows kms:Decrypt on every KMS key")],
+        statement={
+            "Sid": "OwnKeys",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "arn:aws:kms:us-east-1:123456789012:key/*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "prod"}},
+        },
     ),
     _document_case(
         iam.iam_no_assume_role_on_all_roles,
