@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from offline.costing import costs, estimate
 from offline.create_time import create_time
@@ -114,6 +115,11 @@ def _usd(value: float) -> str:
     return f"${value:,.2f}"
 
 
+def _plain(value: float) -> str:
+    """A unit price as written, never in exponent form (0.00003, not 3e-05)."""
+    return format(Decimal(repr(value)).normalize(), "f")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -179,12 +185,17 @@ def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -
     lines += ["| price | USD | per | source | as of |", "|---|---:|---|---|---|"]
     for key, price in prices.units.items():
         lines.append(
-            f"| `{key}` | {price.usd:g} | {_cell(price.unit)} | {_cell(price.source)} | {price.as_of} |"
+            f"| `{key}` | {_plain(price.usd)} | {_cell(price.unit)} | {_cell(price.source)} | {price.as_of} |"
         )
     for name, price in prices.rds_postgres_hour.items():
         lines.append(
-            f"| `rds {name}` | {price.usd:g} | {price.unit} | {_cell(price.source)} | {price.as_of} |"
+            f"| `rds {name}` | {_plain(price.usd)} | {price.unit} | {_cell(price.source)} | {price.as_of} |"
         )
+    lines += ["", "Account allowances (free every month, deducted from the bootstrap's usage only):", ""]
+    lines += [
+        f"- `{key}`: {allowance.count:,.10g} {allowance.unit} ({allowance.source}, {allowance.as_of})"
+        for key, allowance in prices.allowances.items()
+    ]
     for status, title in (
         (costs.FREE, "Free"),
         (costs.NEGLIGIBLE, "Negligible (usage-based, small)"),

@@ -115,7 +115,7 @@ def cost_json(cost: costs.StackCost) -> dict[str, Any]:
     return {
         "currency": "USD",
         "monthlyUsd": round(cost.total_usd, 2),
-        "usage": cost.usage.to_mapping(),
+        "usage": (cost.account_usage or cost.usage).to_mapping(),
         "components": [{"component": c, "monthlyUsd": round(usd, 2)} for c, usd in cost.by_component()],
         "notPriced": cost.types_with_status(costs.NOT_PRICED),
         "free": cost.types_with_status(costs.FREE),
@@ -214,7 +214,8 @@ def render_text(plan: Plan) -> str:
 
 def render_cost(cost: costs.StackCost) -> list[str]:
     """The monthly estimate by component, what is not priced, and the usage it assumes."""
-    lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} (on-demand list prices, usage from tm:usage)"]
+    source = "bootstrap:usage" if cost.account_usage is not None else "tm:usage"
+    lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} (on-demand list prices, usage from {source})"]
     width = max((len(c) for c, _ in cost.by_component()), default=0) + 2
     lines += [f"    {c:<{width}}${usd:>9,.2f}" for c, usd in cost.by_component()]
     for status, what in (
@@ -226,7 +227,8 @@ def render_cost(cost: costs.StackCost) -> list[str]:
             lines.append(f"    {what}: {token}: {why}")
     free = cost.types_with_status(costs.FREE)
     lines.append(f"    Free: {len(free)} types, {len(cost.with_status(costs.FREE))} resources (see --json)")
-    assumed = "  ".join(f"{k}={v:g}" for k, v in cost.usage.to_mapping().items())
+    usage = cost.account_usage or cost.usage
+    assumed = "  ".join(f"{k}={v:g}" for k, v in usage.to_mapping().items())
     lines.append(f"    Usage assumed: {assumed}")
     return lines
 
