@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from components.profiles import PROFILES
+from offline.bootstrap import estimate_bootstrap
 from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
 from offline.costing import costs, estimate
 from offline.create_time import create_time, critical_path
@@ -16,6 +17,7 @@ from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import load_config
 from offline.report import render_text, to_json
+from tests.bootstrap_harness import bootstrap_run
 from tests.conftest import plan_for
 
 NO_USAGE = costs.Usage.from_mapping(
@@ -356,6 +358,30 @@ def test_account_services_are_not_priced_without_the_account_s_usage() -> None:
     assert "bootstrap:usage" in result.note
 
 
+def test_the_bootstrap_s_estimate_by_part_with_its_default_usage() -> None:
+    cost = estimate_bootstrap(bootstrap_run().plan)
+    parts = {component.split(" (")[0]: usd for component, usd in cost.by_component()}
+    days = 730 / 24
+    trail_gb = 500_000 * 1.5 / 1e6
+    assert parts == pytest.approx(
+        {
+            # 0.5 million events x $4/M, 10 GB x $1, 4 vCPUs x $1.50, 0.2 million S3 events x $0.80/M, 4 x $1
+            "guardduty": 2 + 10 + 6 + 0.16 + 4,
+            "security-hub": 15_000 * 0.001,  # its 1,000 finding events are within the free 10,000
+            "config": 3_000 * 0.003,
+            # the trail's files for a year in S3, its log group (ingested, 90 days kept), two alarms
+            "audit-trail": trail_gb / days * 365 * 0.023 + trail_gb * 0.5 + trail_gb / days * 90 * 0.03 + 0.2,
+            "security-key": 1,
+            "state": 4,  # the four bootstrap keys
+            "access-analyzer": 0,
+            "findings": 0,
+            "security-logs": 0,
+            "github": 0,
+        }
+    )
+    assert cost.with_status(costs.NOT_PRICED) == []
+
+
 # -- create time -----------------------------------------------------------------------------------
 
 
@@ -476,6 +502,7 @@ def test_hot_setups_are_priced_with_the_same_table() -> None:
 def test_the_cost_tables_in_the_docs_are_current() -> None:
     text = COSTS_DOC.read_text()
     generated = text.split(BEGIN, 1)[1].split(END, 1)[0]
-    assert generated == "\n" + cost_tables({stack: plan_for(stack) for stack in STACKS}), (
+    plans = {stack: plan_for(stack) for stack in STACKS}
+    assert generated == "\n" + cost_tables(plans, bootstrap_run().plan), (
         "docs/costs.md is stale: run `make docs`"
     )
