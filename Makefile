@@ -61,7 +61,8 @@ fmt: $(VENV)/.installed
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
-## docs: regenerate the generated parts of docs/ (the prod component graph, the policy table)
+## docs: regenerate the generated parts of docs/ (the prod component graph, the policy table, the cost
+##       tables, the Security Hub controls against the policies in docs/operations/security.md)
 docs: $(VENV)/.installed
 	@$(PY) -m offline docs
 

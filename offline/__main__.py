@@ -10,9 +10,9 @@ and create time, and enforces the policy packs of policies/ on it; a config mist
 problems and exits 2, a violated mandatory policy exits 3. `plan bootstrap` prints the bootstrap
 program (bootstrap/, once per account) for an example account, with its monthly cost. `docs`
 regenerates the generated parts of docs/ (the prod component graph, the policy table, the cost
-tables), or with --check fails when they are stale. `preflight` checks that a committed stack
-file names its environment's secrets provider and holds every secret its settings require (exit 2
-with the problems otherwise).
+tables, the table of Security Hub controls against the packs' policies), or with --check fails
+when they are stale. `preflight` checks that a committed stack file names its environment's
+secrets provider and holds every secret its settings require (exit 2 with the problems otherwise).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from offline.report import (
     render_text,
     to_json,
 )
+from offline.security_doc import SECURITY_DOC, security_doc
 from tm_bootstrap.settings import BootstrapSettingsError
 
 ARCHITECTURE_DOC = PROJECT_DIR / "docs" / "architecture.md"
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             ARCHITECTURE_DOC: architecture_doc(ARCHITECTURE_DOC.read_text()),
             POLICIES_DOC: policies_doc(),
             COSTS_DOC: costs_doc(COSTS_DOC.read_text(), cost_plans(), cost_bootstrap()),
+            SECURITY_DOC: security_doc(SECURITY_DOC.read_text()),
         }
         stale = [
             path for path, wanted in generated.items() if not path.exists() or path.read_text() != wanted

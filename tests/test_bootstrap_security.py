@@ -19,9 +19,19 @@ import pytest
 from botocore.validate import ParamValidator
 
 from offline import __main__ as cli
+from offline.bootstrap import estimate_bootstrap
 from offline.costing import costs
 from offline.iam_evaluator import allowed
 from offline.mocks import Registration
+from offline.security_doc import (
+    BEGIN,
+    END,
+    SECURITY_DOC,
+    fsbp_controls,
+    fsbp_table,
+    recorded_types,
+    security_doc,
+)
 from tests.bootstrap_harness import ACCOUNT, CONFIG, Bootstrap, bootstrap_run
 from tests.conftest import plan_for
 from tests.event_patterns import matches, path_fields, unknown_fields
@@ -1022,6 +1032,57 @@ def test_the_runtime_monitoring_assumption_covers_what_the_stacks_run() -> None:
     stacks = _running_vcpus("prod") + _running_vcpus("dev")
     review_app = _running_vcpus("review-pr-123")
     assert stacks + review_app <= assumed <= stacks + 6 * review_app, (stacks, review_app)
+
+
+# -- docs/operations/security.md -----------------------------------------------------------------
+def test_the_table_of_security_hub_controls_is_current() -> None:
+    text = SECURITY_DOC.read_text()
+    generated = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    assert generated == "\n" + fsbp_table(), "docs/operations/security.md is stale: run `make docs`"
+    assert security_doc(text) == text
+
+
+def test_every_fsbp_control_the_packs_check_is_recorded_for_security_hub() -> None:
+    """What the packs check before deployment, Security Hub checks after: from what Config records
+    (NIST-only controls are not in the FSBP subscription)."""
+    controls = fsbp_controls()
+    assert len(controls) > 50
+    unrecorded = [c.id for c in controls if "(NIST)" not in c.qualifiers and not recorded_types(c.id)]
+    assert unrecorded == []
+
+
+def test_the_table_reads_the_packs_way_of_citing_controls() -> None:
+    controls = fsbp_controls(
+        [
+            ("pack", "b-policy", "FSBP S3.8"),
+            ("pack", "a-policy", "FSBP S3.8"),
+            ("pack", "c-policy", "FSBP ELB.17 [3P]"),
+            ("pack", "c-policy", "CKV_AWS_103"),
+            ("pack", "d-policy", "FSBP S3.12"),
+        ]
+    )
+    assert [c.id for c in controls] == ["ELB.17", "S3.8", "S3.12"]
+    table = fsbp_table(controls)
+    assert "| S3.8 | `a-policy` (pack)<br>`b-policy` (pack) | `AWS::S3::Bucket` |  |" in table
+    assert (
+        "| ELB.17 | `c-policy` (pack) | `AWS::ElasticLoadBalancingV2::Listener` | id from third-party"
+        in table
+    )
+    with pytest.raises(ValueError, match="unknown qualifier"):
+        fsbp_controls([("pack", "p", "FSBP S3.8 (maybe)")])
+
+
+def test_the_monthly_cost_of_each_part_in_the_runbook_is_the_model_s(
+    bootstrap: Callable[..., Bootstrap],
+) -> None:
+    cost = estimate_bootstrap(bootstrap().plan)
+    by_component = {c.split(" (")[0]: round(usd, 2) for c, usd in cost.by_component()}
+    stated = dict(re.findall(r"`([a-z-]+)` \$([0-9.]+)", SECURITY_DOC.read_text()))
+    assert stated  # the table of parts names each component and its monthly cost
+    assert {name: float(usd) for name, usd in stated.items()} == {name: by_component[name] for name in stated}
+    baseline = sum(usd for name, usd in by_component.items() if name not in ("state", "github"))
+    assert f"**${baseline:,.2f} a month**" in SECURITY_DOC.read_text()
+    assert f"add ${by_component['state']:,.2f}" in SECURITY_DOC.read_text()
 
 
 def test_make_plan_stack_bootstrap_prints_the_baseline_and_its_cost(
