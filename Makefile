@@ -15,7 +15,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@touch $@
 
 ## plan: the offline plan of STACK (dev by default) with the policy packs enforced (exit 3 on a mandatory
-##       violation); JSON=1 for machines; SET="tm:key=value ..." overrides
+##       violation); JSON=1 for machines; SET="tm:key=value ..." overrides; STACK=bootstrap plans the
+##       bootstrap program for an example account (SET="bootstrap:security.guardDuty=false ...")
 plan: $(VENV)/.installed
 	@$(PY) -m offline plan $(STACK) $(if $(JSON),--json) $(foreach s,$(SET),--set $(s))
 
@@ -60,7 +61,8 @@ fmt: $(VENV)/.installed
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
-## docs: regenerate the generated parts of docs/ (the prod component graph, the policy table)
+## docs: regenerate the generated parts of docs/ (the prod component graph, the policy table, the cost
+##       tables, the Security Hub controls against the policies in docs/operations/security.md)
 docs: $(VENV)/.installed
 	@$(PY) -m offline docs
 

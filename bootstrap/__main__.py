@@ -1,5 +1,7 @@
 """Run once per AWS account by an administrator: the Pulumi state bucket, the KMS keys, GitHub's
-OIDC provider and the CI roles the workflows assume. See docs/operations/ci.md."""
+OIDC provider and the CI roles the workflows assume (docs/operations/ci.md), and the account's
+security baseline: CloudTrail, GuardDuty, Config, Security Hub, IAM Access Analyzer and where their
+findings go (docs/operations/security.md)."""
 
 import json
 
@@ -8,6 +10,7 @@ import pulumi_aws as aws
 
 from tm_bootstrap.github_roles import GitHubRoles, GitHubRolesArgs
 from tm_bootstrap.permissions import Account, ci_roles, state_bucket_policy
+from tm_bootstrap.security import security_baseline
 from tm_bootstrap.settings import load_settings
 from tm_bootstrap.state import StateBackend, StateBackendArgs
 
@@ -31,16 +34,24 @@ state = StateBackend(
     ),
     in_account,
 )
+
+# The account's security baseline (docs/operations/security.md): each part a setting.
+baseline = security_baseline(settings, in_account)
+
+# -- the CI roles ------------------------------------------------------------------------------
 account = pulumi.Output.all(
-    state.state_key.arn, *[state.secrets_keys[env].arn for env in state.secrets_keys]
+    state.state_key.arn,
+    baseline.key.key.arn if baseline.key is not None else None,
+    *[state.secrets_keys[env].arn for env in state.secrets_keys],
 ).apply(
     lambda arns: Account(
         account_id=settings.account_id,
         region=settings.region,
         bucket=settings.bucket_name,
         state_key_arn=arns[0],
-        secrets_key_arns=dict(zip(state.secrets_keys, arns[1:], strict=True)),
+        secrets_key_arns=dict(zip(state.secrets_keys, arns[2:], strict=True)),
         review_base_stack=settings.review_base_stack,
+        security_key_arn=arns[1],
     )
 )
 state.attach_policy("state", account.apply(lambda a: json.dumps(state_bucket_policy(a, roles))))
@@ -61,3 +72,7 @@ pulumi.export("secretsProviders", state.secrets_providers)
 pulumi.export("roleArns", {key: role.arn for key, role in github.roles.items()})
 pulumi.export("oidcProviderArn", github.oidc_provider_arn)
 pulumi.export("reviewPermissionsBoundaryArn", github.boundary.arn)
+if baseline.routing is not None:
+    pulumi.export("findingTopicArns", {route: topic.arn for route, topic in baseline.routing.topics.items()})
+if baseline.logs is not None:
+    pulumi.export("securityLogsBucket", baseline.logs.bucket.bucket)

@@ -233,6 +233,8 @@ class Backend(pulumi.ComponentResource):
                     self.log_group.arn,
                     args.kms_key_arn,
                     [args.app_secret_arn, args.database_login_secret_arn, *extra_secrets],
+                    region=args.scope.region,
+                    partition=args.scope.partition,
                 ),
                 opts=child,
             )

@@ -289,31 +289,77 @@ def ecs_tasks_trust(account_id: str, region: str, partition: str) -> dict[str, A
     }
 
 
+# GuardDuty's runtime agent: once the account's baseline turns runtime monitoring on (bootstrap/),
+# GuardDuty adds it as a sidecar to every new Fargate task, and the task's execution role pulls it
+# from AWS's repository of the region ("ECR repository for GuardDuty agent on AWS Fargate (Amazon ECS
+# only)", GuardDuty user guide). Without the pull the agent fails quietly and nothing is monitored.
+GUARDDUTY_AGENT_REPOSITORY = "aws-guardduty-agent-fargate"
+GUARDDUTY_AGENT_ACCOUNTS = {
+    "us-east-1": "593207742271",
+    "us-east-2": "307168627858",
+    "us-west-1": "684579721401",
+    "us-west-2": "733349766148",
+    "ca-central-1": "354763396469",
+    "sa-east-1": "758426053663",
+    "eu-west-1": "694911143906",
+    "eu-west-2": "892757235363",
+    "eu-west-3": "665651866788",
+    "eu-central-1": "323658145986",
+    "eu-central-2": "529164026651",
+    "eu-north-1": "591436053604",
+    "me-central-1": "000014521398",
+    "ap-south-1": "251508486986",
+    "ap-south-2": "950823858135",
+    "ap-southeast-1": "174946120834",
+    "ap-southeast-2": "005257825471",
+}
+
+
+def guardduty_agent_repository_arn(region: str, partition: str) -> str | None:
+    """The agent's repository in `region`; None where the table has no entry (the agent is then
+    not pulled and GuardDuty reports the tasks' coverage as unhealthy)."""
+    account = GUARDDUTY_AGENT_ACCOUNTS.get(region)
+    if account is None:
+        return None
+    return f"arn:{partition}:ecr:{region}:{account}:repository/{GUARDDUTY_AGENT_REPOSITORY}"
+
+
+ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+
+
 def execution_role_policy(
-    repository_arn: str | None, log_group_arn: str, secret_arns: Sequence[str], kms_key_arn: str
+    repository_arn: str | None,
+    log_group_arn: str,
+    secret_arns: Sequence[str],
+    kms_key_arn: str,
+    agent_repository_arn: str | None = None,
 ) -> dict[str, Any]:
-    """What ECS needs to start the tasks: pull the image, write logs, read exactly these secrets."""
+    """What ECS needs to start the tasks: pull the image (and GuardDuty's agent), write logs, read
+    exactly these secrets."""
     statements: list[dict[str, Any]] = []
-    if repository_arn:
-        statements += [
+    if repository_arn or agent_repository_arn:
+        statements.append(
             {
                 "Sid": "EcrLogin",
                 "Effect": "Allow",
                 "Action": "ecr:GetAuthorizationToken",
                 # GetAuthorizationToken is account-wide: AWS accepts no narrower resource.
                 "Resource": "*",
-            },
+            }
+        )
+    if repository_arn:
+        statements.append(
+            {"Sid": "PullTheBackendImage", "Effect": "Allow", "Action": ECR_PULL, "Resource": repository_arn}
+        )
+    if agent_repository_arn:
+        statements.append(
             {
-                "Sid": "PullTheBackendImage",
+                "Sid": "PullTheGuardDutyAgent",
                 "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-                "Resource": repository_arn,
-            },
-        ]
+                "Action": ECR_PULL,
+                "Resource": agent_repository_arn,
+            }
+        )
     statements += [
         {
             "Sid": "WriteContainerLogs",
@@ -343,10 +389,15 @@ def execution_role_policy_json(
     log_group_arn: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     secret_arns: Sequence[pulumi.Input[str]],
+    *,
+    region: str,
+    partition: pulumi.Input[str],
 ) -> pulumi.Output[str]:
     """execution_role_policy as a RolePolicy's JSON, once the ARNs are known."""
-    return pulumi.Output.all(repository_arn, log_group_arn, kms_key_arn, *secret_arns).apply(
-        lambda v: json.dumps(execution_role_policy(v[0], v[1], v[3:], v[2]))
+    return pulumi.Output.all(repository_arn, log_group_arn, kms_key_arn, partition, *secret_arns).apply(
+        lambda v: json.dumps(
+            execution_role_policy(v[0], v[1], v[4:], v[2], guardduty_agent_repository_arn(region, v[3]))
+        )
     )
 
 

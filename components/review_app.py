@@ -243,6 +243,8 @@ class ReviewApp(pulumi.ComponentResource):
                 self.log_group.arn,
                 base.kms_key_arn,
                 [base.app_secret_arn, self.database_secret.arn],
+                region=scope.region,
+                partition=scope.partition,
             ),
             opts=child,
         )

@@ -1,15 +1,18 @@
 """Command line of the offline engine.
 
     python -m offline plan [STACK] [--json] [--set tm:key.path=value ...]
+    python -m offline plan bootstrap [--json] [--set bootstrap:key.path=value ...]
     python -m offline preflight STACK
     python -m offline docs [--check]
 
 `plan` prints the stack's offline plan (dev when STACK is omitted), its estimated monthly cost
 and create time, and enforces the policy packs of policies/ on it; a config mistake prints the
-problems and exits 2, a violated mandatory policy exits 3. `docs` regenerates the generated parts
-of docs/ (the prod component graph, the policy table, the cost tables), or with --check fails when
-they are stale. `preflight` checks that a committed stack file names its environment's secrets
-provider and holds every secret its settings require (exit 2 with the problems otherwise).
+problems and exits 2, a violated mandatory policy exits 3. `plan bootstrap` prints the bootstrap
+program (bootstrap/, once per account) for an example account, with its monthly cost. `docs`
+regenerates the generated parts of docs/ (the prod component graph, the policy table, the cost
+tables, the table of Security Hub controls against the packs' policies), or with --check fails
+when they are stale. `preflight` checks that a committed stack file names its environment's
+secrets provider and holds every secret its settings require (exit 2 with the problems otherwise).
 """
 
 from __future__ import annotations
@@ -20,19 +23,32 @@ import json
 import sys
 
 from components.settings import SettingsError
+from offline.bootstrap import BootstrapPlan, estimate_bootstrap, render_bootstrap, run_bootstrap
 from offline.config import StackConfigError, parse_override
 from offline.cost_doc import COSTS_DOC, costs_doc
 from offline.cost_doc import STACKS as COST_STACKS
 from offline.engine import PROJECT_DIR, Plan, run_stack
 from offline.policy_run import POLICIES_DOC, PolicyRunError, check_plan, policies_doc
 from offline.preflight import preflight
-from offline.report import component_graph, policies_json, render_policies, render_text, to_json
+from offline.report import (
+    component_graph,
+    cost_json,
+    mask_secrets,
+    policies_json,
+    render_policies,
+    render_text,
+    to_json,
+)
+from offline.security_doc import SECURITY_DOC, security_doc
+from tm_bootstrap.settings import BootstrapSettingsError
 
 ARCHITECTURE_DOC = PROJECT_DIR / "docs" / "architecture.md"
 # Exit status when a mandatory policy is violated (2 is a config mistake).
 POLICY_VIOLATION = 3
 GRAPH_BEGIN = "<!-- BEGIN GENERATED: prod component graph (python -m offline docs) -->"
 GRAPH_END = "<!-- END GENERATED: prod component graph -->"
+# `plan bootstrap` plans the bootstrap program rather than a stack of the main one.
+BOOTSTRAP = "bootstrap"
 
 
 def architecture_doc(current: str) -> str:
@@ -50,6 +66,12 @@ def cost_plans() -> dict[str, Plan]:
     """The plans docs/costs.md is made from: computed once per process (`docs --check` then
     `docs` in one test run them twice)."""
     return {stack: run_stack(stack) for stack in COST_STACKS}
+
+
+@functools.cache
+def cost_bootstrap() -> BootstrapPlan:
+    """The bootstrap of the example account, for docs/costs.md."""
+    return run_bootstrap()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +103,22 @@ def main(argv: list[str] | None = None) -> int:
             if not problems:
                 print(f"{args.stack}: secrets provider and secrets in place")
             return 2 if problems else 0
+        if args.command == "plan" and args.stack == BOOTSTRAP:
+            bootstrap = run_bootstrap(dict(parse_override(text) for text in args.set))
+            if args.json:
+                document = {
+                    "stack": BOOTSTRAP,
+                    "resources": [
+                        {"urn": r.urn, "type": r.type, "name": r.name, "inputs": mask_secrets(r.inputs)}
+                        for r in bootstrap.resources
+                    ],
+                    "outputs": mask_secrets(bootstrap.outputs),
+                    "cost": cost_json(estimate_bootstrap(bootstrap)),
+                }
+                print(json.dumps(document, indent=2, default=str))
+            else:
+                print(render_bootstrap(bootstrap), end="")
+            return 0
         if args.command == "plan":
             overrides = dict(parse_override(text) for text in args.set)
             result = run_stack(args.stack, overrides)
@@ -94,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         generated = {
             ARCHITECTURE_DOC: architecture_doc(ARCHITECTURE_DOC.read_text()),
             POLICIES_DOC: policies_doc(),
-            COSTS_DOC: costs_doc(COSTS_DOC.read_text(), cost_plans()),
+            COSTS_DOC: costs_doc(COSTS_DOC.read_text(), cost_plans(), cost_bootstrap()),
+            SECURITY_DOC: security_doc(SECURITY_DOC.read_text()),
         }
         stale = [
             path for path, wanted in generated.items() if not path.exists() or path.read_text() != wanted
@@ -108,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             shown = path.relative_to(PROJECT_DIR) if path.is_relative_to(PROJECT_DIR) else path
             print(f"wrote {shown}")
         return 0
-    except (SettingsError, StackConfigError) as error:
+    except (SettingsError, StackConfigError, BootstrapSettingsError) as error:
         print(error, file=sys.stderr)
         return 2
     except PolicyRunError as error:

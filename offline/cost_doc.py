@@ -1,11 +1,14 @@
 """The generated part of docs/costs.md: each stack's estimate and create time next to HOT's two
-current setups, all priced with the one table of the operations pack (prices.json)."""
+current setups, and the bootstrap's account-level estimate, all priced with the one table of the
+operations pack (prices.json)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
+from offline.bootstrap import BootstrapPlan, estimate_bootstrap
 from offline.costing import costs, estimate
 from offline.create_time import create_time
 from offline.engine import PROJECT_DIR, Plan
@@ -114,15 +117,34 @@ def _usd(value: float) -> str:
     return f"${value:,.2f}"
 
 
+def _plain(value: float) -> str:
+    """A unit price as written, never in exponent form (0.00003, not 3e-05)."""
+    return format(Decimal(repr(value)).normalize(), "f")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -> str:
-    """The generated markdown: summary, each stack by component and its biggest lines, HOT's
-    setups, the usage assumptions and the price table."""
+def _biggest_lines(cost: costs.StackCost) -> list[str]:
+    charges = sorted(
+        ((charge, r) for r in cost.resources for charge in r.charges),
+        key=lambda pair: (-pair[0].usd, pair[1].urn),
+    )
+    return [
+        f"- {_usd(charge.usd)}: {charge.what} (`{r.type}` {r.name})"
+        for charge, r in [pair for pair in charges if pair[0].usd >= 0.005][:6]
+    ]
+
+
+def cost_tables(
+    plans: Mapping[str, Plan], bootstrap: BootstrapPlan, prices: costs.Prices | None = None
+) -> str:
+    """The generated markdown: summary, each stack by component and its biggest lines, the
+    bootstrap's account-level part, HOT's setups, the usage assumptions and the price table."""
     prices = prices or costs.Prices.load()
     estimates = {stack: estimate(plans[stack], prices) for stack in STACKS}
+    account = estimate_bootstrap(bootstrap, prices)
     created = {stack: create_time(plans[stack]) for stack in STACKS}
     setups = hot_setups(prices, estimates["prod"].usage)
     lines = [
@@ -137,6 +159,8 @@ def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -
             f"| `{stack}` | {_usd(estimates[stack].total_usd)} | {_usd(budget['monthlyBudgetUsd'])} "
             f"| {created[stack].minutes:.1f} min | {top} |"
         )
+    top = ", ".join(c.split(" (")[0] for c, _ in account.by_component()[:3])
+    lines.append(f"| `bootstrap` (once per account) | {_usd(account.total_usd)} | | | {top} |")
     for setup in setups:
         top = ", ".join(line.item for line in sorted(setup.lines, key=lambda x: -x.usd)[:3])
         lines.append(f"| {setup.name} | {_usd(setup.usd)} | | | {_cell(top)} |")
@@ -146,13 +170,7 @@ def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -
         lines += ["", f"### `{stack}`: {_usd(cost.total_usd)} a month", ""]
         lines += ["| component | monthly |", "|---|---:|"]
         lines += [f"| {_cell(c)} | {_usd(usd)} |" for c, usd in cost.by_component()]
-        charges = sorted(
-            ((charge, r) for r in cost.resources for charge in r.charges),
-            key=lambda pair: (-pair[0].usd, pair[1].urn),
-        )
-        lines += ["", "What drives it (the biggest lines):", ""]
-        for charge, r in [pair for pair in charges if pair[0].usd >= 0.005][:6]:
-            lines.append(f"- {_usd(charge.usd)}: {charge.what} (`{r.type}` {r.name})")
+        lines += ["", "What drives it (the biggest lines):", "", *_biggest_lines(cost)]
         not_priced = cost.types_with_status(costs.NOT_PRICED)
         if not_priced:
             lines += ["", "Not priced (a cost exists, the model leaves it out):", ""]
@@ -163,6 +181,16 @@ def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -
         )
         lines += ["", f"Critical path, {created[stack].minutes:.1f} min: {path}."]
 
+    lines += ["", f"### `bootstrap`, once per account: {_usd(account.total_usd)} a month", ""]
+    lines += [
+        "The bootstrap's state bucket and keys, the CI roles, and the account's security baseline",
+        "(docs/operations/security.md), priced with the account's usage (`bootstrap:usage`, below).",
+        "",
+        "| component | monthly |",
+        "|---|---:|",
+    ]
+    lines += [f"| {_cell(c)} | {_usd(usd)} |" for c, usd in account.by_component()]
+    lines += ["", "What drives it (the biggest lines):", "", *_biggest_lines(account)]
     for setup in setups:
         lines += ["", f"### {setup.name}: {_usd(setup.usd)} a month", "", setup.described + ".", ""]
         lines += ["| item | monthly | size from |", "|---|---:|---|"]
@@ -175,16 +203,26 @@ def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -
         row = " | ".join(f"{estimates[s].usage.to_mapping()[key]:,.10g}" for s in STACKS)
         lines.append(f"| `{key}` | {row} |")
 
+    assert account.account_usage is not None
+    lines += ["", "### Account usage assumed by the bootstrap (`bootstrap:usage`)", ""]
+    lines += ["| setting | value |", "|---|---:|"]
+    lines += [f"| `{key}` | {value:,.10g} |" for key, value in account.account_usage.to_mapping().items()]
+
     lines += ["", "### Unit prices (`prices.json`, us-east-1, on demand)", ""]
     lines += ["| price | USD | per | source | as of |", "|---|---:|---|---|---|"]
     for key, price in prices.units.items():
         lines.append(
-            f"| `{key}` | {price.usd:g} | {_cell(price.unit)} | {_cell(price.source)} | {price.as_of} |"
+            f"| `{key}` | {_plain(price.usd)} | {_cell(price.unit)} | {_cell(price.source)} | {price.as_of} |"
         )
     for name, price in prices.rds_postgres_hour.items():
         lines.append(
-            f"| `rds {name}` | {price.usd:g} | {price.unit} | {_cell(price.source)} | {price.as_of} |"
+            f"| `rds {name}` | {_plain(price.usd)} | {price.unit} | {_cell(price.source)} | {price.as_of} |"
         )
+    lines += ["", "Account allowances (free every month, deducted from the bootstrap's usage only):", ""]
+    lines += [
+        f"- `{key}`: {allowance.count:,.10g} {allowance.unit} ({allowance.source}, {allowance.as_of})"
+        for key, allowance in prices.allowances.items()
+    ]
     for status, title in (
         (costs.FREE, "Free"),
         (costs.NEGLIGIBLE, "Negligible (usage-based, small)"),
@@ -195,10 +233,10 @@ def cost_tables(plans: Mapping[str, Plan], prices: costs.Prices | None = None) -
     return "\n".join(lines) + "\n"
 
 
-def costs_doc(current: str, plans: Mapping[str, Plan]) -> str:
+def costs_doc(current: str, plans: Mapping[str, Plan], bootstrap: BootstrapPlan) -> str:
     """docs/costs.md with its generated section replaced."""
     before, begin, rest = current.partition(BEGIN)
     _, end, after = rest.partition(END)
     if not begin or not end:
         raise SystemExit(f"{COSTS_DOC} lacks the generated-section markers")
-    return f"{before}{BEGIN}\n{cost_tables(plans)}{END}{after}"
+    return f"{before}{BEGIN}\n{cost_tables(plans, bootstrap)}{END}{after}"

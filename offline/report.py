@@ -115,7 +115,7 @@ def cost_json(cost: costs.StackCost) -> dict[str, Any]:
     return {
         "currency": "USD",
         "monthlyUsd": round(cost.total_usd, 2),
-        "usage": cost.usage.to_mapping(),
+        "usage": (cost.account_usage or cost.usage).to_mapping(),
         "components": [{"component": c, "monthlyUsd": round(usd, 2)} for c, usd in cost.by_component()],
         "notPriced": cost.types_with_status(costs.NOT_PRICED),
         "free": cost.types_with_status(costs.FREE),
@@ -167,9 +167,42 @@ def alarms_by_severity(plan: Plan) -> dict[str, list[str]]:
 
 
 def render_text(plan: Plan) -> str:
+    lines = [
+        f"Offline plan of stack '{plan.stack}' (environment {plan.environment}): "
+        f"{len(plan.resources)} resources, computed under mocks with no cloud access",
+        "",
+        *render_tree(plan.resources),
+    ]
+    if plan.placeholder_secrets:
+        lines += [
+            "",
+            "Operator values not set in the stack file, supplied as offline placeholders: "
+            + ", ".join(plan.placeholder_secrets),
+        ]
+    alarms = alarms_by_severity(plan)
+    if alarms:
+        lines += ["", "Alarms by severity:"]
+        for severity, names in alarms.items():
+            lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
+    lines += ["", *render_cost(estimate(plan)), "", *render_create_time(create_time(plan))]
+    lines += ["", *render_rollouts(rollouts(plan))]
+    lines += ["", *render_outputs(plan.outputs)]
+    return "\n".join(lines) + "\n"
+
+
+def render_outputs(outputs: dict[str, Any]) -> list[str]:
+    lines = ["Outputs:"]
+    width = max((len(k) for k in outputs), default=0) + 1
+    for key in sorted(outputs):
+        lines.append(f"    {key + ':':<{width}} {_show(outputs[key], limit=200)}")
+    return lines
+
+
+def render_tree(resources: list[Registration]) -> list[str]:
+    """The resources as a tree of components, with each one's key properties."""
     rows: list[tuple[str, str, str]] = []
     children: dict[str, list[Registration]] = {}
-    for r in plan.resources:
+    for r in resources:
         children.setdefault(r.parent, []).append(r)
 
     def walk(resource: Registration, prefix: str, last: bool, depth: int) -> None:
@@ -185,36 +218,14 @@ def render_text(plan: Plan) -> str:
 
     type_width = max(len(t) for t, _, _ in rows) + 2
     name_width = max(len(n) for _, n, _ in rows) + 2
-    lines = [
-        f"Offline plan of stack '{plan.stack}' (environment {plan.environment}): "
-        f"{len(plan.resources)} resources, computed under mocks with no cloud access",
-        "",
-        f" +  {'Type':<{type_width}}{'Name':<{name_width}}Key properties",
-    ]
-    lines += [f" +  {t:<{type_width}}{n:<{name_width}}{p}".rstrip() for t, n, p in rows]
-    if plan.placeholder_secrets:
-        lines += [
-            "",
-            "Operator values not set in the stack file, supplied as offline placeholders: "
-            + ", ".join(plan.placeholder_secrets),
-        ]
-    alarms = alarms_by_severity(plan)
-    if alarms:
-        lines += ["", "Alarms by severity:"]
-        for severity, names in alarms.items():
-            lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
-    lines += ["", *render_cost(estimate(plan)), "", *render_create_time(create_time(plan))]
-    lines += ["", *render_rollouts(rollouts(plan))]
-    lines += ["", "Outputs:"]
-    width = max((len(k) for k in plan.outputs), default=0) + 1
-    for key in sorted(plan.outputs):
-        lines.append(f"    {key + ':':<{width}} {_show(plan.outputs[key], limit=200)}")
-    return "\n".join(lines) + "\n"
+    lines = [f" +  {'Type':<{type_width}}{'Name':<{name_width}}Key properties"]
+    return lines + [f" +  {t:<{type_width}}{n:<{name_width}}{p}".rstrip() for t, n, p in rows]
 
 
 def render_cost(cost: costs.StackCost) -> list[str]:
     """The monthly estimate by component, what is not priced, and the usage it assumes."""
-    lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} (on-demand list prices, usage from tm:usage)"]
+    source = "bootstrap:usage" if cost.account_usage is not None else "tm:usage"
+    lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} (on-demand list prices, usage from {source})"]
     width = max((len(c) for c, _ in cost.by_component()), default=0) + 2
     lines += [f"    {c:<{width}}${usd:>9,.2f}" for c, usd in cost.by_component()]
     for status, what in (
@@ -226,7 +237,8 @@ def render_cost(cost: costs.StackCost) -> list[str]:
             lines.append(f"    {what}: {token}: {why}")
     free = cost.types_with_status(costs.FREE)
     lines.append(f"    Free: {len(free)} types, {len(cost.with_status(costs.FREE))} resources (see --json)")
-    assumed = "  ".join(f"{k}={v:g}" for k, v in cost.usage.to_mapping().items())
+    usage = cost.account_usage or cost.usage
+    assumed = "  ".join(f"{k}={v:g}" for k, v in usage.to_mapping().items())
     lines.append(f"    Usage assumed: {assumed}")
     return lines
 

@@ -1,57 +1,36 @@
-"""The bootstrap program (bootstrap/) run under Pulumi's mocks, the way offline/engine.py runs the
-main one (inside a stack, against a recording monitor), with its own project name and mocks that
-answer IAM's OIDC providers and policies with the ARNs AWS gives them."""
+"""The bootstrap program (bootstrap/) under Pulumi's mocks (offline/bootstrap.py runs it), and
+accessors the tests read it through: a CI role's trust and policies, a component's resources."""
 
 from __future__ import annotations
 
 import json
-import runpy
-from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.mocks import MockResourceArgs
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from offline.bootstrap import EXAMPLE_ACCOUNT, EXAMPLE_CONFIG, BootstrapPlan
+from offline.bootstrap import run_bootstrap as run_plan
+from offline.mocks import Registration
 
-from offline.config import load_stack_config
-from offline.mocks import OfflineMocks, RecordingMonitor, Registration
-
-BOOTSTRAP_DIR = Path(__file__).resolve().parent.parent / "bootstrap"
-
-
-ACCOUNT = "210987654321"
+ACCOUNT = EXAMPLE_ACCOUNT
 REPOSITORY = "hotosm/tasking-manager"
-CONFIG = {
-    "bootstrap:githubRepository": REPOSITORY,
-    "bootstrap:accountId": ACCOUNT,
-    "bootstrap:region": "us-east-1",
-}
+CONFIG = dict(EXAMPLE_CONFIG)
 OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 
 
-class BootstrapMocks(OfflineMocks):
-    """The project's mocks, plus the ARN shapes of the IAM resources only the bootstrap declares
-    (the generic rule would make up `openIdConnectProvider/<name>` ARNs)."""
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        resource_id, outputs = super().new_resource(args)
-        if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            host = str(args.inputs["url"]).removeprefix("https://")
-            arn = f"arn:aws:iam::{self.account_id}:oidc-provider/{host}"
-            return arn, {**outputs, "id": arn, "arn": arn}
-        if args.typ == "aws:iam/policy:Policy":
-            arn = f"arn:aws:iam::{self.account_id}:policy/{args.inputs['name']}"
-            return arn, {**outputs, "id": arn, "arn": arn}
-        return resource_id, outputs
-
-
 class Bootstrap:
-    def __init__(self, monitor: RecordingMonitor) -> None:
-        self.resources: list[Registration] = monitor.registrations
-        self.outputs: dict[str, Any] = monitor.stack_outputs
+    def __init__(self, plan: BootstrapPlan, resources: list[Registration] | None = None) -> None:
+        self.plan = plan
+        self.resources: list[Registration] = plan.resources if resources is None else resources
+        self.outputs: dict[str, Any] = plan.outputs
         self.protected = {r.urn for r in self.resources if r.protect}
+
+    def component(self, token: str) -> Bootstrap:
+        """The resources inside the one component of type `token` (itself included)."""
+        (top,) = [r for r in self.resources if r.type == token]
+        inside = {top.urn}
+        for resource in self.resources:  # registered after their parents
+            if resource.parent in inside:
+                inside.add(resource.urn)
+        return Bootstrap(self.plan, [r for r in self.resources if r.urn in inside])
 
     def of_type(self, token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == token]
@@ -97,22 +76,7 @@ class Bootstrap:
 
 def run_bootstrap(overrides: dict[str, Any], stack: str = "offline-test") -> Bootstrap:
     """Evaluate bootstrap/__main__.py for `stack` with `overrides` as its whole config."""
-    config = load_stack_config(BOOTSTRAP_DIR, stack, overrides)
-    mocks = BootstrapMocks(account_id=str(overrides.get("bootstrap:accountId", ACCOUNT)))
-    monitor = RecordingMonitor(mocks)
-    runtime_settings.SETTINGS.rpc_manager.clear()
-    runtime_settings.SETTINGS.outputs.clear()
-    pulumi.runtime.set_all_config(config.values, config.secret_keys)
-    # As in offline/engine.py: keep set_mocks from making a stack of its own, run in ours.
-    runtime_settings.ROOT.set(object())  # type: ignore[arg-type]
-    pulumi.runtime.set_mocks(mocks, "tasking-manager-bootstrap", stack, preview=False, monitor=monitor)
-    runtime_settings.ROOT.set(None)
-
-    def program() -> None:
-        runpy.run_path(str(BOOTSTRAP_DIR / "__main__.py"), run_name="__main__")
-
-    _sync_await(run_in_stack(program))
-    return Bootstrap(monitor)
+    return Bootstrap(run_plan(overrides, stack, base={}))
 
 
 _RUNS: dict[str, Bootstrap] = {}

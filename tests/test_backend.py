@@ -12,11 +12,12 @@ import pytest
 from botocore.validate import ParamValidator
 
 from components.app_contract import CONTRACT
-from components.backend_tasks import LOG_LEVELS
+from components.backend_tasks import LOG_LEVELS, guardduty_agent_repository_arn
 from components.settings import APP_SECRET_NAMES, SettingsError, secret_like
 from components.waf import mapathon_rate_limit
 from offline.engine import PROJECT_DIR, Plan
-from offline.mocks import Registration
+from offline.iam_evaluator import allowed
+from offline.mocks import OFFLINE_ACCOUNT_ID, Registration
 from offline.report import is_secret
 from tests.conftest import plan_for
 from tests.test_settings import settings_of
@@ -623,7 +624,7 @@ def test_image_comes_from_the_stacks_repository_with_the_configured_tag(base_pla
         assert app_container_of(base_plan, role)["image"] == f"{repository.outputs['repositoryUrl']}:v5.5.2"
 
 
-def test_an_external_image_needs_no_ecr_permissions() -> None:
+def test_an_external_image_needs_no_permission_on_the_stacks_repositories() -> None:
     plan = plan_for(
         "dev", {"tm:image.repository": "ghcr.io/hotosm/tasking-manager/backend", "tm:image.tag": "v5.1.0"}
     )
@@ -632,7 +633,31 @@ def test_an_external_image_needs_no_ecr_permissions() -> None:
     execution = next(
         r for r in backend_of(plan).of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "backend-execution"
     )
-    assert "ecr:" not in execution.inputs["policy"]
+    ecr = [s for s in json.loads(execution.inputs["policy"])["Statement"] if "ecr:" in json.dumps(s)]
+    # Only GuardDuty's agent, from AWS's account: nothing of this account's registry.
+    assert [s["Sid"] for s in ecr] == ["EcrLogin", "PullTheGuardDutyAgent"]
+    assert OFFLINE_ACCOUNT_ID not in json.dumps(ecr)
+
+
+@pytest.mark.parametrize("stack", ["prod", "review-pr-123"])
+def test_every_execution_role_may_pull_guardduty_s_runtime_agent(stack: str) -> None:
+    """GuardDuty adds its agent to each new Fargate task; the task's execution role pulls it from
+    AWS's repository of the region, or the task runs unmonitored."""
+    agent = "arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate"
+    plan = plan_for(stack)
+    policies = [
+        json.loads(r.inputs["policy"])
+        for r in plan.of_type("aws:iam/rolePolicy:RolePolicy")
+        if "execution" in r.name
+    ]
+    assert policies
+    for policy in policies:
+        assert allowed([policy], "ecr:BatchGetImage", agent)
+        assert allowed([policy], "ecr:GetDownloadUrlForLayer", agent)
+        assert allowed([policy], "ecr:GetAuthorizationToken", "*")
+        assert not allowed([policy], "ecr:BatchGetImage", agent.replace("593207742271", "111122223333"))
+    assert guardduty_agent_repository_arn("us-east-1", "aws") == agent
+    assert guardduty_agent_repository_arn("xx-nowhere-1", "aws") is None
 
 
 def test_app_secret_is_encrypted_and_empty_unless_the_operator_passes_values(base_plan: Plan) -> None:

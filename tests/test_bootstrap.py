@@ -126,7 +126,7 @@ def test_only_the_deploy_roles_get_long_sessions(bootstrap: Callable[..., Bootst
 def test_the_state_bucket_is_private_versioned_kms_encrypted_and_protected(
     bootstrap: Callable[..., Bootstrap],
 ) -> None:
-    result = bootstrap()
+    result = bootstrap().component("tm:bootstrap:StateBackend")
     bucket = result.one("aws:s3/bucket:Bucket")
     assert bucket.inputs["bucket"] == f"tasking-manager-pulumi-state-{ACCOUNT}"
     assert bucket.urn in result.protected
@@ -159,7 +159,8 @@ def test_the_state_bucket_is_private_versioned_kms_encrypted_and_protected(
 
 
 def test_the_state_bucket_refuses_plain_http(bootstrap: Callable[..., Bootstrap]) -> None:
-    policy = json.loads(bootstrap().one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    state = bootstrap().component("tm:bootstrap:StateBackend")
+    policy = json.loads(state.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
     bucket = f"arn:aws:s3:::tasking-manager-pulumi-state-{ACCOUNT}"
     (tls,) = [s for s in policy["Statement"] if s["Sid"] == "DenyInsecureTransport"]
     assert tls["Effect"] == "Deny"
@@ -172,7 +173,7 @@ def test_the_state_bucket_refuses_plain_http(bootstrap: Callable[..., Bootstrap]
 def test_every_key_rotates_and_is_protected_with_a_waiting_period(
     bootstrap: Callable[..., Bootstrap],
 ) -> None:
-    result = bootstrap()
+    result = bootstrap().component("tm:bootstrap:StateBackend")
     keys = result.of_type("aws:kms/key:Key")
     assert sorted(k.name for k in keys) == [
         "state-secrets-dev",
@@ -238,7 +239,8 @@ def test_each_role_reaches_only_its_own_stacks_state(
 ) -> None:
     result = bootstrap()
     identity = result.role_policies(key)
-    bucket_policy = json.loads(result.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    state = result.component("tm:bootstrap:StateBackend")
+    bucket_policy = json.loads(state.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
     # The bucket policy's denies apply to a principal; evaluate them for this role's ARN.
     principal = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{key}"}
     fences = {"Statement": [s for s in bucket_policy["Statement"] if s["Effect"] == "Deny"]}

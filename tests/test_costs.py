@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from components.profiles import PROFILES
+from offline.bootstrap import estimate_bootstrap
 from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
 from offline.costing import costs, estimate
 from offline.create_time import create_time, critical_path
@@ -16,6 +17,7 @@ from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import load_config
 from offline.report import render_text, to_json
+from tests.bootstrap_harness import bootstrap_run
 from tests.conftest import plan_for
 
 NO_USAGE = costs.Usage.from_mapping(
@@ -230,6 +232,156 @@ def test_every_price_names_its_source_and_date() -> None:
         assert price.as_of, key
 
 
+# -- account-level services: the bootstrap's security baseline, priced by hand -----------------------
+
+ACCOUNT = costs.AccountUsage.from_mapping(
+    {
+        "managementEventsPerMonth": 1_000_000,
+        "managementEventKb": 2,
+        "flowAndDnsLogGbPerMonth": 3,
+        "s3DataEventsPerMonth": 500_000,
+        "runtimeMonitoredVcpus": 2,
+        "databaseVcpus": 2,
+        "securityHubChecksPerMonth": 20_000,
+        "findingEventsPerMonth": 12_000,
+        "configurationItemsPerMonth": 1_000,
+    }
+)
+FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+
+
+def account_priced(*resources: costs.Resource, account: costs.AccountUsage = ACCOUNT) -> costs.StackCost:
+    return costs.estimate(list(resources), NO_USAGE, account=account)
+
+
+def feature(name: str, status: str = "ENABLED", **agents: str) -> costs.Resource:
+    configurations = [{"name": agent, "status": state} for agent, state in agents.items()]
+    return resource(
+        FEATURE, name.lower(), {"name": name, "status": status, "additionalConfigurations": configurations}
+    )
+
+
+def test_guardduty_prices_the_events_and_logs_it_analyses_and_each_protection() -> None:
+    detector = resource("aws:guardduty/detector:Detector", "detector", {"enable": True})
+    runtime = feature(
+        "RUNTIME_MONITORING", ECS_FARGATE_AGENT_MANAGEMENT="ENABLED", EC2_AGENT_MANAGEMENT="DISABLED"
+    )
+    cost = account_priced(
+        detector,
+        runtime,
+        feature("S3_DATA_EVENTS"),
+        feature("RDS_LOGIN_EVENTS"),
+        feature("EKS_AUDIT_LOGS", "DISABLED"),
+    )
+    by_name = {r.name: r.usd for r in cost.resources}
+    # 1 million events x $4 a million + 3 GB x $1; 2 vCPUs x $1.50; 0.5 million x $0.80; 2 x $1.00
+    assert by_name == pytest.approx(
+        {
+            "detector": 4 + 3,
+            "runtime_monitoring": 3,
+            "s3_data_events": 0.4,
+            "rds_login_events": 2,
+            "eks_audit_logs": 0,
+        }
+    )
+    assert {r.name: r.status for r in cost.resources}["eks_audit_logs"] == costs.FREE
+    suspended = resource("aws:guardduty/detector:Detector", "detector", {"enable": False})
+    assert account_priced(suspended).total_usd == 0
+    ec2 = feature("RUNTIME_MONITORING", EC2_AGENT_MANAGEMENT="ENABLED")
+    assert account_priced(ec2).resources[0].status == costs.NOT_PRICED
+
+
+def test_security_hub_prices_checks_and_findings_beyond_the_free_ten_thousand() -> None:
+    hub = resource("aws:securityhub/account:Account", "hub", {})
+    standard = resource("aws:securityhub/standardsSubscription:StandardsSubscription", "fsbp", {})
+    cost = account_priced(hub, standard)
+    # 20,000 checks x $0.001; (12,000 - 10,000) finding events x $0.00003
+    assert {r.name: r.usd for r in cost.resources} == pytest.approx({"hub": 0.06, "fsbp": 20})
+    few = costs.AccountUsage(**{**ACCOUNT.__dict__, "finding_events_per_month": 8_000})
+    assert account_priced(hub, account=few).resources[0].status == costs.FREE
+
+
+def test_config_prices_each_configuration_item_recorded() -> None:
+    recorder = resource(
+        "aws:cfg/recorder:Recorder", "config", {"recordingMode": {"recordingFrequency": "CONTINUOUS"}}
+    )
+    assert account_priced(recorder).total_usd == pytest.approx(1_000 * 0.003)
+    daily = resource(
+        "aws:cfg/recorder:Recorder", "config", {"recordingMode": {"recordingFrequency": "DAILY"}}
+    )
+    assert account_priced(daily).resources[0].status == costs.NOT_PRICED
+    channel = resource("aws:cfg/deliveryChannel:DeliveryChannel", "config", {})
+    assert account_priced(channel).resources[0].status == costs.FREE
+
+
+def test_an_external_access_analyzer_is_free_and_an_unused_access_one_is_not_priced() -> None:
+    external = resource("aws:accessanalyzer/analyzer:Analyzer", "a", {"type": "ACCOUNT"})
+    unused = resource("aws:accessanalyzer/analyzer:Analyzer", "a", {"type": "ACCOUNT_UNUSED_ACCESS"})
+    assert account_priced(external).resources[0].status == costs.FREE
+    assert account_priced(unused).resources[0].status == costs.NOT_PRICED
+
+
+def test_a_trail_pays_for_its_files_and_its_log_group_for_the_trail_s_volume() -> None:
+    bucket = resource("aws:s3/bucket:Bucket", "logs", {"bucket": "logs"})
+    lifecycle = resource(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "logs",
+        {"bucket": "logs", "rules": [{"status": "Enabled", "expiration": {"days": 90}}]},
+    )
+    group = resource("aws:cloudwatch/logGroup:LogGroup", "trail", {"name": "/trail", "retentionInDays": 30})
+    trail = resource(
+        "aws:cloudtrail/trail:Trail",
+        "trail",
+        {"s3BucketName": "logs", "cloudWatchLogsGroupArn": "arn:aws:logs:us-east-1:1:log-group:/trail:*"},
+    )
+    other = resource("aws:cloudwatch/logGroup:LogGroup", "app", {"name": "/app", "retentionInDays": 30})
+    usage = costs.Usage.from_mapping({**NO_USAGE.to_mapping(), "logGbPerDay": 1})
+    cost = costs.estimate([bucket, lifecycle, group, trail, other], usage, account=ACCOUNT)
+    by_name = {(r.type, r.name): r for r in cost.resources}
+    days = 730 / 24
+    # 1 million events of 2 KB = 2 GB a month; 90 days of it in S3 at $0.023; the first copy is free.
+    assert by_name[(trail.type, "trail")].usd == pytest.approx(2 / days * 90 * 0.023)
+    # The trail's group: 2 GB ingested at $0.50 and 30 days of it kept at $0.03.
+    assert by_name[(group.type, "trail")].usd == pytest.approx(2 * 0.5 + 2 / days * 30 * 0.03)
+    # The stack's own log volume is the other group's alone.
+    assert by_name[(other.type, "app")].usd == pytest.approx(days * 0.5 + 30 * 0.03)
+    # A second trail of the same events pays for its copy: 10 x 100,000 events at $2.
+    second = resource("aws:cloudtrail/trail:Trail", "copy", {"s3BucketName": "logs"})
+    copied = costs.estimate([bucket, lifecycle, trail, second], NO_USAGE, account=ACCOUNT)
+    assert {r.name: r.usd for r in copied.resources}["copy"] == pytest.approx(20 + 2 / days * 90 * 0.023)
+
+
+def test_account_services_are_not_priced_without_the_account_s_usage() -> None:
+    detector = resource("aws:guardduty/detector:Detector", "detector", {"enable": True})
+    (result,) = priced(detector).resources
+    assert result.status == costs.NOT_PRICED
+    assert "bootstrap:usage" in result.note
+
+
+def test_the_bootstrap_s_estimate_by_part_with_its_default_usage() -> None:
+    cost = estimate_bootstrap(bootstrap_run().plan)
+    parts = {component.split(" (")[0]: usd for component, usd in cost.by_component()}
+    days = 730 / 24
+    trail_gb = 500_000 * 1.5 / 1e6
+    assert parts == pytest.approx(
+        {
+            # 0.5 million events x $4/M, 10 GB x $1, 4 vCPUs x $1.50, 0.2 million S3 events x $0.80/M, 4 x $1
+            "guardduty": 2 + 10 + 6 + 0.16 + 4,
+            "security-hub": 15_000 * 0.001,  # its 1,000 finding events are within the free 10,000
+            "config": 3_000 * 0.003,
+            # the trail's files for a year in S3, its log group (ingested, 90 days kept), two alarms
+            "audit-trail": trail_gb / days * 365 * 0.023 + trail_gb * 0.5 + trail_gb / days * 90 * 0.03 + 0.2,
+            "security-key": 1,
+            "state": 4,  # the four bootstrap keys
+            "access-analyzer": 0,
+            "findings": 0,
+            "security-logs": 0,
+            "github": 0,
+        }
+    )
+    assert cost.with_status(costs.NOT_PRICED) == []
+
+
 # -- create time -----------------------------------------------------------------------------------
 
 
@@ -350,6 +502,7 @@ def test_hot_setups_are_priced_with_the_same_table() -> None:
 def test_the_cost_tables_in_the_docs_are_current() -> None:
     text = COSTS_DOC.read_text()
     generated = text.split(BEGIN, 1)[1].split(END, 1)[0]
-    assert generated == "\n" + cost_tables({stack: plan_for(stack) for stack in STACKS}), (
+    plans = {stack: plan_for(stack) for stack in STACKS}
+    assert generated == "\n" + cost_tables(plans, bootstrap_run().plan), (
         "docs/costs.md is stale: run `make docs`"
     )

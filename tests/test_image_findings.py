@@ -12,6 +12,7 @@ from botocore.validate import ParamValidator
 
 from offline.engine import Plan
 from tests.conftest import plan_for
+from tests.event_patterns import matches
 
 EVENTS_MODEL = botocore.session.get_session().get_service_model("events")
 
@@ -35,36 +36,6 @@ def ecr_scan_event(repository: str, counts: dict[str, int], status: str = "COMPL
             "image-tags": ["0123456789ab"],
         },
     }
-
-
-def matches(pattern: Any, event: Any) -> bool:
-    """EventBridge's matching for the pattern features used here: value lists, nested objects,
-    `numeric` comparisons and `$or` (EventBridge user guide, "Event patterns")."""
-    for key, wanted in pattern.items():
-        if key == "$or":
-            if not any(matches(option, event) for option in wanted):
-                return False
-            continue
-        if not isinstance(event, dict) or key not in event:
-            return False
-        value = event[key]
-        if isinstance(wanted, dict):
-            if not matches(wanted, value):
-                return False
-        elif not any(_matches_one(rule, value) for rule in wanted):
-            return False
-    return True
-
-
-def _matches_one(rule: Any, value: Any) -> bool:
-    if isinstance(rule, dict):
-        (operator, operands), *others = rule.items()
-        assert not others, rule
-        assert operator == "numeric", rule
-        comparison, bound = operands
-        assert comparison == ">", rule
-        return isinstance(value, int | float) and value > bound
-    return bool(rule == value)
 
 
 def rule_and_target(plan: Plan) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -24,12 +24,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .baseline import baseline_arns
 from .settings import PROJECT, ROLE_PREFIX
 
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_AUDIENCE = "sts.amazonaws.com"
 BOUNDARY_NAME = f"{ROLE_PREFIX}-review-boundary"
 REVIEW_ROLE_PREFIX = "pr-"
+# The repository of GuardDuty's Fargate agent, in an account of AWS's per region.
+GUARDDUTY_AGENT = "aws-guardduty-agent-fargate"
 Document = dict[str, Any]
 
 
@@ -119,6 +122,8 @@ class Account:
     secrets_key_arns: dict[str, str]  # environment -> key ARN
     review_base_stack: str = "dev"
     partition: str = "aws"
+    # The security baseline's key, when the baseline has one (bootstrap:security).
+    security_key_arn: str | None = None
 
     @property
     def bucket_arn(self) -> str:
@@ -353,6 +358,27 @@ def guard_rails(role: CiRole, account: Account) -> list[Document]:
             "Effect": "Deny",
             "NotAction": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
             "Resource": sorted({account.state_key_arn, *account.secrets_key_arns.values()}),
+        },
+    ]
+    statements += [
+        {
+            # The deploy roles hold s3:*, logs:*, sns:*, events:*, cloudwatch:* and kms:*: none of
+            # it may blind the account's audit trail or silence its findings.
+            "Sid": "NeverTouchTheSecurityBaseline",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": [
+                *baseline_arns(account.account_id, account.region, account.partition),
+                *([account.security_key_arn] if account.security_key_arn else []),
+            ],
+        },
+        {
+            # GuardDuty leaves clusters tagged GuardDutyManaged=false without runtime monitoring.
+            "Sid": "NeverOptOutOfRuntimeMonitoring",
+            "Effect": "Deny",
+            "Action": ["ecs:TagResource", "ecs:CreateCluster"],
+            "Resource": "*",
+            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["GuardDutyManaged"]}},
         },
     ]
     statements.append(
@@ -980,6 +1006,14 @@ def review_boundary(account: Account) -> Document:
             "Effect": "Allow",
             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
             "Resource": account.arn("ecr", f"repository/{PROJECT}/{base}/review"),
+        },
+        {
+            # GuardDuty's runtime agent, a sidecar of every Fargate task, comes from its own
+            # repository in an AWS account of the region; the task's execution role pulls it.
+            "Sid": "PullTheGuardDutyAgent",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": f"arn:{account.partition}:ecr:{account.region}:*:repository/{GUARDDUTY_AGENT}",
         },
         {
             "Sid": "WriteReviewLogs",

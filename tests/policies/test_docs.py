@@ -32,7 +32,7 @@ def test_docs_check_fails_when_the_table_is_stale(
     monkeypatch.setattr(cli, "POLICIES_DOC", stale)
     monkeypatch.setattr(cli, "architecture_doc", lambda current: current)  # only the table is under test
     # The other generated docs are copies, never the work tree's.
-    for name in ("ARCHITECTURE_DOC", "COSTS_DOC"):
+    for name in ("ARCHITECTURE_DOC", "COSTS_DOC", "SECURITY_DOC"):
         copy = tmp_path / getattr(cli, name).name
         copy.write_text(getattr(cli, name).read_text())
         monkeypatch.setattr(cli, name, copy)

@@ -5,7 +5,9 @@ resources the Pulumi CLI hands the pack, and the offline plan imports it from he
 a pack from its own directory, so the pack must carry what it uses; nothing else keeps a copy).
 Unit prices, with their source and date, are in `prices.json` beside this file; what a month of
 use looks like (requests, log volume, NAT traffic, builds) is a `Usage`, from the stack's
-`tm:usage` settings or the policy config.
+`tm:usage` settings or the policy config. The account-level services the bootstrap enables once
+per account (CloudTrail, GuardDuty, Security Hub, Config) are priced from an `AccountUsage`, the
+bootstrap's `bootstrap:usage` settings; without one they are not priced, and say why.
 
 Every resource ends up in one of five states, so that nothing is silently zero:
 priced, free (AWS charges nothing for it), negligible (usage-based and small: said why),
@@ -45,7 +47,11 @@ TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 AMPLIFY_APP = "aws:amplify/app:App"
 AMPLIFY_BRANCH = "aws:amplify/branch:Branch"
+TRAIL = "aws:cloudtrail/trail:Trail"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 DAYS_PER_MONTH = 730 / 24
+# Storage of logs that never expire is shown as it stands after a year.
+STORED_DAYS_CAP = 365
 
 
 # -- inputs ----------------------------------------------------------------------------------------
@@ -86,6 +92,52 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class AccountUsage:
+    """What a month of the account's activity is assumed to be, for the services that watch the
+    whole account rather than one stack. Keys are those of the bootstrap's `bootstrap:usage`."""
+
+    management_events_per_month: float
+    management_event_kb: float
+    flow_and_dns_log_gb_per_month: float
+    s3_data_events_per_month: float
+    runtime_monitored_vcpus: float
+    database_vcpus: float
+    security_hub_checks_per_month: float
+    finding_events_per_month: float
+    configuration_items_per_month: float
+
+    KEYS: ClassVar[dict[str, str]] = {
+        "managementEventsPerMonth": "management_events_per_month",
+        "managementEventKb": "management_event_kb",
+        "flowAndDnsLogGbPerMonth": "flow_and_dns_log_gb_per_month",
+        "s3DataEventsPerMonth": "s3_data_events_per_month",
+        "runtimeMonitoredVcpus": "runtime_monitored_vcpus",
+        "databaseVcpus": "database_vcpus",
+        "securityHubChecksPerMonth": "security_hub_checks_per_month",
+        "findingEventsPerMonth": "finding_events_per_month",
+        "configurationItemsPerMonth": "configuration_items_per_month",
+    }
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> AccountUsage:
+        missing = [key for key in cls.KEYS if key not in values]
+        unknown = sorted(set(values) - set(cls.KEYS))
+        if missing or unknown:
+            raise ValueError(
+                f"account usage: missing {missing}, unknown {unknown}; keys are {', '.join(cls.KEYS)}"
+            )
+        return cls(**{name: float(values[key]) for key, name in cls.KEYS.items()})
+
+    def to_mapping(self) -> dict[str, float]:
+        return {key: getattr(self, name) for key, name in self.KEYS.items()}
+
+    @property
+    def trail_gb_per_month(self) -> float:
+        """What one copy of the account's management events weighs (JSON, uncompressed)."""
+        return self.management_events_per_month * self.management_event_kb / 1e6
+
+
+@dataclass(frozen=True)
 class Resource:
     """A resource as the model reads it: from an offline plan or from what a policy pack sees.
     `props` may be pulumi_policy's proxy, which raises UnknownValueError for unknown values."""
@@ -120,6 +172,16 @@ class Price:
     as_of: str
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """A free quantity AWS gives each account every month, for good (not a trial)."""
+
+    count: float
+    unit: str
+    source: str
+    as_of: str
+
+
 class Prices:
     """The dated unit prices of prices.json, and which types are free, negligible or not priced."""
 
@@ -133,6 +195,11 @@ class Prices:
         self.rds_postgres_hour = {
             key: Price(float(p["usd"]), "instance-hour, single-AZ", str(p["source"]), str(p["asOf"]))
             for key, p in document["rdsPostgresHour"].items()
+        }
+        # Deducted only from account-level usage: a stack shares the account's allowances.
+        self.allowances = {
+            key: Allowance(float(a["count"]), str(a["unit"]), str(a["source"]), str(a["asOf"]))
+            for key, a in document.get("accountAllowances", {}).items()
         }
         self.tables: dict[str, dict[str, str]] = {
             FREE: dict(document["free"]),
@@ -191,6 +258,7 @@ class StackCost:
     resources: tuple[ResourceCost, ...]
     usage: Usage
     unknown_error: UnknownValueError | None = None  # the first value a price needed but was unknown
+    account_usage: AccountUsage | None = None  # the bootstrap's: what the account-level prices assume
 
     @property
     def total_usd(self) -> float:
@@ -231,11 +299,23 @@ class _Priced:
 class _Stack:
     """Look-ups across the stack that some prices need (which task definition a service runs...)."""
 
-    def __init__(self, resources: Sequence[Resource], usage: Usage, prices: Prices) -> None:
+    def __init__(
+        self, resources: Sequence[Resource], usage: Usage, prices: Prices, account: AccountUsage | None
+    ) -> None:
         self.resources = list(resources)
         self.usage = usage
         self.prices = prices
+        self._account = account
         self.by_urn = {r.urn: r for r in self.resources}
+
+    @property
+    def account(self) -> AccountUsage:
+        """The account's usage, which only the bootstrap's estimate has."""
+        if self._account is None:
+            raise _NotPricedError(
+                "an account-level service: priced from the account usage of the bootstrap (bootstrap:usage)"
+            )
+        return self._account
 
     def of_type(self, token: str) -> list[Resource]:
         return [r for r in self.resources if canonical(r.type) == token]
@@ -544,14 +624,32 @@ def _secret(r: Resource, stack: _Stack) -> _Priced:
     return _Priced([Charge("secret", stack.prices["secretsManager.secretMonth"])])
 
 
+def _trails_into(group: Resource, stack: _Stack) -> list[Resource]:
+    """The trails that deliver to this log group (CloudTrail names the group's ARN with `:*`)."""
+    found = []
+    for trail in stack.of_type(TRAIL):
+        if group.urn in trail.property_dependencies.get("cloudWatchLogsGroupArn", ()):
+            found.append(trail)
+            continue
+        arn, name = str(trail.props.get("cloudWatchLogsGroupArn") or ""), group.props.get("name")
+        if name and arn.removesuffix(":*").endswith(f":log-group:{name}"):
+            found.append(trail)
+    return found
+
+
 def _log_group(r: Resource, stack: _Stack) -> _Priced:
-    # The stack's log volume is an assumption about the whole stack, shared evenly by its groups.
-    share = stack.usage.log_gb_per_day / len(stack.of_type(LOG_GROUP))
     infrequent = str(r.props.get("logGroupClass") or "STANDARD") == "INFREQUENT_ACCESS"
     p = stack.prices
     ingest = p["logs.ingestGbInfrequent" if infrequent else "logs.ingestGb"]
     retention = _number(r.props.get("retentionInDays"))
-    kept_days = min(retention, 365) if retention > 0 else 365
+    kept_days = min(retention, STORED_DAYS_CAP) if retention > 0 else STORED_DAYS_CAP
+    if _trails_into(r, stack):
+        # A trail's group holds the account's management events, not the stack's logs.
+        share = stack.account.trail_gb_per_month / DAYS_PER_MONTH
+    else:
+        # The stack's log volume is an assumption about the whole stack, shared evenly by its groups.
+        groups = [g for g in stack.of_type(LOG_GROUP) if not _trails_into(g, stack)]
+        share = stack.usage.log_gb_per_day / len(groups)
     return _Priced(
         [
             Charge(f"{share:.3g} GB a day ingested", share * DAYS_PER_MONTH * ingest),
@@ -614,6 +712,154 @@ def _hosted_zone(r: Resource, stack: _Stack) -> _Priced:
     return _Priced([Charge("hosted zone", stack.prices["route53.zoneMonth"])])
 
 
+# -- account-level services (the bootstrap) ---------------------------------------------------------
+
+
+def _logs_management_events(trail: Resource) -> bool:
+    selectors = trail.props.get("eventSelectors") or []
+    return not selectors or any(s.get("includeManagementEvents", True) is not False for s in selectors)
+
+
+def _bucket_expiry_days(bucket_name: Any, stack: _Stack) -> float:
+    """Days after which the lifecycle of the bucket named `bucket_name` expires current objects."""
+    for lifecycle in stack.of_type(LIFECYCLE):
+        if str(lifecycle.props.get("bucket")) != str(bucket_name):
+            continue
+        days = [
+            _number((rule.get("expiration") or {}).get("days"))
+            for rule in lifecycle.props.get("rules") or []
+            if rule.get("status") == "Enabled"
+        ]
+        if any(days):
+            return min(d for d in days if d)
+    return STORED_DAYS_CAP
+
+
+def _trail(r: Resource, stack: _Stack) -> _Priced:
+    if not _logs_management_events(r):
+        raise _NotPricedError("a trail of data events only is not modelled")
+    account, p = stack.account, stack.prices
+    charges = []
+    copies = [t for t in stack.of_type(TRAIL) if _logs_management_events(t)]
+    note = "the account's first copy of management events is free (if no other trail exists)"
+    if copies.index(r) > 0:
+        events = account.management_events_per_month
+        charges.append(
+            Charge(
+                f"a further copy of {events:,.0f} management events",
+                events / 1e5 * p["cloudtrail.managementEventsCopy100k"],
+            )
+        )
+        note = ""
+    monthly = account.trail_gb_per_month
+    kept_days = min(_bucket_expiry_days(r.props.get("s3BucketName"), stack), STORED_DAYS_CAP)
+    stored = monthly / DAYS_PER_MONTH * kept_days
+    charges.append(
+        Charge(
+            f"{stored:.3g} GB of log files kept in S3 ({kept_days:g} days, uncompressed)",
+            stored * p["s3.standardGbMonth"],
+        )
+    )
+    return _Priced(charges, note)
+
+
+def _guardduty_detector(r: Resource, stack: _Stack) -> _Priced:
+    if r.props.get("enable") is False:
+        return _Priced([], "suspended: GuardDuty analyses nothing")
+    account, p = stack.account, stack.prices
+    events, flow = account.management_events_per_month, account.flow_and_dns_log_gb_per_month
+    return _Priced(
+        [
+            Charge(
+                f"{events:,.0f} CloudTrail management events analysed",
+                events / 1e6 * p["guardduty.managementEventsMillion"],
+            ),
+            Charge(f"{flow:g} GB of VPC flow and DNS logs analysed", flow * p["guardduty.flowAndDnsLogGb"]),
+        ],
+        "its 30-day free trial is not deducted",
+    )
+
+
+def _enabled(item: Mapping[str, Any]) -> bool:
+    return str(item.get("status")) == "ENABLED"
+
+
+def _guardduty_feature(r: Resource, stack: _Stack) -> _Priced:
+    name = str(r.props.get("name"))
+    if not _enabled(r.props):
+        return _Priced([], f"{name} disabled")
+    account, p = stack.account, stack.prices
+    if name == "RUNTIME_MONITORING":
+        agents = {str(c.get("name")) for c in r.props.get("additionalConfigurations") or [] if _enabled(c)}
+        if agents - {"ECS_FARGATE_AGENT_MANAGEMENT"}:
+            raise _NotPricedError(f"runtime monitoring of {', '.join(sorted(agents))} is not modelled")
+        vcpus = account.runtime_monitored_vcpus if agents else 0.0
+        return _Priced(
+            [Charge(f"{vcpus:g} Fargate vCPUs monitored all month", vcpus * p["guardduty.runtimeVcpuMonth"])]
+        )
+    if name == "S3_DATA_EVENTS":
+        events = account.s3_data_events_per_month
+        return _Priced(
+            [
+                Charge(
+                    f"{events:,.0f} S3 data events analysed",
+                    events / 1e6 * p["guardduty.s3DataEventsMillion"],
+                )
+            ]
+        )
+    if name == "RDS_LOGIN_EVENTS":
+        vcpus = account.database_vcpus
+        return _Priced([Charge(f"{vcpus:g} database vCPUs protected", vcpus * p["guardduty.rdsVcpuMonth"])])
+    raise _NotPricedError(f"the GuardDuty feature {name} is not modelled")
+
+
+def _security_hub(r: Resource, stack: _Stack) -> _Priced:
+    account, p = stack.account, stack.prices
+    free = p.allowances["securityHub.findingEventsMonth"].count
+    billed = max(account.finding_events_per_month - free, 0.0)
+    charges = (
+        [Charge(f"{billed:,.0f} finding events ingested", billed * p["securityHub.findingEvent"])]
+        if billed
+        else []
+    )
+    return _Priced(
+        charges,
+        f"{account.finding_events_per_month:,.0f} finding events ingested, the first {free:,.0f} "
+        "a month free; findings of its own checks are free",
+    )
+
+
+def _security_hub_standard(r: Resource, stack: _Stack) -> _Priced:
+    checks = stack.account.security_hub_checks_per_month
+    return _Priced(
+        [Charge(f"{checks:,.0f} security checks", checks * stack.prices["securityHub.check"])],
+        "its 30-day free trial is not deducted",
+    )
+
+
+def _config_recorder(r: Resource, stack: _Stack) -> _Priced:
+    mode = r.props.get("recordingMode") or {}
+    if str(mode.get("recordingFrequency") or "CONTINUOUS") != "CONTINUOUS" or mode.get(
+        "recordingModeOverrides"
+    ):
+        raise _NotPricedError("periodic recording is not modelled")
+    items = stack.account.configuration_items_per_month
+    return _Priced(
+        [
+            Charge(
+                f"{items:,.0f} configuration items recorded", items * stack.prices["config.configurationItem"]
+            )
+        ]
+    )
+
+
+def _access_analyzer(r: Resource, stack: _Stack) -> _Priced:
+    kind = str(r.props.get("type") or "ACCOUNT")  # AWS's default
+    if kind in ("ACCOUNT", "ORGANIZATION"):
+        return _Priced([], "external access analysis is free")
+    raise _NotPricedError(f"{kind} analyzers are billed per role and user analysed: not modelled")
+
+
 def _is_true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
@@ -637,6 +883,13 @@ HANDLERS: dict[str, Handler] = {
     AMPLIFY_APP: _amplify_app,
     AMPLIFY_BRANCH: _amplify_branch,
     "aws:route53/zone:Zone": _hosted_zone,
+    TRAIL: _trail,
+    "aws:guardduty/detector:Detector": _guardduty_detector,
+    "aws:guardduty/detectorFeature:DetectorFeature": _guardduty_feature,
+    "aws:securityhub/account:Account": _security_hub,
+    "aws:securityhub/standardsSubscription:StandardsSubscription": _security_hub_standard,
+    "aws:cfg/recorder:Recorder": _config_recorder,
+    "aws:accessanalyzer/analyzer:Analyzer": _access_analyzer,
 }
 
 
@@ -674,9 +927,15 @@ def _resource_cost(r: Resource, stack: _Stack) -> ResourceCost:
     return cost(NOT_PRICED, note="no price for this type in the model")
 
 
-def estimate(resources: Sequence[Resource], usage: Usage, prices: Prices | None = None) -> StackCost:
-    """The monthly cost of a stack made of `resources`."""
-    stack = _Stack(resources, usage, prices or Prices.load())
+def estimate(
+    resources: Sequence[Resource],
+    usage: Usage,
+    prices: Prices | None = None,
+    account: AccountUsage | None = None,
+) -> StackCost:
+    """The monthly cost of a stack made of `resources`; `account` prices the account-level services
+    (the bootstrap's)."""
+    stack = _Stack(resources, usage, prices or Prices.load(), account)
     results: list[ResourceCost] = []
     first_unknown: UnknownValueError | None = None
     for resource in stack.resources:
@@ -694,4 +953,4 @@ def estimate(resources: Sequence[Resource], usage: Usage, prices: Prices | None 
                     note=error.message,
                 )
             )
-    return StackCost(tuple(results), usage, first_unknown)
+    return StackCost(tuple(results), usage, first_unknown, account)
