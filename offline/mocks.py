@@ -2,12 +2,17 @@
 
 Outputs are the inputs plus what AWS computes (ids, ARNs, names), deterministic per resource name so
 plans are stable. Invokes are answered only for the data sources the program is known to call; an
-unknown one is an error, so a new data source gets a deliberate, realistic answer here.
+unknown one is an error, so a new data source gets a deliberate, realistic answer here. Each answer
+depends on the arguments as AWS's would: a lookup filtered by a subnet, a tag or a state returns only
+what matches (from what the mocks made: the awsx VPC's subnets and route tables), and a filter the
+mocks do not model is an error rather than ignored, so that a wiring mistake changes the plan.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +37,69 @@ _ID_PREFIXES = {
 
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+# awsx's subnet types (its SubnetType tag) and the VPC output listing each type's subnets.
+_SUBNET_OUTPUTS = {
+    "Public": "publicSubnetIds",
+    "Private": "privateSubnetIds",
+    "Isolated": "isolatedSubnetIds",
+}
+# awsx's subnets when a VPC names no specs: a public and a private one per zone.
+_DEFAULT_SUBNET_SPECS = ({"type": "Public"}, {"type": "Private"})
+
+
+def route_table_id(subnet_id: str) -> str:
+    """The route table awsx makes for one subnet of its VPC, and associates with it."""
+    return f"rtb-{_digest(subnet_id)}"
+
+
+def hosted_zone_id(name: str, private: bool = False) -> str:
+    """The id of the Route 53 zone `name` (public, or the private one of the same name)."""
+    zone = name.rstrip(".").lower()
+    return f"Z{_digest(zone, *(['private'] if private else []), length=13).upper()}"
+
+
+def _matches(attributes: dict[str, list[str]], name: str, values: list[str], kind: str) -> bool:
+    """EC2's Describe* filter semantics: any value (`*` and `?` are wildcards) matches any of the
+    attribute's values. A filter name the mocks do not model is an error, never ignored."""
+    if name not in attributes and not name.startswith("tag:"):
+        raise NotImplementedError(
+            f"the offline engine cannot filter {kind} on {name!r}; add it in offline/mocks.py"
+        )
+    found = attributes.get(name, [])
+    return any(_wildcard(pattern).fullmatch(value) for value in found for pattern in values)
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """An EC2 filter value: `*` any characters, `?` one, everything else literal."""
+    return re.compile(".*".join(".".join(map(re.escape, part.split("?"))) for part in pattern.split("*")))
+
+
+def _filters(args: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [(str(f["name"]), [str(v) for v in f["values"]]) for f in args.get("filters") or []]
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    """A route table of a VPC the mocks made: awsx's own, one per subnet, or the VPC's main one
+    (AWS makes it, untagged, with the VPC; no subnet is associated with it)."""
+
+    id: str
+    vpc_id: str
+    subnet_id: str | None
+    tags: dict[str, str]
+
+    def filterable(self) -> dict[str, list[str]]:
+        """What DescribeRouteTables filters on, by filter name."""
+        return {
+            "route-table-id": [self.id],
+            "vpc-id": [self.vpc_id],
+            "association.subnet-id": [self.subnet_id] if self.subnet_id else [],
+            "association.main": ["true" if self.subnet_id is None else "false"],
+            "tag-key": list(self.tags),
+            **{f"tag:{key}": [value] for key, value in self.tags.items()},
+        }
 
 
 def _amplify(mocks: OfflineMocks, args: MockResourceArgs, name: str) -> dict[str, Any]:
@@ -92,7 +160,12 @@ class OfflineMocks(Mocks):
     def __init__(self, account_id: str = OFFLINE_ACCOUNT_ID) -> None:
         self.account_id = account_id
         self.region = "us-east-1"  # replaced by the explicit provider's region when it registers
-        self.availability_zone_count = 0
+        # The explicit provider's default tags: AWS puts them on every resource it creates.
+        self.default_tags: dict[str, str] = {}
+        # Every route table of the VPCs made so far (awsx's and each VPC's main one).
+        self.route_tables: list[RouteTable] = []
+        # Route 53 zones looked up so far, by id.
+        self.hosted_zones: dict[str, dict[str, Any]] = {}
         # Stack name -> exported outputs, for StackReferences (filled by the engine).
         self.stack_references: dict[str, dict[str, Any]] = {}
         # Secret ARN -> value, for reading another stack's Secrets Manager secrets.
@@ -102,6 +175,10 @@ class OfflineMocks(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "pulumi:providers:aws":
             self.region = str(args.inputs.get("region") or self.region)
+            default_tags = args.inputs.get("defaultTags") or {}
+            if isinstance(default_tags, str):  # a provider's inputs are strings: JSON
+                default_tags = json.loads(default_tags)
+            self.default_tags = {str(k): str(v) for k, v in (default_tags.get("tags") or {}).items()}
             return f"{args.name}-provider-id", dict(args.inputs)
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(str(args.inputs.get("name")))
@@ -127,19 +204,25 @@ class OfflineMocks(Mocks):
         return name, {"name": name, "outputs": outputs, "secretOutputNames": secret_names}
 
     def _awsx_vpc(self, args: MockResourceArgs) -> dict[str, Any]:
-        # Only the scalar outputs the program reads: echoing the inputs back breaks deserialisation.
+        """awsx's VPC: per subnet spec and zone a subnet, and a route table associated with it
+        tagged as awsx tags it (Name `<vpc>-<spec>-<n>`, SubnetType); the VPC's main route table.
+        Only the scalar outputs the program reads: echoing the inputs back breaks deserialisation."""
         zones = int(args.inputs.get("numberOfAvailabilityZones") or 3)
-        self.availability_zone_count = zones
-
-        def subnets(tier: str) -> list[str]:
-            return [f"subnet-{_digest(args.name, tier, str(i))}" for i in range(zones)]
-
-        return {
-            "vpcId": f"vpc-{_digest(args.name)}",
-            "publicSubnetIds": subnets("public"),
-            "privateSubnetIds": subnets("private"),
-            "isolatedSubnetIds": subnets("isolated"),
-        }
+        vpc_id = f"vpc-{_digest(args.name)}"
+        tags = {**self.default_tags, **(args.inputs.get("tags") or {})}
+        outputs: dict[str, Any] = {"vpcId": vpc_id, **{key: [] for key in _SUBNET_OUTPUTS.values()}}
+        self.route_tables.append(RouteTable(f"rtb-{_digest(vpc_id, 'main')}", vpc_id, None, {}))
+        for spec in args.inputs.get("subnetSpecs") or _DEFAULT_SUBNET_SPECS:
+            kind = str(spec["type"])
+            if kind not in _SUBNET_OUTPUTS:  # "Unused": address space only
+                continue
+            spec_name = str(spec.get("name") or kind.lower())
+            for index in range(zones):
+                subnet = f"subnet-{_digest(args.name, spec_name, str(index))}"
+                outputs[_SUBNET_OUTPUTS[kind]].append(subnet)
+                table_tags = {**tags, "Name": f"{args.name}-{spec_name}-{index + 1}", "SubnetType": kind}
+                self.route_tables.append(RouteTable(route_table_id(subnet), vpc_id, subnet, table_tags))
+        return outputs
 
     def _aws_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         token = args.typ
@@ -290,44 +373,110 @@ class OfflineMocks(Mocks):
 
     # -- data sources --------------------------------------------------------------------------
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        token = args.token
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": self.account_id,
-                "arn": f"arn:aws:iam::{self.account_id}:role/offline-deployer",
-                "userId": "AROAOFFLINE",
-                "id": self.account_id,
-            }, []
-        if token == "aws:index/getPartition:getPartition":
-            return {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "reverseDnsPrefix": "com.amazonaws",
-                "id": "aws",
-            }, []
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{letter}" for letter in "abcdef"]
-            return {
-                "names": names,
-                "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
-                "id": self.region,
-            }, []
-        if token == "aws:ec2/getRouteTables:getRouteTables":
-            vpc = str(args.args.get("vpcId"))
-            count = self.availability_zone_count
-            return {"ids": [f"rtb-{_digest(vpc, str(i))}" for i in range(count)], "id": vpc}, []
-        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
-            arn = str(args.args.get("secretId"))
-            if arn not in self.secret_values:
-                raise KeyError(f"no secret {arn} was written by a stack the engine has planned")
-            value = self.secret_values[arn]
-            return {"arn": arn, "id": arn, "secretId": arn, "secretString": value, "versionId": "offline"}, []
-        if token == "aws:route53/getZone:getZone":
-            zone = str(args.args.get("name")).rstrip(".")
-            return {"zoneId": f"Z{_digest(zone, length=13).upper()}", "name": zone, "id": zone}, []
-        raise NotImplementedError(
-            f"the offline engine has no answer for data source {token}; add one in offline/mocks.py"
-        )
+        answer = self._DATA_SOURCES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(
+                f"the offline engine has no answer for data source {args.token}; add one in offline/mocks.py"
+            )
+        return answer(self, dict(args.args)), []
+
+    def _caller_identity(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "accountId": self.account_id,
+            "arn": f"arn:aws:iam::{self.account_id}:role/offline-deployer",
+            "userId": "AROAOFFLINE",
+            "id": self.account_id,
+        }
+
+    def _partition(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "partition": "aws",
+            "dnsSuffix": "amazonaws.com",
+            "reverseDnsPrefix": "com.amazonaws",
+            "id": "aws",
+        }
+
+    def _availability_zones(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The region's zones, all `available`, filtered by state, exclusions and EC2 filters."""
+        if args.get("allAvailabilityZones"):
+            raise NotImplementedError("the offline engine models no Local or Wavelength Zones")
+        parts = self.region.split("-")
+        zone_id_prefix = parts[0] + "".join(part[0] for part in parts[1:-1]) + parts[-1]  # us-east-1: use1
+        zones = [
+            {
+                "zone-name": [f"{self.region}{letter}"],
+                "zone-id": [f"{zone_id_prefix}-az{number}"],
+                "state": ["available"],
+                "zone-type": ["availability-zone"],
+                "opt-in-status": ["opt-in-not-required"],
+                "region-name": [self.region],
+                "group-name": [self.region],
+            }
+            for number, letter in enumerate("abcdef", start=1)
+        ]
+        filters = _filters(args)
+        if args.get("state"):
+            filters.append(("state", [str(args["state"])]))
+        excluded = {*(args.get("excludeNames") or []), *(args.get("excludeZoneIds") or [])}
+        chosen = [
+            zone
+            for zone in zones
+            if not excluded & {*zone["zone-name"], *zone["zone-id"]}
+            and all(_matches(zone, name, values, "availability zones") for name, values in filters)
+        ]
+        return {
+            "names": [zone["zone-name"][0] for zone in chosen],
+            "zoneIds": [zone["zone-id"][0] for zone in chosen],
+            "groupNames": sorted({zone["group-name"][0] for zone in chosen}),
+            "id": self.region,
+        }
+
+    def _route_tables_lookup(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The route tables of the VPCs made so far that match the VPC, the tags and every filter."""
+        filters = _filters(args)
+        if args.get("vpcId"):
+            filters.append(("vpc-id", [str(args["vpcId"])]))
+        filters += [(f"tag:{key}", [str(value)]) for key, value in (args.get("tags") or {}).items()]
+        ids = [
+            table.id
+            for table in self.route_tables
+            if all(_matches(table.filterable(), name, values, "route tables") for name, values in filters)
+        ]
+        return {"ids": ids, "id": self.region}
+
+    def _secret_version(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The current value a planned stack wrote; no earlier version exists offline."""
+        arn = str(args.get("secretId"))
+        if arn not in self.secret_values:
+            raise KeyError(f"no secret {arn} was written by a stack the engine has planned")
+        stage = args.get("versionStage") or "AWSCURRENT"
+        if stage != "AWSCURRENT" or args.get("versionId") not in (None, "offline"):
+            raise KeyError(f"secret {arn} has only its current version offline (AWSCURRENT)")
+        value = self.secret_values[arn]
+        return {"arn": arn, "id": arn, "secretId": arn, "secretString": value, "versionId": "offline"}
+
+    def _hosted_zone(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A Route 53 zone by name (the public one unless a private one is asked for, by
+        `privateZone` or a VPC) or by id (of a zone looked up by name before)."""
+        if args.get("zoneId"):
+            zone_id = str(args["zoneId"])
+            if zone_id not in self.hosted_zones:
+                raise KeyError(f"no hosted zone {zone_id} offline: look zones up by name")
+            return self.hosted_zones[zone_id]
+        private = bool(args.get("privateZone")) or bool(args.get("vpcId"))
+        name = str(args.get("name")).rstrip(".").lower()
+        zone_id = hosted_zone_id(name, private)
+        self.hosted_zones[zone_id] = {"zoneId": zone_id, "name": name, "privateZone": private, "id": zone_id}
+        return self.hosted_zones[zone_id]
+
+    _DATA_SOURCES: ClassVar[dict[str, Callable[..., dict[str, Any]]]] = {
+        "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+        "aws:index/getPartition:getPartition": _partition,
+        "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+        "aws:ec2/getRouteTables:getRouteTables": _route_tables_lookup,
+        "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
+        "aws:route53/getZone:getZone": _hosted_zone,
+    }
 
 
 # pulumi-random's RandomPassword: the special characters it draws from unless overrideSpecial is set.

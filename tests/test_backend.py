@@ -17,7 +17,7 @@ from components.settings import APP_SECRET_NAMES, SettingsError, secret_like
 from components.waf import mapathon_rate_limit
 from offline.engine import PROJECT_DIR, Plan
 from offline.iam_evaluator import allowed
-from offline.mocks import OFFLINE_ACCOUNT_ID, Registration
+from offline.mocks import OFFLINE_ACCOUNT_ID, Registration, hosted_zone_id
 from offline.report import is_secret
 from tests.conftest import plan_for
 from tests.test_settings import settings_of
@@ -242,6 +242,16 @@ def test_prod_has_a_web_acl_with_managed_rules_rate_limit_and_logging() -> None:
     group = next(g for g in balancer.of_type("aws:cloudwatch/logGroup:LogGroup"))
     assert group.inputs["name"].startswith("aws-waf-logs-")
     assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
+
+
+def test_every_dns_record_is_in_the_stacks_public_zone(base_plan: Plan) -> None:
+    """The API's record and its certificate's validation (and on dev the review apps' wildcard and
+    its validation) go in tm:dns.zoneName's public zone: looked up by that name, not a host's, and
+    not a private zone of the same name, which the internet never asks."""
+    records = base_plan.of_type("aws:route53/record:Record")
+    assert len(records) == (4 if base_plan.stack == "dev" else 2)
+    for record in records:
+        assert record.inputs["zoneId"] == hosted_zone_id("hotosm.org", private=False), record.name
 
 
 def test_dev_has_no_web_acl_unless_asked() -> None:

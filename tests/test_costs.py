@@ -467,25 +467,6 @@ def test_the_policy_prices_with_the_environments_usage_settings(environment: str
         assert config["monthlyBudgetUsd"] == PROFILES[environment]["monthlyBudget"]["usd"]
 
 
-def test_each_base_stack_has_a_budget_on_its_tag_alerting_the_ticket_topic(base_plan: Plan) -> None:
-    budgets = {r.name: r.inputs for r in base_plan.of_type("aws:budgets/budget:Budget")}
-    main = budgets["budget"]
-    ticket = base_plan.outputs["alertTopicArns"]["ticket"]
-    assert main["limitAmount"] == f"{PROFILES[base_plan.stack]['monthlyBudget']['usd']:.2f}"
-    assert main["costFilters"] == [{"name": "TagKeyValue", "values": [f"user:Stack${base_plan.stack}"]}]
-    assert sorted((n["notificationType"], n["threshold"]) for n in main["notifications"]) == [
-        ("ACTUAL", 100),
-        ("FORECASTED", 80),
-    ]
-    assert all(n["subscriberSnsTopicArns"] == [ticket] for n in main["notifications"])
-    review_apps = budgets.get("budget-review-apps")
-    if base_plan.stack == "dev":
-        assert review_apps is not None
-        assert review_apps["costFilters"][0]["values"] == ["user:Environment$review"]
-    else:
-        assert review_apps is None
-
-
 # -- docs/costs.md ---------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from components.network import no_public_ip_auto_assign
 from offline.engine import Plan
+from offline.mocks import route_table_id
 from tests.conftest import plan_for
 
 
@@ -106,13 +107,16 @@ def test_default_security_group_is_closed(base_plan: Plan) -> None:
     assert default_sg.inputs["egress"] == []
 
 
-def test_s3_gateway_endpoint_serves_every_private_route_table(base_plan: Plan) -> None:
+def test_s3_gateway_endpoint_serves_exactly_the_private_subnets_route_tables(base_plan: Plan) -> None:
+    """Image layers come from S3 to the private subnets' tasks: their route tables, each one's own
+    (the mocks answer the lookup by its filter), not the public or isolated ones nor the main one."""
     (s3,) = base_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert s3.inputs["serviceName"] == "com.amazonaws.us-east-1.s3"
     assert s3.inputs["vpcEndpointType"] == "Gateway"
-    zones = len(base_plan.outputs["availabilityZones"])
-    assert len(s3.inputs["routeTableIds"]) == zones
-    assert all(rtb.startswith("rtb-") for rtb in s3.inputs["routeTableIds"])
+    assert s3.inputs["vpcId"] == base_plan.outputs["vpcId"]
+    private = base_plan.outputs["privateSubnetIds"]
+    assert len(private) == len(base_plan.outputs["availabilityZones"])
+    assert s3.inputs["routeTableIds"] == [route_table_id(subnet) for subnet in private]
 
 
 def test_interface_endpoints_are_private_and_reachable_only_from_the_vpc() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,9 @@ def test_burn_rate_thresholds_match_hand_computed_values(
     target: float, fast: float, steady: float, slow: float
 ) -> None:
     by_name = {alert.name: alert for alert in BURN_RATE_ALERTS}
-    assert error_ratio_threshold(by_name["fast-burn"].burn_rate, target) == pytest.approx(fast)
-    assert error_ratio_threshold(by_name["steady-burn"].burn_rate, target) == pytest.approx(steady)
-    assert error_ratio_threshold(by_name["slow-burn"].burn_rate, target) == pytest.approx(slow)
+    assert error_ratio_threshold(by_name["fast-burn"].burn_rate, target) == fast
+    assert error_ratio_threshold(by_name["steady-burn"].burn_rate, target) == steady
+    assert error_ratio_threshold(by_name["slow-burn"].burn_rate, target) == slow
     assert error_budget(target) == pytest.approx(1 - target / 100)
 
 
@@ -74,33 +75,287 @@ def test_windows_and_budget_spent_follow_the_workbook() -> None:
     assert all(a.long_window_seconds <= 86400 for a in BURN_RATE_ALERTS)
 
 
-@pytest.mark.parametrize(("stack", "target"), [("prod", 99.5), ("dev", 99.0)])
-def test_window_alarms_use_the_computed_thresholds(stack: str, target: float) -> None:
-    alarms = {a.inputs["name"]: a.inputs for a in metric_alarms(plan_for(stack))}
-    for alert in BURN_RATE_ALERTS:
-        for window in {"fast-burn": ("1h", "5m"), "steady-burn": ("6h", "30m"), "slow-burn": ("24h", "2h")}[
-            alert.name
-        ]:
-            alarm = alarms[f"tasking-manager-{stack}-{alert.name}-{window}"]
-            assert alarm["threshold"] == pytest.approx(alert.burn_rate * (1 - target / 100))
-            periods = {q["metric"]["period"] for q in alarm["metricQueries"] if "metric" in q}
-            assert periods == {int(window[:-1]) * (3600 if window.endswith("h") else 60)}
-
-
 def test_slo_follows_its_setting() -> None:
     plan = plan_for("prod", {"tm:observability.availability.targetPercent": 99.9})
     fast = next(a for a in metric_alarms(plan) if a.inputs["name"].endswith("fast-burn-1h"))
-    assert fast.inputs["threshold"] == pytest.approx(0.0144)
+    assert fast.inputs["threshold"] == 0.0144  # 14.4 x (100 % - 99.9 %), exactly
 
 
-def test_each_composite_joins_its_long_and_short_window_with_and(base_plan: Plan) -> None:
-    names = {a.outputs["name"] for a in metric_alarms(base_plan)}
-    for alert in BURN_RATE_ALERTS:
-        composite = next(c for c in composite_alarms(base_plan) if c.inputs["alarmName"].endswith(alert.name))
-        referenced = re.findall(r'ALARM\("([^"]+)"\)', composite.inputs["alarmRule"])
-        assert len(referenced) == 2
-        assert " AND " in composite.inputs["alarmRule"]
-        assert all(name in names for name in referenced)
+# -- every alarm's semantics ------------------------------------------------------------------------
+
+
+# Dimensions as `name=what`: the stack's cluster, api and cron services, load balancer (lb), target
+# group (tg) and database (db).
+SERVICE, CRON = "ClusterName=cluster,ServiceName=api", "ClusterName=cluster,ServiceName=cron"
+TARGETS, DATABASE = "LoadBalancer=lb,TargetGroup=tg", "DBInstanceIdentifier=db"
+
+
+@dataclass(frozen=True)
+class Semantics:
+    """What an alarm watches and when it fires: `signal` as `signal_of` spells it, `threshold` per
+    base stack, `datapoints` None when unset (CloudWatch then needs every evaluation period),
+    `severity` None for an alarm that notifies nobody itself (a composite's input, a rollout gate)."""
+
+    signal: str
+    comparison: str
+    threshold: dict[str, float]
+    periods: int
+    datapoints: int | None
+    missing: str
+    severity: str | None
+    why: str
+
+
+def _both(value: float) -> dict[str, float]:
+    return {"prod": value, "dev": value}
+
+
+def _error_ratio(seconds: int) -> str:
+    return (
+        f"target_5xx=AWS/ApplicationELB:HTTPCode_Target_5XX_Count[{TARGETS}]:Sum/{seconds}; "
+        f"elb_5xx=AWS/ApplicationELB:HTTPCode_ELB_5XX_Count[LoadBalancer=lb]:Sum/{seconds}; "
+        f"requests=AWS/ApplicationELB:RequestCount[{TARGETS}]:Sum/{seconds}; "
+        "*error_ratio=IF(requests > 0, (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests, 0)"
+    )
+
+
+def _window(seconds: int, threshold: dict[str, float], why: str) -> Semantics:
+    """A burn-rate window: the error ratio over the whole window in one datapoint; no traffic
+    spends no budget; it notifies nobody (its composite does)."""
+    return Semantics(
+        signal=_error_ratio(seconds),
+        comparison="GreaterThanThreshold",
+        threshold=threshold,
+        periods=1,
+        datapoints=None,
+        missing="notBreaching",
+        severity=None,
+        why=why,
+    )
+
+
+# Burn rate x error budget, by hand: prod's 99.5 % leaves 0.5 %, dev's 99 % leaves 1 %.
+FAST = {"prod": 0.072, "dev": 0.144}  # 14.4 x
+STEADY = {"prod": 0.03, "dev": 0.06}  # 6 x
+SLOW = {"prod": 0.005, "dev": 0.01}  # 1 x
+GIB = 2**30
+# Alarm name (after `tasking-manager-<stack>-`) -> its semantics. A new alarm needs a row here.
+ALARMS: dict[str, Semantics] = {
+    "fast-burn-1h": _window(3600, FAST, "14.4x the budget's pace: 2 % of the budget in an hour"),
+    "fast-burn-5m": _window(300, FAST, "and still burning that fast in the last 5 minutes"),
+    "steady-burn-6h": _window(21600, STEADY, "6x the budget's pace: 5 % of the budget in 6 hours"),
+    "steady-burn-30m": _window(1800, STEADY, "and still burning that fast in the last 30 minutes"),
+    "slow-burn-24h": _window(86400, SLOW, "the budget's own pace for a day: 3.3 % of it"),
+    "slow-burn-2h": _window(7200, SLOW, "and still in the last 2 hours"),
+    "api-tasks-below-desired": Semantics(
+        signal=f"running=ECS/ContainerInsights:RunningTaskCount[{SERVICE}]:Minimum/300; "
+        f"desired=ECS/ContainerInsights:DesiredTaskCount[{SERVICE}]:Maximum/300; "
+        "*missing=desired - running",
+        comparison="GreaterThanThreshold",
+        threshold=_both(0),
+        periods=3,
+        datapoints=3,
+        missing="breaching",
+        severity="page",
+        why="a task missing (desired - running above 0) for 15 minutes; no data: no service at all",
+    ),
+    "cron-not-running": Semantics(
+        signal=f"ECS/ContainerInsights:RunningTaskCount[{CRON}]:Maximum/300",
+        comparison="LessThanThreshold",
+        threshold=_both(1),
+        periods=3,
+        datapoints=3,
+        missing="breaching",
+        severity="ticket",
+        why="the one cron task absent (below 1) for 15 minutes; no data means no task",
+    ),
+    "api-latency": Semantics(
+        signal=f"AWS/ApplicationELB:TargetResponseTime[{TARGETS}]:p95/300",
+        comparison="GreaterThanThreshold",
+        threshold={"prod": 1.0, "dev": 2.0},
+        periods=6,
+        datapoints=6,
+        missing="notBreaching",
+        severity="ticket",
+        why="p95 over the latency SLO for 30 minutes (prod 1000 ms, dev 2000 ms; metric in seconds)",
+    ),
+    "api-cpu-high": Semantics(
+        signal=f"AWS/ECS:CPUUtilization[{SERVICE}]:Average/300",
+        comparison="GreaterThanThreshold",
+        threshold=_both(85),
+        periods=3,
+        datapoints=3,
+        missing="notBreaching",
+        severity="ticket",
+        why="far above autoscaling's 60 % target for 15 minutes: the task maximum is reached",
+    ),
+    "api-memory-high": Semantics(
+        signal=f"AWS/ECS:MemoryUtilization[{SERVICE}]:Average/300",
+        comparison="GreaterThanThreshold",
+        threshold=_both(90),
+        periods=3,
+        datapoints=3,
+        missing="notBreaching",
+        severity="ticket",
+        why="tasks close to being killed, for 15 minutes",
+    ),
+    "unhealthy-targets": Semantics(
+        signal=f"AWS/ApplicationELB:UnHealthyHostCount[{TARGETS}]:Maximum/300",
+        comparison="GreaterThanThreshold",
+        threshold=_both(0),
+        periods=3,
+        datapoints=3,
+        missing="notBreaching",
+        severity="ticket",
+        why="any unhealthy target for 15 minutes",
+    ),
+    "rollout-unhealthy-targets": Semantics(
+        signal=f"AWS/ApplicationELB:UnHealthyHostCount[{TARGETS}]:Maximum/60",
+        comparison="GreaterThanThreshold",
+        threshold=_both(0),
+        periods=3,
+        datapoints=3,
+        missing="notBreaching",
+        severity=None,
+        why="any unhealthy target for 3 minutes rolls a deployment back (ECS reads it, nobody is told)",
+    ),
+    "database-cpu-high": Semantics(
+        signal=f"AWS/RDS:CPUUtilization[{DATABASE}]:Average/300",
+        comparison="GreaterThanThreshold",
+        threshold=_both(80),
+        periods=6,
+        datapoints=6,
+        missing="missing",
+        severity="ticket",
+        why="over 80 % for 30 minutes; a gap in RDS's metrics keeps the alarm's state",
+    ),
+    "database-storage-low": Semantics(
+        signal=f"AWS/RDS:FreeStorageSpace[{DATABASE}]:Minimum/300",
+        comparison="LessThanThreshold",
+        # 10 % of the autoscaling ceiling: prod 500 GiB, dev 100 GiB.
+        threshold={"prod": 50 * GIB, "dev": 10 * GIB},
+        periods=1,
+        datapoints=1,
+        missing="missing",
+        severity="ticket",
+        why="free storage only shrinks: one datapoint under 10 % of the ceiling is enough",
+    ),
+    "database-memory-low": Semantics(
+        signal=f"AWS/RDS:FreeableMemory[{DATABASE}]:Minimum/300",
+        comparison="LessThanThreshold",
+        # 10 % of the class's memory in whole bytes: db.t4g.large 8 GiB, db.t4g.micro 1 GiB.
+        threshold={"prod": 8 * GIB // 10, "dev": 1 * GIB // 10},
+        periods=3,
+        datapoints=3,
+        missing="missing",
+        severity="ticket",
+        why="under 10 % of the memory free for 15 minutes",
+    ),
+    "database-connections-near-limit": Semantics(
+        signal=f"AWS/RDS:DatabaseConnections[{DATABASE}]:Maximum/300",
+        comparison="GreaterThanThreshold",
+        # 80 % of max_connections (memory / 9531392): of 901 on db.t4g.large, of 112 on db.t4g.micro.
+        threshold={"prod": 720, "dev": 89},
+        periods=2,
+        datapoints=2,
+        missing="missing",
+        severity="ticket",
+        why="over 80 % of the instance's connection limit for 10 minutes",
+    ),
+}
+
+
+def signal_of(plan: Plan, inputs: dict[str, Any]) -> str:
+    """`namespace:metric[dimension=what,...]:statistic/period`, or each metric-math query (`*`
+    marks the one returned); a dimension's value by what it names (see SERVICE, TARGETS...)."""
+    balancer = plan.component("tm:aws:LoadBalancer")
+    names = {
+        ("ClusterName", plan.outputs["clusterName"]): "cluster",
+        ("ServiceName", plan.outputs["apiServiceName"]): "api",
+        ("ServiceName", plan.outputs["cronServiceName"]): "cron",
+        ("DBInstanceIdentifier", plan.outputs["databaseIdentifier"]): "db",
+        ("LoadBalancer", balancer.one("aws:lb/loadBalancer:LoadBalancer").outputs["arnSuffix"]): "lb",
+        ("TargetGroup", balancer.one("aws:lb/targetGroup:TargetGroup").outputs["arnSuffix"]): "tg",
+    }
+
+    def metric(namespace: str, name: str, dimensions: dict[str, Any], stat: str, period: float) -> str:
+        where = ",".join(
+            f"{key}={names.get((key, value), value)}" for key, value in sorted(dimensions.items())
+        )
+        return f"{namespace}:{name}[{where}]:{stat}/{int(period)}"
+
+    def query(item: dict[str, Any]) -> str:
+        mark = "*" if item.get("returnData") else ""
+        if "expression" in item:
+            return f"{mark}{item['id']}={item['expression']}"
+        m = item["metric"]
+        return f"{mark}{item['id']}=" + metric(
+            m["namespace"], m["metricName"], m["dimensions"], m["stat"], m["period"]
+        )
+
+    if "metricQueries" in inputs:
+        return "; ".join(query(item) for item in inputs["metricQueries"])
+    statistic = inputs.get("statistic") or inputs["extendedStatistic"]
+    return metric(
+        inputs["namespace"], inputs["metricName"], inputs["dimensions"], statistic, inputs["period"]
+    )
+
+
+def test_every_alarm_has_a_row_of_expected_semantics(base_plan: Plan) -> None:
+    prefix = f"tasking-manager-{base_plan.stack}-"
+    planned = {a.inputs["name"].removeprefix(prefix) for a in metric_alarms(base_plan)}
+    assert planned == set(ALARMS), (
+        f"alarms without a row: {sorted(planned - set(ALARMS))}; rows without an alarm: "
+        f"{sorted(set(ALARMS) - planned)}"
+    )
+
+
+@pytest.mark.parametrize("key", sorted(ALARMS))
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_each_alarm_fires_exactly_as_intended(stack: str, key: str) -> None:
+    plan = plan_for(stack)
+    expected = ALARMS[key]
+    alarm = next(a for a in metric_alarms(plan) if a.inputs["name"] == f"tasking-manager-{stack}-{key}")
+    inputs = alarm.inputs
+    assert signal_of(plan, inputs) == expected.signal
+    assert inputs["comparisonOperator"] == expected.comparison
+    assert inputs["threshold"] == expected.threshold[stack]  # exactly: a threshold is a boundary
+    assert inputs["evaluationPeriods"] == expected.periods
+    assert inputs.get("datapointsToAlarm") == expected.datapoints
+    assert inputs["treatMissingData"] == expected.missing
+    topics = topic_arns(plan)
+    if expected.severity is None:
+        assert "alarmActions" not in inputs
+        assert "okActions" not in inputs
+    else:
+        # Outside prod nothing pages: a page-severity alarm goes to the ticket topic there.
+        topic = topics.get(expected.severity, topics["ticket"])
+        assert inputs["alarmActions"] == [topic]
+        # "Resolved" matters for what woke someone; for tickets it is noise.
+        assert inputs["okActions"] == ([topic] if expected.severity == "page" else [])
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_each_composite_fires_when_both_its_windows_do(stack: str) -> None:
+    plan = plan_for(stack)
+    topics = topic_arns(plan)
+    prefix = f"tasking-manager-{stack}"
+    composites = {c.inputs["alarmName"]: c.inputs for c in composite_alarms(plan)}
+    # Alert -> its long and short window, and its severity (SLO workbook: 14.4x and 6x page).
+    expected = {
+        "fast-burn": ("1h", "5m", "page"),
+        "steady-burn": ("6h", "30m", "page"),
+        "slow-burn": ("24h", "2h", "ticket"),
+    }
+    assert set(composites) == {f"{prefix}-{alert}" for alert in expected}
+    for alert, (long, short, severity) in expected.items():
+        composite = composites[f"{prefix}-{alert}"]
+        assert composite["alarmRule"] == (
+            f'ALARM("{prefix}-{alert}-{long}") AND ALARM("{prefix}-{alert}-{short}")'
+        )
+        topic = topics.get(severity, topics["ticket"])
+        assert composite["alarmActions"] == [topic]
+        assert composite.get("okActions", []) == ([topic] if severity == "page" else [])
 
 
 # -- routing ----------------------------------------------------------------------------------------
@@ -159,10 +414,8 @@ def test_every_alerting_alarm_has_actions_and_every_input_feeds_a_composite(base
         assert composite.inputs["alarmActions"]
 
 
-def test_every_alarm_decides_missing_data_and_says_what_to_do(base_plan: Plan) -> None:
+def test_every_alerting_alarm_says_what_to_do(base_plan: Plan) -> None:
     anchors = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', ALERTS_DOC.read_text()))
-    for alarm in metric_alarms(base_plan):
-        assert alarm.inputs["treatMissingData"] in {"breaching", "notBreaching", "missing", "ignore"}
     for alarm in [*metric_alarms(base_plan), *composite_alarms(base_plan)]:
         description = alarm.inputs["alarmDescription"]
         if not alarm.inputs.get("alarmActions"):

@@ -80,11 +80,13 @@ def test_every_role_it_creates_carries_the_review_permissions_boundary(review: P
         )
 
 
-def test_one_spot_task_without_autoscaling(review: Plan) -> None:
+def test_one_spot_task_without_autoscaling_in_the_bases_private_subnets(review: Plan, dev: Plan) -> None:
     (service,) = review.of_type("aws:ecs/service:Service")
     assert service.inputs["desiredCount"] == 1
     assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+    # Behind dev's NAT like dev's own tasks: not the public subnets, not the database's isolated ones.
+    assert service.inputs["networkConfiguration"]["subnets"] == dev.outputs["privateSubnetIds"]
     assert review.of_type("aws:appautoscaling/target:Target") == []
 
 

@@ -61,20 +61,6 @@ def test_the_web_acl_validates_against_the_wafv2_api_model() -> None:
     assert not report.has_errors(), report.generate_report()
 
 
-def test_every_rule_has_exactly_one_deliberate_action() -> None:
-    for rule in rules(plan_for("prod")):
-        managed = "managedRuleGroupStatement" in rule["statement"]
-        # A group rule takes the group's own actions (override `none`), ours say `block`.
-        assert ("overrideAction" in rule) is managed, rule["name"]
-        assert ("action" in rule) is not managed, rule["name"]
-        if managed:
-            assert rule["overrideAction"] == {"none": {}}, rule["name"]
-        else:
-            assert rule["action"] == {"block": {}}, rule["name"]
-    priorities = [rule["priority"] for rule in rules(plan_for("prod"))]
-    assert priorities == sorted(set(priorities))
-
-
 def _counted(plan: Plan) -> set[str]:
     return {
         f"{rule['name']}/{override['name']}"
@@ -133,14 +119,6 @@ def test_the_large_upload_endpoints_are_under_the_apps_api_prefix() -> None:
         assert path.endswith("/"), path  # the app's routes end with a slash
 
 
-def test_a_rule_under_study_counts_instead_of_blocking() -> None:
-    plan = plan_for("prod", {"tm:loadBalancer.wafCountRules": ["AWSManagedRulesSQLiRuleSet/SQLi_BODY"]})
-    assert _counted(plan) == {
-        "AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY",
-        "AWSManagedRulesSQLiRuleSet/SQLi_BODY",
-    }
-
-
 def test_a_rule_name_the_groups_do_not_have_is_refused_with_the_names_they_have() -> None:
     with pytest.raises(SettingsError) as error:
         plan_for("prod", {"tm:loadBalancer.wafCountRules": ["AWSManagedRulesSQLiRuleSet/SQLi_Body"]})
@@ -169,3 +147,94 @@ def test_a_mapathon_room_behind_one_address_stays_under_the_rate_limit(stack: st
         if "rateBasedStatement" in r["statement"]
     ]
     assert limit >= 2 * room
+
+
+# -- each rule's action, exactly ---------------------------------------------------------------------
+
+GROUP_RULES = "none"  # override action `none`: the group's own actions (block) apply
+# prod's web ACL in evaluation order: rule -> (what a match does, the group's rules overridden to
+# count), and why.
+EXPECTED_ACTIONS: dict[str, tuple[dict[str, Any], list[str]]] = {
+    # Every Core rule blocks but the body-size one, which counts: ours below decides where it blocks.
+    "AWSManagedRulesCommonRuleSet": ({"overrideAction": {GROUP_RULES: {}}}, ["SizeRestrictions_BODY"]),
+    # Log4j, Java deserialisation, exploitable paths: nothing the Tasking Manager sends.
+    "AWSManagedRulesKnownBadInputsRuleSet": ({"overrideAction": {GROUP_RULES: {}}}, []),
+    # The app builds SQL through SQLAlchemy; no legitimate request looks like an injection.
+    "AWSManagedRulesSQLiRuleSet": ({"overrideAction": {GROUP_RULES: {}}}, []),
+    # Addresses Amazon's threat intelligence lists: bots and scanners, not mappers.
+    "AWSManagedRulesAmazonIpReputationList": ({"overrideAction": {GROUP_RULES: {}}}, []),
+    # What the Core rule set labelled oversized, outside the large-upload endpoints: blocked.
+    "oversized-body-outside-large-uploads": ({"action": {"block": {}}}, []),
+    # Over the limit from one address: blocked (count would only measure a flood, not stop it).
+    "rate-limit-per-ip": ({"action": {"block": {}}}, []),
+}
+
+
+def _actions(plan: Plan) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """Each rule's action (or override action), and the group's rules overridden, by name."""
+    found = {}
+    for rule in rules(plan):
+        action = {key: rule[key] for key in ("action", "overrideAction") if key in rule}
+        overrides = rule["statement"].get("managedRuleGroupStatement", {}).get("ruleActionOverrides") or []
+        assert all(o["actionToUse"] == {"count": {}} for o in overrides), rule["name"]
+        found[rule["name"]] = (action, [o["name"] for o in overrides])
+    return found
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_each_rule_does_exactly_what_it_was_chosen_to_do(stack: str) -> None:
+    plan = plan_for(stack, {"tm:loadBalancer.waf": True} if stack == "dev" else None)
+    assert _actions(plan) == EXPECTED_ACTIONS
+    assert [r["priority"] for r in rules(plan)] == list(range(1, len(EXPECTED_ACTIONS) + 1))
+    # Requests no rule matched are allowed: the rules above are the whole of what is refused.
+    assert plan.one("aws:wafv2/webAcl:WebAcl").inputs["defaultAction"] == {"allow": {}}
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_the_rate_rule_blocks_8500_requests_per_5_minutes_per_address(stack: str) -> None:
+    """2 x 50 mappers x (25 polled + 60 own requests per 5 minutes) = 8500, counted per source
+    address (not per forwarded-for header, which a client can forge), over the whole API."""
+    plan = plan_for(stack, {"tm:loadBalancer.waf": True} if stack == "dev" else None)
+    rate = by_name(plan)["rate-limit-per-ip"]
+    assert rate["action"] == {"block": {}}
+    assert rate["statement"] == {"rateBasedStatement": {"limit": 8500, "aggregateKeyType": "IP"}}
+
+
+def test_managed_groups_are_amazons_unpinned_and_unscoped() -> None:
+    """Vendor AWS, no version pinned (AWS's default version follows new threats), every request
+    inspected (no scope-down), and only the counted rules overridden."""
+    for name, rule in by_name(plan_for("prod")).items():
+        if name not in MANAGED_RULE_GROUPS:
+            continue
+        counted = EXPECTED_ACTIONS[name][1]
+        expected: dict[str, Any] = {"vendorName": "AWS", "name": name}
+        if counted:
+            expected["ruleActionOverrides"] = [{"name": r, "actionToUse": {"count": {}}} for r in counted]
+        assert rule["statement"] == {"managedRuleGroupStatement": expected}, name
+
+
+def test_a_rule_under_study_counts_while_its_group_keeps_blocking_the_rest() -> None:
+    """`tm:loadBalancer.wafCountRules` overrides single rules to count; the group's own override
+    stays `none` (a group override `count` would stop all of its rules blocking)."""
+    plan = plan_for("prod", {"tm:loadBalancer.wafCountRules": ["AWSManagedRulesSQLiRuleSet/SQLi_BODY"]})
+    assert _actions(plan) == {
+        **EXPECTED_ACTIONS,
+        "AWSManagedRulesSQLiRuleSet": ({"overrideAction": {GROUP_RULES: {}}}, ["SQLi_BODY"]),
+    }
+
+
+# -- logs ------------------------------------------------------------------------------------------
+
+
+def test_the_web_acl_logs_every_request_without_credentials() -> None:
+    """The API authenticates with `Authorization: Token <session token>` and the browser's cookies
+    can carry sessions: both headers are redacted (WAF wants header names in lower case). No
+    logging filter: allowed requests are logged too, which is what tuning a counted rule needs."""
+    plan = plan_for("prod")
+    logging = plan.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration").inputs
+    assert logging["resourceArn"] == plan.one("aws:wafv2/webAcl:WebAcl").outputs["arn"]
+    assert logging["redactedFields"] == [
+        {"singleHeader": {"name": "authorization"}},
+        {"singleHeader": {"name": "cookie"}},
+    ]
+    assert "loggingFilter" not in logging

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from offline.policy_run import PACKS, PACKS_DIR, PackProcess
+from offline.policy_run import PACKS, PACKS_DIR, PackProcess, PolicyResult, check_plan
+from tests.conftest import plan_for
 
 # Each pack is a directory the CLI runs from, holding one package of rules (security_baseline,
 # operations_guardrails): put those directories on the path, as `python -m pulumi.policy .` does.
@@ -27,3 +28,16 @@ def packs() -> Iterator[list[PackProcess]]:
     finally:
         for process in processes:
             process.close()
+
+
+@pytest.fixture(scope="session")
+def stack_result(packs: list[PackProcess]) -> Callable[[str], PolicyResult]:
+    """Both packs' findings on a committed stack's plan, computed once per session per stack."""
+    results: dict[str, PolicyResult] = {}
+
+    def result(stack: str) -> PolicyResult:
+        if stack not in results:
+            results[stack] = check_plan(plan_for(stack), packs)
+        return results[stack]
+
+    return result

@@ -115,3 +115,111 @@ def test_the_two_packs_share_one_framework_file() -> None:
         PACKS_DIR / "operations" / "operations_guardrails" / "framework.py",
         shallow=False,
     )
+
+
+# -- the thresholds each environment enforces --------------------------------------------------------
+
+
+def _all(value: object) -> dict[str, object]:
+    return dict.fromkeys(ENVIRONMENTS, value)
+
+
+BASE_TAGS = ["Project", "Environment", "Stack", "ManagedBy", "Owner", "CostCenter"]
+# FSBP EC2.19's high-risk ports (the pack's default list).
+HIGH_RISK_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000]
+HIGH_RISK_PORTS += [5432, 5500, 5601, 6379, 8080, 8088, 8888, 9200, 9300, 11211, 27017]
+# Pack -> policy -> setting -> environment -> value, after the schema defaults; every setting of
+# every policy has a row (`environment` aside, and the budget's `usage`, held to the profiles by
+# tests/test_costs.py).
+THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
+    "operations": {
+        # Review stacks also carry their pull request and expiry (the sweeper reads ExpiresAt).
+        "required-tags": {
+            "tags": {"prod": BASE_TAGS, "dev": BASE_TAGS, "review": [*BASE_TAGS, "PullRequest", "ExpiresAt"]}
+        },
+        "allowed-regions": {"regions": _all(["us-east-1"])},
+        "allowed-instance-classes": {
+            # prod db.t4g.large (8 GiB) and up, dev small burstable ones, review none of its own.
+            "rdsInstanceClasses": {
+                "prod": ["db.t4g.large", "db.t4g.xlarge", "db.t4g.2xlarge", "db.m7g.*", "db.r7g.*"],
+                "dev": ["db.t4g.micro", "db.t4g.small", "db.t4g.medium"],
+                "review": [],
+            },
+            "ec2InstanceTypes": _all([]),  # Fargate only
+        },
+        # Two weeks of point-in-time recovery and recovery points at least (prod keeps 30 and 35).
+        "prod-backup-retention": {"minimumDays": _all(14)},
+        # Production never serves from a single API task (service and autoscaling minimum).
+        "prod-api-min-tasks": {"minimumTasks": _all(2), "apiServicePattern": _all("(^|-)api(-|$)")},
+        # A year of production logs.
+        "prod-log-retention": {"minimumDays": _all(365)},
+        # USD a month: prod and dev as their AWS budgets, a review app 10.
+        "stack-monthly-budget": {"monthlyBudgetUsd": {"prod": 650, "dev": 150, "review": 10}},
+    },
+    "security-baseline": {
+        "security-group-internet-ingress-authorized-ports": {"authorizedPorts": _all([80, 443])},
+        "security-group-no-world-high-risk-ports": {"ports": _all(HIGH_RISK_PORTS)},
+        "ecs-task-no-secrets-in-environment": {"allowedNames": _all([])},
+        # Amplify's Sentry DSN is public (browsers send it) although named like a secret.
+        "amplify-no-secrets-in-build-variables": {"allowedNames": _all(["TM_SENTRY_FRONTEND_DSN"])},
+        "waf-web-acl-managed-rules": {
+            "requiredRuleGroups": _all(
+                ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"]
+            )
+        },
+        # FSBP RDS.11's week of automated backups, everywhere; prod's guardrail asks two.
+        "rds-backup-retention": {"minimumDays": _all(7)},
+        "rds-logs-exported": {"requiredLogs": _all(["postgresql", "upgrade"])},
+        "secret-rotation-period": {"maximumDays": _all(90)},
+        "kms-key-deletion-window": {"minimumDays": _all(30)},
+        # A review app's roles also use its base's (dev's) secrets and key.
+        "iam-own-stack-secrets-and-keys": {"sharedFromStacks": {"prod": [], "dev": [], "review": ["dev"]}},
+        # Any retention at all (never "forever"); prod's guardrail asks a year.
+        "log-group-retention": {"minimumDays": _all(1)},
+        "iam-aws-managed-policies-allowlisted": {
+            "allowedPolicies": _all(
+                [
+                    "service-role/AmazonECSTaskExecutionRolePolicy",
+                    "service-role/AmazonRDSEnhancedMonitoringRole",
+                    "service-role/AWSBackupServiceRolePolicyForBackup",
+                    "service-role/AWSBackupServiceRolePolicyForRestores",
+                ]
+            )
+        },
+        "s3-bucket-encryption": {"allowedAlgorithms": _all(["aws:kms", "aws:kms:dsse", "AES256"])},
+    },
+}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("pack", PACKS)
+def test_each_environment_enforces_the_intended_thresholds(
+    packs: list[PackProcess], pack: str, environment: str
+) -> None:
+    config = reconcile_config(_info(packs, pack), load_config(pack, environment))
+    found = {
+        policy: settings
+        for policy, (_, properties) in config.items()
+        if (settings := {k: v for k, v in properties.items() if k not in ("environment", "usage")})
+    }
+    expected = {
+        policy: {setting: values[environment] for setting, values in settings.items()}
+        for policy, settings in THRESHOLDS[pack].items()
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_thresholds_are_enforced_where_they_apply(packs: list[PackProcess], environment: str) -> None:
+    """A threshold of an advisory or disabled policy blocks nothing: those of the guardrails and
+    the security baseline's above are mandatory everywhere, but the advisory rotation,
+    managed-policy and bucket-encryption checks."""
+    advisory = {
+        "secret-rotation-period",
+        "iam-aws-managed-policies-allowlisted",
+        "s3-bucket-encryption",
+    }
+    for pack, policies in THRESHOLDS.items():
+        config = reconcile_config(_info(packs, pack), load_config(pack, environment))
+        for policy in policies:
+            assert config[policy][0] == ("advisory" if policy in advisory else "mandatory"), (pack, policy)

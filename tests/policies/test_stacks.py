@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from offline.__main__ import POLICY_VIOLATION, main
-from offline.engine import Plan
+from offline.engine import PROJECT_DIR, Plan
 from offline.mocks import Registration
 from offline.policy_run import PackProcess, PolicyResult, check_plan
+from offline.report import resource_label
 from tests.conftest import plan_for
 
 REVIEW_STACK = "review-pr-123"
@@ -23,16 +26,56 @@ def _blocking(result: PolicyResult) -> list[str]:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_stack_passes_every_mandatory_policy_of_both_packs(packs: list[PackProcess], stack: str) -> None:
-    result = check_plan(plan_for(stack), packs)
+def test_the_stack_passes_every_mandatory_policy_of_both_packs(
+    stack_result: Callable[[str], PolicyResult], stack: str
+) -> None:
+    result = stack_result(stack)
     assert [p.name for p in result.packs] == ["security-baseline", "operations"]
     assert _blocking(result) == []
 
 
-def test_a_review_stack_passes_every_mandatory_policy_of_both_packs(packs: list[PackProcess]) -> None:
-    plan = plan_for(REVIEW_STACK)  # its base stack (dev) is answered by the mocks
-    assert plan.environment == "review"
-    assert _blocking(check_plan(plan, packs)) == []
+def test_a_review_stack_passes_every_mandatory_policy_of_both_packs(
+    stack_result: Callable[[str], PolicyResult],
+) -> None:
+    result = stack_result(REVIEW_STACK)  # its base stack (dev) is answered by the mocks
+    assert result.environment == "review"
+    assert _blocking(result) == []
+
+
+# -- advisory findings: pinned, so that a new one or one gone is a reviewed change --------------------
+
+ADVISORIES = Path(__file__).with_name("advisories.json")
+PINNED_STACKS = ("dev", "prod", REVIEW_STACK)
+
+
+def advisory_findings(result: PolicyResult) -> list[str]:
+    """`pack/policy: type name`, as `make plan` lists them, sorted."""
+    return sorted(
+        f"{v.pack}/{v.policy}: {resource_label(v.urn)}"
+        for v in result.violations
+        if v.enforcement != "mandatory"
+    )
+
+
+def test_the_pinned_advisories_name_each_stack_once_in_order() -> None:
+    pinned = json.loads(ADVISORIES.read_text())
+    assert list(pinned) == list(PINNED_STACKS)
+    assert all(findings == sorted(findings) for findings in pinned.values())
+
+
+@pytest.mark.parametrize("stack", PINNED_STACKS)
+def test_the_stacks_advisory_findings_are_the_pinned_ones(
+    stack_result: Callable[[str], PolicyResult], stack: str
+) -> None:
+    found = advisory_findings(stack_result(stack))
+    pinned = json.loads(ADVISORIES.read_text())[stack]
+    new, gone = Counter(found) - Counter(pinned), Counter(pinned) - Counter(found)
+    diff = [f"  + {f}" for f in sorted(new.elements())] + [f"  - {f}" for f in sorted(gone.elements())]
+    assert found == pinned, (
+        f"the advisory findings of {stack} changed (+ new, - gone):\n" + "\n".join(diff) + "\n"
+        f"once reviewed, make {ADVISORIES.relative_to(PROJECT_DIR)}'s {stack!r} this list:\n"
+        + json.dumps(found, indent=2)
+    )
 
 
 def _copy(resource: Registration) -> Registration:
