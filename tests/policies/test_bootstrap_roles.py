@@ -1,5 +1,6 @@
-"""The bootstrap's CI roles are held to the same identity-policy rules as the stacks' roles: the
-security baseline runs over the bootstrap's plan with prod's config, and no role may use one
+"""The bootstrap's CI roles are held to the same identity-policy rules as the stacks' roles, and its
+resource policies to the same principal rules: the security baseline runs over the bootstrap's plan
+with prod's config, and no role may use one
 environment's secrets or keys for another (evaluated with AWS's policy logic over the real
 documents)."""
 
@@ -25,6 +26,8 @@ IDENTITY_RULES = {
     "iam-no-secret-reads-on-all-secrets",
     "iam-no-parameter-reads-on-all-parameters",
     "iam-trust-policy-no-wildcard-principal",
+    # And its own resource policies: the state bucket, the keys, the findings topics.
+    "resource-policy-principals-scoped",
 }
 SECRETS = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0000aaaa-1111-2222-3333-444455556666"

@@ -282,6 +282,14 @@ SAFETY: list[Flip] = [
         change=_statement("AccountManagesTopic", _to_anyone),
     ),
     Flip(
+        "aws:kms/key:Key",
+        "policy",
+        "CloudWatch Logs uses the key for any account",
+        "resource-policy-principals-scoped",
+        ("prod", "dev"),
+        change=_statement("CloudWatchLogsEncryptsThisAccountsLogGroups", _unconditional),
+    ),
+    Flip(
         "aws:s3/bucketPolicy:BucketPolicy",
         "policy",
         "no TLS-only statement",
@@ -337,9 +345,6 @@ NOT_SAFETY: dict[str, dict[str, str]] = {
     "aws:appautoscaling/policy:Policy": {
         "policyType": "how the API scales, not a protection",
         "targetTrackingScalingPolicyConfiguration": "how the API scales, not a protection",
-    },
-    "aws:kms/key:Key": {
-        "policy": "held by kms-key-policy-no-wildcard-principal and kms-key-no-lockout-bypass"
     },
 }
 

@@ -2,7 +2,7 @@
 
 from security_baseline import resource_policies
 
-from tests.policies.harness import Case
+from tests.policies.harness import DELETE, Case
 
 ACCOUNT = "123456789012"
 _TOPIC_POLICY = {
@@ -37,6 +37,33 @@ _TOPIC_POLICY = {
     },
 }
 
+_KEY = {
+    "policy": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "LogsEncryptThisAccountsGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"
+                    }
+                },
+            },
+        ],
+    }
+}
+
 CASES = [
     Case(
         resource_policies.resource_policy_principals_scoped,
@@ -55,6 +82,18 @@ CASES = [
                 {"policy.Statement.1.Condition": {"Bool": {"aws:SecureTransport": "true"}}},
                 "lets cloudwatch.amazonaws.com, events.amazonaws.com in for any account's resources",
             ),
+        ],
+        json_props=("policy",),
+    ),
+    Case(
+        resource_policies.resource_policy_principals_scoped,
+        "aws:kms/key:Key",
+        _KEY,
+        [
+            (
+                {"policy.Statement.1.Condition": DELETE},
+                "lets logs.us-east-1.amazonaws.com in for any account's resources",
+            )
         ],
         json_props=("policy",),
     ),
