@@ -37,7 +37,14 @@ EXPECTED_TYPES = {
 }
 
 
+@pytest.fixture
+def cached_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make plan` on the session's plans: run_stack is what plan_for calls, once per config."""
+    monkeypatch.setattr("offline.__main__.run_stack", plan_for)
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.usefixtures("cached_plans")
 def test_plan_prints_the_tree_with_types_names_and_outputs(
     stack: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -60,6 +67,7 @@ def test_plan_prints_the_tree_with_types_names_and_outputs(
     assert "vpcId:" in text
 
 
+@pytest.mark.usefixtures("cached_plans")
 def test_plan_json_lists_every_resource_as_a_policy_sees_it(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "prod", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)

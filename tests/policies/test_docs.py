@@ -30,7 +30,12 @@ def test_docs_check_fails_when_the_table_is_stale(
     stale = tmp_path / "policies.md"
     stale.write_text("# Policy packs\n")
     monkeypatch.setattr(cli, "POLICIES_DOC", stale)
-    monkeypatch.setattr(cli, "architecture_doc", lambda current: current)  # only the table is under test
+    # Only the table is under test: the other docs (each test of its own) come back unchanged.
+    monkeypatch.setattr(cli, "architecture_doc", lambda current: current)
+    monkeypatch.setattr(cli, "costs_doc", lambda current, plans, bootstrap: current)
+    monkeypatch.setattr(cli, "cost_plans", list)
+    monkeypatch.setattr(cli, "cost_bootstrap", lambda: None)
+    monkeypatch.setattr(cli, "security_doc", lambda current: current)
     # The other generated docs are copies, never the work tree's.
     for name in ("ARCHITECTURE_DOC", "COSTS_DOC", "SECURITY_DOC"):
         copy = tmp_path / getattr(cli, name).name
