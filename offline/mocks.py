@@ -274,16 +274,21 @@ class OfflineMocks(Mocks):
         }
 
     def _certificate(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
-        domain = str(args.inputs.get("domainName"))
+        # One record per name; a wildcard's is its base domain's (ACM drops the `*.`).
+        names = [
+            str(args.inputs.get("domainName")),
+            *map(str, args.inputs.get("subjectAlternativeNames") or []),
+        ]
         return {
             "arn": self._regional("acm", f"certificate/{_uuid(args.name)}"),
             "domainValidationOptions": [
                 {
                     "domainName": domain,
-                    "resourceRecordName": f"_{_digest(domain, length=12)}.{domain}.",
+                    "resourceRecordName": f"_{_digest(domain, length=12)}.{domain.removeprefix('*.')}.",
                     "resourceRecordType": "CNAME",
                     "resourceRecordValue": f"_{_digest(domain, 'v', length=12)}.acm-validations.aws.",
                 }
+                for domain in names
             ],
         }
 

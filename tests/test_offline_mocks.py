@@ -5,6 +5,7 @@ plan rather than the same answer."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -141,3 +142,21 @@ def test_a_secret_has_only_its_current_version() -> None:
         _call(mocks, version, secretId=arn, versionStage="AWSPREVIOUS")
     with pytest.raises(KeyError, match="no secret"):
         _call(mocks, version, secretId=arn.replace("key", "other"))
+
+
+def test_a_certificate_validates_each_of_its_names_as_acm_names_the_records() -> None:
+    """ACM's DNS validation record of `*.example.org` is `_<token>.example.org.` (no `*.`, which
+    Route 53 would read as a wildcard record), one per domain and subject alternative name."""
+    mocks = OfflineMocks()
+    _, certificate = mocks.new_resource(
+        MockResourceArgs(
+            "aws:acm/certificate:Certificate",
+            "wildcard",
+            {"domainName": "*.review.example.org", "subjectAlternativeNames": ["api.example.org"]},
+            custom=True,
+        )
+    )
+    options = {o["domainName"]: o["resourceRecordName"] for o in certificate["domainValidationOptions"]}
+    assert set(options) == {"*.review.example.org", "api.example.org"}
+    assert re.fullmatch(r"_[0-9a-f]{12}\.review\.example\.org\.", options["*.review.example.org"])
+    assert re.fullmatch(r"_[0-9a-f]{12}\.api\.example\.org\.", options["api.example.org"])
