@@ -130,7 +130,7 @@ class TelemetryCollector(pulumi.ComponentResource):
         self.container = {
             "name": COLLECTOR_NAME,
             "image": COLLECTOR_IMAGE,
-            # Telemetry must never take the API down with it.
+            # A running API outlives its collector (the API waits only for the collector's start).
             "essential": False,
             "memory": COLLECTOR_MEMORY_MIB,
             "command": ["--config=env:AOT_CONFIG_CONTENT"],

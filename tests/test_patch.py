@@ -4,6 +4,8 @@ prod (after the production environment's approval) when prod runs that commit.""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from tests.test_workflows import index_of, jobs, load, run_script, stub
 
 DEV, PROD = "0123456789ab", "fedcba987654"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_patch_workflow_rebuilds_dev_then_promotes_to_prod_weekly() -> None:
@@ -47,6 +50,12 @@ def test_the_deploy_workflow_takes_the_rebuild_inputs() -> None:
     [
         (DEV, DEV, [f"dev-commit={DEV}", f"prod-commit={DEV}", f"tag={DEV}-20261201"]),
         (f"{DEV}-20261124", PROD, [f"dev-commit={DEV}", f"prod-commit={PROD}", f"tag={DEV}-20261201"]),
+        # Tags of deploys carry the image layer's digest (image-tag.sh).
+        (
+            f"{DEV}-l1a2b3c4d",
+            f"{PROD}-l1a2b3c4d",
+            [f"dev-commit={DEV}", f"prod-commit={PROD}", f"tag={DEV}-20261201"],
+        ),
     ],
 )
 def test_the_plan_reads_the_commits_and_names_the_new_tag(
@@ -97,15 +106,35 @@ def checkout(tmp_path: Path) -> tuple[Path, str]:
     return app, commit
 
 
-def test_the_image_tag_is_the_commit_or_a_tag_of_it(tmp_path: Path, checkout: tuple[Path, str]) -> None:
+def layer_digest(layer: Path) -> str:
+    return hashlib.sha256(
+        (layer / "Dockerfile").read_bytes() + (layer / "requirements.txt").read_bytes()
+    ).hexdigest()[:8]
+
+
+def test_the_image_tag_is_the_commit_and_the_layer_or_a_tag_of_the_commit(
+    tmp_path: Path, checkout: tuple[Path, str]
+) -> None:
     app, commit = checkout
     default = run_script("image-tag.sh", [str(app)], {}, tmp_path)
-    assert default.stdout.strip() == commit
+    assert default.stdout.strip() == f"{commit}-l{layer_digest(ROOT / 'images' / 'api')}"
     rebuilt = run_script("image-tag.sh", [str(app), f"{commit}-20261201"], {}, tmp_path)
     assert rebuilt.stdout.strip() == f"{commit}-20261201"
     other = run_script("image-tag.sh", [str(app), "0000000000aa-20261201"], {}, tmp_path)
     assert other.returncode == 1
     assert f"is not of the checked-out commit {commit}" in other.stderr
+
+
+def test_a_changed_layer_is_a_new_tag(tmp_path: Path) -> None:
+    """The same application commit with other OpenTelemetry pins is other bytes: a new image."""
+    layer = tmp_path / "api"
+    shutil.copytree(ROOT / "images" / "api", layer)
+    before = run_script("layer-digest.sh", [str(layer)], {}, tmp_path).stdout.strip()
+    assert before == layer_digest(ROOT / "images" / "api")
+    (layer / "requirements.txt").write_text((layer / "requirements.txt").read_text() + "# bumped\n")
+    after = run_script("layer-digest.sh", [str(layer)], {}, tmp_path).stdout.strip()
+    assert after != before
+    assert after == layer_digest(layer)
 
 
 @pytest.mark.parametrize(("refresh", "flags"), [("true", "--pull --no-cache "), ("false", "")])

@@ -11,6 +11,7 @@ against stubs.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -483,7 +484,7 @@ def test_a_dispatched_review_app_deploys_only_the_reviewed_head_of_an_approved_p
         assert outputs == {}
     else:
         assert status == 0, log
-        assert outputs == {"number": "42", "sha": HEAD, "branch": "feature/x", "tag": f"pr-42-{HEAD[:12]}"}
+        assert outputs == {"number": "42", "sha": HEAD, "branch": "feature/x"}
 
 
 def test_a_pull_request_event_deploys_its_head(tmp_path: Path) -> None:
@@ -496,7 +497,20 @@ def test_a_pull_request_event_deploys_its_head(tmp_path: Path) -> None:
     }
     status, outputs, log = run_step(step["run"], env, tmp_path)
     assert status == 0, log
-    assert outputs == {"number": "7", "sha": HEAD, "branch": "feature/y", "tag": f"pr-7-{HEAD[:12]}"}
+    assert outputs == {"number": "7", "sha": HEAD, "branch": "feature/y"}
+
+
+def test_a_review_image_is_tagged_with_the_pull_request_commit_and_the_image_layer(tmp_path: Path) -> None:
+    deploy = jobs("review-app.yml")["deploy"]
+    step = steps(deploy)[index_of(deploy, "layer-digest.sh")]
+    status, outputs, log = run_step(str(step["run"]), {"PR": "7", "SHA": HEAD}, tmp_path)
+    assert status == 0, log
+    layer = ROOT / "images" / "api"
+    digest = hashlib.sha256((layer / "Dockerfile").read_bytes() + (layer / "requirements.txt").read_bytes())
+    assert outputs == {"tag": f"pr-7-{HEAD[:12]}-l{digest.hexdigest()[:8]}"}
+    # Built, pushed and deployed under that one tag.
+    uses = [s for s in steps(deploy) if "steps.image.outputs.tag" in json.dumps(s.get("env", {}))]
+    assert len(uses) == 2
 
 
 def test_the_sweeper_runs_nightly_and_on_demand() -> None:

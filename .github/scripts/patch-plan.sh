@@ -10,7 +10,7 @@ dev=${1:?$usage}
 prod=${2:?$usage}
 date=${3:?$usage}
 for tag in "$dev" "$prod"; do
-  if ! [[ $tag =~ ^[0-9a-f]{12}(-[0-9]{8})?$ ]]; then
+  if ! [[ $tag =~ ^[0-9a-f]{12}(-l[0-9a-f]{8})?(-[0-9]{8})?$ ]]; then
     echo "::error::$tag is not an image tag of an application commit" >&2
     exit 1
   fi

@@ -17,7 +17,8 @@ tag=${2:?usage: push-image.sh <repository-url> <tag> <application-dir>}
 context=${3:?usage: push-image.sh <repository-url> <tag> <application-dir>}
 registry=${repository%%/*}
 
-# A re-run, or a second push of the same commit: the tag means the same bytes, keep them.
+# A re-run, or a second push of the same commit and layer (image-tag.sh puts both in the tag):
+# the tag means the same bytes, keep them.
 if aws ecr describe-images --repository-name "${repository#*/}" --image-ids imageTag="$tag" >/dev/null 2>&1; then
   echo "$repository:$tag exists already; not rebuilt"
   exit 0

@@ -184,10 +184,6 @@ class BootstrapSettings(_Strict):
     usage: AccountUsage = AccountUsage()
 
     @property
-    def security_logs_bucket_name(self) -> str:
-        return f"{PROJECT}-security-logs-{self.account_id}"
-
-    @property
     def bucket_name(self) -> str:
         return self.state_bucket or f"{PROJECT}-pulumi-state-{self.account_id}"
 

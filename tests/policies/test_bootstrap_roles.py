@@ -91,3 +91,17 @@ def test_review_and_drift_decrypt_only_through_secrets_manager_with_their_stacks
     assert not allowed(
         role("review"), "secretsmanager:GetSecretValue", f"{SECRETS}tasking-manager/prod/app-a1b2c3"
     )
+
+
+@pytest.mark.parametrize("key", ["prod", "dev"])
+def test_a_deploy_role_cannot_claim_the_accounts_own_keys(key: str) -> None:
+    """Tagging a key as this environment's is how a new key is made; the bootstrap's keys and the
+    security baseline's, which carry no Environment tag, are denied outright (the gap for other
+    untagged keys of the account is stated in docs/operations/ci.md)."""
+    result = bootstrap_run()
+    policies = result.role_policies(key)
+    claim = {"aws:RequestTag/Environment": key}
+    for name in ("state-state", "security-key", *(f"state-secrets-{e}" for e in ("prod", "dev", "review"))):
+        arn = str(next(k for k in result.of_type("aws:kms/key:Key") if k.name == name).outputs["arn"])
+        assert not allowed(policies, "kms:TagResource", arn, claim), (key, name)
+        assert not allowed(policies, "kms:PutKeyPolicy", arn, claim), (key, name)

@@ -1,6 +1,6 @@
 """Production must be highly available and protected: Multi-AZ, deletion protection, a final
-snapshot and kept backups, backups, at least two API tasks, no shell into its containers, a WAF,
-and logs kept for a year."""
+snapshot, automated backups that outlive the database and enough of them, at least two API tasks,
+no shell into its containers, a WAF, and logs kept for a year."""
 
 from __future__ import annotations
 
