@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .baseline import KEY_ALIAS, logs_bucket_name, logs_bucket_policy, security_key_policy
+from .buckets import private_bucket
 
 
 @dataclass(frozen=True)
@@ -66,32 +67,7 @@ class SecurityLogs(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecurityLogsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("tm:bootstrap:SecurityLogs", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.bucket = aws.s3.Bucket(
-            name,
-            bucket=logs_bucket_name(args.account_id),
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
-        )
-        aws.s3.BucketPublicAccessBlock(
-            name,
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            name,
-            bucket=self.bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            name,
-            bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
+        self.bucket = private_bucket(name, logs_bucket_name(args.account_id), self)
         # S3-managed keys by default: CloudTrail encrypts its log files and Config its deliveries
         # with the baseline's key themselves; the rest (CloudTrail's digest files) stays SSE-S3.
         aws.s3.BucketServerSideEncryptionConfiguration(

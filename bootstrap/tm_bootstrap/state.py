@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .buckets import private_bucket
 from .settings import PROJECT
 
 # prod, dev and review stacks each get their own secrets provider, so that a role that may read
@@ -68,28 +69,7 @@ class StateBackend(pulumi.ComponentResource):
             for environment in SECRETS_ENVIRONMENTS
         }
 
-        self.bucket = aws.s3.Bucket(name, bucket=args.bucket_name, opts=kept)
-        aws.s3.BucketPublicAccessBlock(
-            name,
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            name,
-            bucket=self.bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            name,
-            bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
+        self.bucket = private_bucket(name, args.bucket_name, self)
         aws.s3.BucketServerSideEncryptionConfiguration(
             name,
             bucket=self.bucket.id,
