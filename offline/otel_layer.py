@@ -7,7 +7,8 @@
    `images/api/requirements.txt` (hash-pinned), which images/api/Dockerfile installs.
 2. Reads the pinned OpenTelemetry wheels from PyPI and writes `images/api/opentelemetry.json`: per
    instrumentation, the library versions it instruments (its `instruments` extra); every `OTEL_*`
-   variable the packages read; the programs they install. Tests hold the API's command and
+   variable the packages read; the programs they install; the metrics the instrumentations can
+   record (named by the pinned semantic conventions). Tests hold the API's command and
    environment, and the image's own package versions, to these facts.
 """
 
@@ -109,15 +110,48 @@ def wheel_facts(wheel: Path) -> dict[str, Any]:
                 elif section == "console_scripts" and "=" in line:
                     programs.append(line.split("=", 1)[0].strip())
         variables: set[str] = set()
+        # Metric instruments: their names, as the semantic conventions define them (the
+        # MetricInstruments class, and the incubating modules' `NAME: Final = "..."` with their
+        # `create_<name>` helpers), and the ones an instrumentation's source refers to.
+        metric_names: dict[str, str] = {}
+        metrics_used: set[str] = set()
         for name in archive.namelist():
             if name.endswith(".py"):
-                variables |= _variables(archive.read(name).decode("utf-8"))
+                source = archive.read(name).decode("utf-8")
+                variables |= _variables(source)
+                if "/semconv/" in name:
+                    if "/metrics/" in name:
+                        metric_names |= _metric_instruments(source)
+                    continue
+                metrics_used |= set(re.findall(r"MetricInstruments\.([A-Z_]+)", source))
+                metrics_used |= {n.upper() for n in re.findall(r"\bcreate_([a-z_]+)\(", source)}
     instruments = [
         requirement.split(";", 1)[0].strip()
         for requirement in metadata.get_all("Requires-Dist") or []
         if any(f'extra == "{e}"' in requirement.replace("'", '"') for e in INSTRUMENTS_EXTRAS)
     ]
-    return {"instruments": instruments, "variables": variables, "programs": programs}
+    return {
+        "instruments": instruments,
+        "variables": variables,
+        "programs": programs,
+        "metric_names": metric_names,
+        "metrics_used": metrics_used,
+    }
+
+
+def _metric_instruments(source: str) -> dict[str, str]:
+    """A semantic-conventions metrics module's names: NAME -> metric name, from the
+    `MetricInstruments` class and from module-level `NAME: Final = "..."`."""
+    tree = ast.parse(source)
+    classes = [c.body for c in tree.body if isinstance(c, ast.ClassDef) and c.name == "MetricInstruments"]
+    names: dict[str, str] = {}
+    for node in [*tree.body, *(n for body in classes for n in body)]:
+        value = getattr(node, "value", None)
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names |= {t.id: value.value for t in targets if isinstance(t, ast.Name) and t.id.isupper()}
+    return names
 
 
 def write_facts() -> dict[str, Any]:
@@ -125,6 +159,8 @@ def write_facts() -> dict[str, Any]:
     instruments: dict[str, list[str]] = {}
     variables: set[str] = set()
     programs: set[str] = set()
+    metric_names: dict[str, str] = {}
+    metrics_used: set[str] = set()
     with tempfile.TemporaryDirectory() as scratch:
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
@@ -139,12 +175,15 @@ def write_facts() -> dict[str, Any]:
                 instruments[name] = facts["instruments"]
             variables |= facts["variables"]
             programs |= set(facts["programs"])
+            metric_names |= facts["metric_names"]
+            metrics_used |= facts["metrics_used"]
     facts_json = {
         "python": CONTRACT.python,
         "packages": pins,
         "instruments": instruments,
         "variables": sorted(variables),
         "programs": sorted(programs),
+        "metrics": sorted(metric_names[n] for n in metrics_used if n in metric_names),
     }
     FACTS.write_text(json.dumps(facts_json, indent=2) + "\n")
     return facts_json

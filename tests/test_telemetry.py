@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from components.telemetry import API_METRICS, COLLECTOR_IMAGE, collector_config
+from offline import otel_layer
 from tests.conftest import plan_for
 from tests.test_app_contract import environment
 from tests.test_backend import containers
@@ -150,3 +151,12 @@ def test_the_collector_runs_as_its_images_own_user() -> None:
     assert image_uid, "SOURCES.md records the image's user"
     collector = containers(plan_for("prod", {"tm:observability.apm": "openTelemetry"}), "api")[1]
     assert collector["user"] == image_uid.group(1)
+
+
+def test_the_metrics_sent_on_are_ones_the_pinned_instrumentations_record() -> None:
+    """Their names as the pinned semantic conventions define them, for the instruments the
+    instrumentations create (images/api/opentelemetry.json, from the wheels): a misspelt or
+    renamed metric would leave the dashboard empty."""
+    recorded = set(otel_layer.recorded()["metrics"])
+    assert {"http.server.duration", "http.client.duration"} <= recorded
+    assert set(API_METRICS) <= recorded, sorted(set(API_METRICS) - recorded)
