@@ -15,7 +15,13 @@ from components.backend import Backend, BackendArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.database import Database, DatabaseArgs
-from components.frontend import Frontend, FrontendArgs
+from components.frontend import (
+    Frontend,
+    FrontendArgs,
+    ReviewFrontend,
+    ReviewFrontendArgs,
+    review_build_variables,
+)
 from components.kms import StackKey, StackKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
@@ -259,6 +265,26 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         pulumi.export("reviewHost", settings.review.host)
         pulumi.export("reviewDatabaseKeySecretArn", review_base.key_secret.arn)
         pulumi.export("reviewDatabaseAdminTaskDefinitionArn", review_base.admin_task_definition.arn)
+        review_frontend = ReviewFrontend(
+            "review-frontend",
+            ReviewFrontendArgs(
+                stack=settings.stack,
+                slots=settings.review.slots,
+                basic_auth_credentials=(
+                    pulumi.Output.secret(preview_auth.get_secret_value()) if preview_auth else None
+                ),
+            ),
+            in_account,
+        )
+        pulumi.export("reviewSlots", settings.review.slots)
+        pulumi.export("reviewFrontendAppId", review_frontend.app_id)
+        pulumi.export("reviewFrontendDomain", review_frontend.default_domain)
+        # Register these with the OSM OAuth2 application whose client id dev's front end uses.
+        pulumi.export(
+            "reviewRedirectUris",
+            [pulumi.Output.concat(url, "/authorized") for url in review_frontend.slot_urls],
+        )
+        pulumi.export("reviewFrontendBuildEnvironment", review_build_variables(settings.frontend))
 
 
 def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
@@ -276,7 +302,7 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
             scope=scope,
             pull_request=settings.pull_request,
             image_tag=settings.image.tag,
-            frontend_branch=settings.frontend.branch,
+            slot=settings.slot,
             base=ReviewBaseOutputs(
                 vpc_id=output("vpcId"),
                 private_subnet_ids=output("privateSubnetIds"),
@@ -293,8 +319,8 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
                 database_port=output("databasePort"),
                 review_host=output("reviewHost"),
                 review_database_key_secret_arn=output("reviewDatabaseKeySecretArn"),
-                frontend_app_id=output("frontendAppId"),
-                frontend_default_domain=output("frontendDefaultDomain"),
+                review_frontend_app_id=output("reviewFrontendAppId"),
+                review_frontend_domain=output("reviewFrontendDomain"),
                 osm_server_url=output("osmServerUrl"),
             ),
         ),
@@ -303,6 +329,9 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
     pulumi.export("apiUrl", review.api_url)
     pulumi.export("heartbeatUrl", pulumi.Output.concat(review.api_url, CONTRACT.heartbeat_path))
     pulumi.export("frontendUrl", review.frontend_url)
+    pulumi.export("frontendAppId", output("reviewFrontendAppId"))
+    pulumi.export("frontendBranch", review.frontend_branch)
+    pulumi.export("slot", settings.slot)
     pulumi.export("apiServiceName", review.service.name)
     pulumi.export("clusterName", output("clusterName"))
     pulumi.export("migrateTaskDefinitionArn", review.task_definitions["migrate"].arn)

@@ -1,8 +1,10 @@
 """The Tasking Manager's React front end on AWS Amplify Hosting.
 
 One Amplify app per base stack builds `frontend/` of the repository; each environment is a branch of
-it whose public build variables point at that environment's API. A review stack adds one more branch
-to dev's app with `add_branch` (it knows dev's app only by id and default domain).
+it whose public build variables point at that environment's API. The base of review apps (dev) also
+owns a second app without a repository, `ReviewFrontend`: its `slot-<k>` branches receive the front
+ends that CI builds for review apps (Amplify's manual deployments), so a fork's branch, which the
+application repository does not have, is served too.
 """
 
 from __future__ import annotations
@@ -115,12 +117,16 @@ def security_headers() -> dict[str, str]:
     }
 
 
-def custom_headers() -> str:
-    """The app's custom headers in Amplify's YAML, in the monorepo form (per app root)."""
+def custom_headers(monorepo: bool = True) -> str:
+    """The app's custom headers in Amplify's YAML: per app root for the app that builds the
+    monorepo, top-level for an app of manual deployments."""
     headers = [{"key": key, "value": value} for key, value in security_headers().items()]
-    document = {
-        "applications": [{"appRoot": APP_ROOT, "customHeaders": [{"pattern": "**", "headers": headers}]}]
-    }
+    rules = [{"pattern": "**", "headers": headers}]
+    document: dict[str, Any] = (
+        {"applications": [{"appRoot": APP_ROOT, "customHeaders": rules}]}
+        if monorepo
+        else {"customHeaders": rules}
+    )
     return yaml.safe_dump(document, sort_keys=False, width=1000)
 
 
@@ -240,8 +246,7 @@ def add_branch(
     args: BranchArgs,
     opts: pulumi.ResourceOptions | None = None,
 ) -> FrontendBranch:
-    """Connect a git branch to an Amplify app. A review stack calls this with dev's app id and
-    default domain (from its StackReference) and the review API's URL."""
+    """Connect a git branch to an Amplify app."""
     _refuse_overrides(args.variables, APP_VARIABLES + BRANCH_VARIABLES, f"branch {args.branch}")
     _refuse_secrets(args.variables)
     label = display_name(args.branch)
@@ -415,3 +420,85 @@ class Frontend(pulumi.ComponentResource):
         )
         self.branch_urls[args.branch] = branch.amplify_url
         return branch
+
+
+def review_slot_branch(slot: int) -> str:
+    """The branch of the review front-end app that serves slot `slot` (also its host label)."""
+    if slot < 1:
+        raise ValueError(f"review slots are numbered from 1, not {slot}")
+    return f"slot-{slot}"
+
+
+def review_build_variables(settings: FrontendSettings) -> dict[str, str]:
+    """The public build variables every review front end shares. CI adds each build's own
+    TM_APP_API_URL (the review API), TM_APP_BASE_URL (its slot's URL) and TM_REDIRECT_URI
+    (`<slot URL>/authorized`); nothing here is a secret (the bundle is public)."""
+    variables = {
+        name: value for name, value in app_variables(settings).items() if name != "AMPLIFY_MONOREPO_APP_ROOT"
+    }
+    variables["TM_ENVIRONMENT"] = "review"
+    return variables
+
+
+@dataclass(frozen=True)
+class ReviewFrontendArgs:
+    stack: str
+    slots: int
+    # `user:password` guarding every slot (the base's preview credentials); None: open.
+    basic_auth_credentials: pulumi.Input[str] | None
+
+
+class ReviewFrontend(pulumi.ComponentResource):
+    """`tm:aws:ReviewFrontend`: an Amplify app of manual deployments with one branch per review
+    slot. Review stacks create nothing here; CI deploys each review app's built front end to the
+    branch of the slot it claimed, and a placeholder when the review app is removed."""
+
+    app: aws.amplify.App
+    branches: list[aws.amplify.Branch]
+    app_id: pulumi.Output[str]
+    default_domain: pulumi.Output[str]
+    slot_urls: list[pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: ReviewFrontendArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tm:aws:ReviewFrontend", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        credentials = args.basic_auth_credentials
+        self.app = aws.amplify.App(
+            name,
+            name=f"tasking-manager-{args.stack}-review",
+            description=f"Review apps' front ends on {args.stack}: one branch per review slot",
+            platform="WEB",
+            custom_rules=[aws.amplify.AppCustomRuleArgs(**rule) for rule in custom_rules()],
+            custom_headers=custom_headers(monorepo=False),
+            # No repository: nothing builds here, and no branch appears or disappears behind Pulumi.
+            enable_branch_auto_build=False,
+            enable_auto_branch_creation=False,
+            enable_branch_auto_deletion=False,
+            enable_basic_auth=credentials is not None,
+            basic_auth_credentials=encoded_basic_auth(credentials) if credentials is not None else None,
+            cache_config=aws.amplify.AppCacheConfigArgs(type="AMPLIFY_MANAGED_NO_COOKIES"),
+            opts=child,
+        )
+        self.app_id = self.app.id
+        self.default_domain = self.app.default_domain
+        self.branches = []
+        self.slot_urls = []
+        for slot in range(1, args.slots + 1):
+            branch = review_slot_branch(slot)
+            self.branches.append(
+                aws.amplify.Branch(
+                    f"{name}-{branch}",
+                    app_id=self.app.id,
+                    branch_name=branch,
+                    display_name=branch,
+                    description=f"Review slot {slot}: the front end of the review app holding it",
+                    stage="DEVELOPMENT",
+                    framework="React",
+                    enable_auto_build=False,
+                    opts=child,
+                )
+            )
+            self.slot_urls.append(pulumi.Output.concat("https://", branch, ".", self.app.default_domain))
+        self.register_outputs({"appId": self.app_id, "slotUrls": self.slot_urls})

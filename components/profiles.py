@@ -213,6 +213,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "review": {
             "host": "review.tasks-dev.hotosm.org",
             "adminImage": POSTGRES_CLIENT_IMAGE,
+            # (60 reserved - 12 for maintenance) / 12 connections per review app.
+            "slots": 4,
         },
         # Pull-request previews on; every non-production branch behind basic auth.
         "frontend": {
@@ -257,7 +259,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logGbPerDay": 0.05,
             "natGbPerMonth": 0.0,
             "loadBalancerCapacityUnits": 0.0,
-            "amplifyBuildsPerMonth": 10,
+            # Its front end is built in GitHub Actions and served by dev's review slots.
+            "amplifyBuildsPerMonth": 0,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 0.5,
         },

@@ -26,7 +26,7 @@ from components.backend_tasks import (
     target_group_health_check,
     task_volumes,
 )
-from components.frontend import BranchArgs, add_branch
+from components.frontend import review_slot_branch
 from components.provider import AwsScope
 from components.settings import AppSettings, ReviewAppSettings
 
@@ -74,8 +74,9 @@ class ReviewBaseOutputs:
     # Dev's review database key lives in Secrets Manager; the review stack reads it at deploy time
     # (never through a stack output) to derive its own login's password.
     review_database_key_secret_arn: pulumi.Input[str]
-    frontend_app_id: pulumi.Input[str]
-    frontend_default_domain: pulumi.Input[str]
+    # The base's app of review front ends; slot k serves at https://slot-<k>.<its default domain>.
+    review_frontend_app_id: pulumi.Input[str]
+    review_frontend_domain: pulumi.Input[str]
     osm_server_url: pulumi.Input[str]
 
 
@@ -86,20 +87,23 @@ class ReviewAppArgs:
     scope: AwsScope
     pull_request: int
     image_tag: str
-    frontend_branch: str
+    # The review slot CI claimed: the front-end host registered with OSM that this app answers to.
+    slot: int
     base: ReviewBaseOutputs
 
 
 class ReviewApp(pulumi.ComponentResource):
     """`tm:aws:ReviewApp`: a target group and host rule on the base's HTTPS listener, the `api` and
-    `migrate` task definitions of the PR's image, one Spot task, a short-lived log group, the
-    secret of its own database login, and an Amplify branch for the PR's head branch.
+    `migrate` task definitions of the PR's image, one Spot task, a short-lived log group and the
+    secret of its own database login. Its front end is the base's review slot `slot-<k>`, which CI
+    deploys to; the API is told that host (redirect URI, CORS, links).
 
     Nothing here can block its own deletion: no protection, no snapshots, no retained resources.
     """
 
     api_url: pulumi.Output[str]
     frontend_url: pulumi.Output[str]
+    frontend_branch: str
     target_group: aws.lb.TargetGroup
     listener_rule: aws.lb.ListenerRule
     task_definitions: dict[str, aws.ecs.TaskDefinition]
@@ -122,19 +126,10 @@ class ReviewApp(pulumi.ComponentResource):
             opts=child,
         )
         self._database_secret(name, args)
-        branch = add_branch(
-            f"{name}-frontend",
-            base.frontend_app_id,
-            base.frontend_default_domain,
-            BranchArgs(
-                branch=args.frontend_branch,
-                stage="DEVELOPMENT",
-                environment=scope.stack,
-                api_url=self.api_url,
-            ),
-            child,
+        self.frontend_branch = review_slot_branch(args.slot)
+        self.frontend_url = pulumi.Output.concat(
+            "https://", self.frontend_branch, ".", base.review_frontend_domain
         )
-        self.frontend_url = branch.url
         self._routing(name, args, api_host)
         self._tasks(name, args)
         self.service = aws.ecs.Service(

@@ -234,12 +234,23 @@ class EcsSettings(_Model):
     log_retention_days: LogRetentionDays
 
 
+# Connections one review app's login may hold (its role's CONNECTION LIMIT, set by the base's
+# database-admin task), and what the base's reserve keeps for maintenance sessions besides them.
+REVIEW_CONNECTION_LIMIT = 12
+MAINTENANCE_CONNECTIONS = 12
+# Amplify allows 50 branches per app; each slot is one branch of the base's review front-end app.
+MAX_REVIEW_SLOTS = 50
+
+
 class ReviewHostSettings(_Model):
     """Review apps on this base stack: `pr-<N>.<host>` for their APIs, under one wildcard
-    certificate and DNS record the base owns, and a pinned PostgreSQL client image for the trusted
-    task that creates and drops their databases."""
+    certificate and DNS record the base owns, a pinned PostgreSQL client image for the trusted
+    task that creates and drops their databases, and `slots` front-end hosts (`slot-<k>` branches of
+    one Amplify app), each registered once as a redirect URI of the OSM OAuth2 application: the cap
+    on review apps running at once."""
 
     host: HostName
+    slots: Annotated[int, Field(ge=1, le=MAX_REVIEW_SLOTS)]
     admin_image: Annotated[
         str,
         _matching(
@@ -563,11 +574,6 @@ class ReviewAppSettings(_Model):
     permissions_boundary: Annotated[str, _matching(r"[\w+=,.@-]{1,128}", "an IAM policy name")]
 
 
-class ReviewFrontendSettings(_Model):
-    # The pull request's head branch: its Amplify branch in the base's app builds it.
-    branch: Annotated[str, _matching(r"[A-Za-z0-9._/-]{1,255}", "a git branch name")]
-
-
 class ReviewSettings(_CommonSettings):
     """A review app for one pull request, layered on a base stack through a StackReference."""
 
@@ -585,7 +591,8 @@ class ReviewSettings(_CommonSettings):
     image: ImageSettings
     review_app: ReviewAppSettings
     app: AppSettings
-    frontend: ReviewFrontendSettings
+    # The review slot CI claimed for this pull request: its front end is the base's `slot-<slot>`.
+    slot: Annotated[int, Field(ge=1, le=MAX_REVIEW_SLOTS)]
 
     @property
     def base_stack_name(self) -> str:
@@ -847,6 +854,7 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
     problems: list[Problem] = []
     if isinstance(settings, ReviewSettings):
         problems.extend(_fargate_problems("reviewApp", settings.review_app.cpu, settings.review_app.memory))
+        problems.extend(_review_connection_problems(settings.review_app))
     if isinstance(settings, BaseSettings):
         network = settings.network
         missing = [e for e in ENDPOINTS_WITHOUT_NAT if e not in network.interface_endpoints]
@@ -1094,4 +1102,39 @@ def _review_host_problems(settings: BaseSettings) -> list[Problem]:
         )
     elif len(key.get_secret_value()) < 32:
         problems.append(Problem(_key(("reviewDatabaseKey",)), _HIDDEN, "must be at least 32 characters"))
+    most = max_review_slots(settings.database.reserved_connections)
+    if review.slots > most:
+        problems.append(
+            Problem(
+                _key(("review", "slots")),
+                review.slots,
+                f"at most {most}: each review app's login may hold {REVIEW_CONNECTION_LIMIT} connections "
+                f"and tm:database.reservedConnections ({settings.database.reserved_connections}) keeps "
+                f"{MAINTENANCE_CONNECTIONS} for maintenance; raise the reserve or lower the slots",
+            )
+        )
     return problems
+
+
+def max_review_slots(reserved_connections: int) -> int:
+    """Review apps the base's connection reserve holds at once."""
+    return max(0, (reserved_connections - MAINTENANCE_CONNECTIONS) // REVIEW_CONNECTION_LIMIT)
+
+
+def review_app_connections(review_app: ReviewAppSettings) -> int:
+    """A review app's peak: its API's workers with their pools, and a migration run beside them."""
+    return review_app.workers * review_app.db_max_connections + review_app.db_max_connections
+
+
+def _review_connection_problems(review_app: ReviewAppSettings) -> list[Problem]:
+    peak = review_app_connections(review_app)
+    if peak <= REVIEW_CONNECTION_LIMIT:
+        return []
+    return [
+        Problem(
+            _key(("reviewApp", "dbMaxConnections")),
+            review_app.db_max_connections,
+            f"{review_app.workers} worker(s) and a migration would open {peak} connections; a review "
+            f"app's login may hold {REVIEW_CONNECTION_LIMIT}",
+        )
+    ]

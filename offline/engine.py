@@ -165,15 +165,15 @@ def written_secrets(plan: Plan) -> dict[str, str]:
 
 def review_config(pull_request: int, project_dir: Path) -> dict[str, Any]:
     """What the review-app workflow sets on a review stack, for planning one offline: its number,
-    an expiry a week away, an image tag and head branch named after it, and the base stack's
-    owner and cost centre."""
+    an expiry a week away, an image tag named after it, the first review slot, and the base
+    stack's owner and cost centre."""
     base = load_stack_config(project_dir, "dev").values
     return {
         "tm:environment": "review",
         "tm:pullRequest": pull_request,
         "tm:expiresAt": (datetime.date.today() + datetime.timedelta(days=7)).isoformat(),
         "tm:image.tag": f"pr-{pull_request}-offline",
-        "tm:frontend.branch": f"pr-{pull_request}",
+        "tm:slot": 1,
         "tm:owner": base["tm:owner"],
         "tm:costCenter": base["tm:costCenter"],
     }

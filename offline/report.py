@@ -10,6 +10,7 @@ from offline.create_time import CreateTime, create_time
 from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import SEVERITIES, PolicyResult
+from offline.review_time import TimeToUrl, is_review, time_to_url
 from offline.rollout_time import Rollout, rollouts
 
 # Pulumi's marker for a secret value inside serialized properties.
@@ -96,6 +97,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "alarms": alarms_by_severity(plan),
         "cost": cost_json(estimate(plan)),
         "createTime": create_time_json(create_time(plan)),
+        **({"timeToUrlSeconds": time_to_url(create_time(plan)).seconds} if is_review(plan) else {}),
         "rollouts": [
             {
                 "service": r.service,
@@ -185,6 +187,8 @@ def render_text(plan: Plan) -> str:
         for severity, names in alarms.items():
             lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
     lines += ["", *render_cost(estimate(plan)), "", *render_create_time(create_time(plan))]
+    if is_review(plan):
+        lines += ["", *render_time_to_url(time_to_url(create_time(plan)))]
     lines += ["", *render_rollouts(rollouts(plan))]
     lines += ["", *render_outputs(plan.outputs)]
     return "\n".join(lines) + "\n"
@@ -250,6 +254,14 @@ def render_create_time(created: CreateTime) -> list[str]:
         lines.append(
             f"    {_clock(step.start)} +{_clock(step.seconds)}  {step.type} {step.name}  ({step.basis})"
         )
+    return lines
+
+
+def render_time_to_url(found: TimeToUrl) -> list[str]:
+    """The review-app workflow's critical path, from a push to the comment with the URLs."""
+    lines = [f"Time to the review app's URL after a push: {found.minutes:.1f} min on the critical path"]
+    for step in found.critical_path:
+        lines.append(f"    {_clock(step.start)} +{_clock(step.seconds)}  {step.name}  ({step.basis})")
     return lines
 
 

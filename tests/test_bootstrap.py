@@ -220,6 +220,24 @@ def test_every_bootstrap_resource_is_tagged_shared_through_the_provider(
 STATE = f"arn:aws:s3:::tasking-manager-pulumi-state-{ACCOUNT}/.pulumi"
 
 
+def _state_object_access(result: Bootstrap, key: str) -> Callable[[str, str], bool]:
+    """Whether role `key` may do an action on an object of the state bucket: its identity policy
+    and the bucket policy's fences for its ARN, as S3 evaluates both."""
+    identity = result.role_policies(key)
+    state = result.component("tm:bootstrap:StateBackend")
+    bucket_policy = json.loads(state.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    principal = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{key}"}
+    fences = {"Statement": [s for s in bucket_policy["Statement"] if s["Effect"] == "Deny"]}
+    fences["Statement"].append({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    bucket = STATE.removesuffix("/.pulumi")
+
+    def can(action: str, key_in_bucket: str) -> bool:
+        obj = f"{bucket}/{key_in_bucket}"
+        return allowed(identity, action, obj) and allowed([fences], action, obj, principal)
+
+    return can
+
+
 def _key_arn(result: Bootstrap, name: str) -> str:
     return str(next(k for k in result.of_type("aws:kms/key:Key") if k.name == name).outputs["arn"])
 
@@ -237,18 +255,10 @@ def _key_arn(result: Bootstrap, name: str) -> str:
 def test_each_role_reaches_only_its_own_stacks_state(
     bootstrap: Callable[..., Bootstrap], key: str, writes: list[str], reads: list[str], denied: list[str]
 ) -> None:
-    result = bootstrap()
-    identity = result.role_policies(key)
-    state = result.component("tm:bootstrap:StateBackend")
-    bucket_policy = json.loads(state.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
-    # The bucket policy's denies apply to a principal; evaluate them for this role's ARN.
-    principal = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{key}"}
-    fences = {"Statement": [s for s in bucket_policy["Statement"] if s["Effect"] == "Deny"]}
-    fences["Statement"].append({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    object_access = _state_object_access(bootstrap(), key)
 
     def can(action: str, stack: str) -> bool:
-        obj = f"{STATE}/stacks/tasking-manager/{stack}.json"
-        return allowed(identity, action, obj) and allowed([fences], action, obj, principal)
+        return object_access(action, f".pulumi/stacks/tasking-manager/{stack}.json")
 
     for stack in writes:
         assert can("s3:PutObject", stack), stack
@@ -464,4 +474,38 @@ def test_the_drift_role_reads_only_the_checked_stacks_secrets(bootstrap: Callabl
         "secretsmanager:GetSecretValue",
         secret % "tasking-manager/review-pr-7/database",
         {"aws:ResourceTag/Environment": "review"},
+    )
+
+
+# -- review slots --------------------------------------------------------------------------------
+def test_only_the_review_role_claims_and_releases_the_bases_review_slots(
+    bootstrap: Callable[..., Bootstrap],
+) -> None:
+    result = bootstrap()
+    review = _state_object_access(result, "review")
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+        assert review(action, "review-slots/dev/slot-3.json"), action
+        assert not review(action, "review-slots/prod/slot-1.json"), action
+        assert not review(action, "review-slots/dev/other.json"), action
+    for key in ("prod", "dev", "preview", "drift"):
+        other = _state_object_access(result, key)
+        assert not other("s3:PutObject", "review-slots/dev/slot-1.json"), key
+        assert not other("s3:DeleteObject", "review-slots/dev/slot-1.json"), key
+
+
+def test_the_review_role_deploys_front_ends_to_slot_branches_only(
+    bootstrap: Callable[..., Bootstrap],
+) -> None:
+    policy = bootstrap().role_policies("review")
+    app = f"arn:aws:amplify:us-east-1:{ACCOUNT}:apps/d1a2b3c4d5e6f7"
+    for action in ("amplify:CreateDeployment", "amplify:StartDeployment"):
+        assert allowed(policy, action, f"{app}/branches/slot-2"), action
+        # dev's own front end, and its pull-request previews, are not the review role's.
+        assert not allowed(policy, action, f"{app}/branches/develop"), action
+        assert not allowed(policy, action, f"{app}/branches/pr-12"), action
+    assert allowed(policy, "amplify:GetJob", f"{app}/branches/slot-2/jobs/0000000001")
+    assert not allowed(policy, "amplify:GetJob", f"{app}/branches/develop/jobs/0000000001")
+    # Review stacks no longer add branches to any app.
+    assert not allowed(
+        policy, "amplify:CreateBranch", f"{app}/branches/pr-12", {"aws:RequestTag/Environment": "review"}
     )

@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components.frontend import security_headers
 from components.review_app import REVIEW_PRIORITY_SPAN, database_password, listener_priority
 from components.review_base import ADMIN_SCRIPT
 from offline.config import SECRET_PLACEHOLDER
@@ -23,7 +25,6 @@ ALLOWED_TYPES = {
     "pulumi:pulumi:Stack",
     "pulumi:providers:aws",
     "tm:aws:ReviewApp",
-    "aws:amplify/branch:Branch",
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:ecs/service:Service",
     "aws:ecs/taskDefinition:TaskDefinition",
@@ -56,7 +57,7 @@ def containers(plan: Plan, role: str) -> list[dict[str, Any]]:
 def test_review_stack_is_a_small_layer(review: Plan) -> None:
     types = {r.type for r in review.resources}
     assert types <= ALLOWED_TYPES, types - ALLOWED_TYPES
-    assert len(review.resources) == 15
+    assert len(review.resources) == 14
     assert [r.type for r in review.resources].count("aws:ecs/taskDefinition:TaskDefinition") == 2
 
 
@@ -128,22 +129,75 @@ def test_its_own_database_and_login_never_the_master(review: Plan, dev: Plan) ->
     assert login == {"username": "tm_pr_123", "password": database_password(SECRET_PLACEHOLDER, "tm_pr_123")}
 
 
-def test_amplify_branch_builds_the_head_branch_against_the_review_api(review: Plan, dev: Plan) -> None:
-    (branch,) = review.of_type("aws:amplify/branch:Branch")
-    assert branch.inputs["appId"] == dev.outputs["frontendAppId"]
-    assert branch.inputs["branchName"] == "pr-123"
-    variables = branch.inputs["environmentVariables"]
-    assert variables["TM_APP_API_URL"] == "https://pr-123.review.tasks-dev.hotosm.org"
-    assert variables["TM_APP_BASE_URL"] == review.outputs["frontendUrl"]
-    # The review API accepts calls from its own front end.
+def test_the_api_answers_to_the_front_end_of_its_slot(review: Plan, dev: Plan) -> None:
+    slot_branch = dev.component("tm:aws:ReviewFrontend").of_type("aws:amplify/branch:Branch")[0]
+    assert review.outputs["frontendBranch"] == slot_branch.inputs["branchName"] == "slot-1"
+    assert (
+        review.outputs["frontendAppId"] == dev.outputs["reviewFrontendAppId"] == slot_branch.inputs["appId"]
+    )
+    assert review.outputs["frontendUrl"] == f"https://slot-1.{dev.outputs['reviewFrontendDomain']}"
     (api,) = containers(review, "api")
-    cors = next(v["value"] for v in api["environment"] if v["name"] == "EXTRA_CORS_ORIGINS")
-    assert json.loads(cors) == [review.outputs["frontendUrl"]]
+    environment = {v["name"]: v["value"] for v in api["environment"]}
+    # OSM sends the login back to the slot's host, which dev registered with its OAuth2 application.
+    assert environment["TM_REDIRECT_URI"] == f"{review.outputs['frontendUrl']}/authorized"
+    assert environment["TM_REDIRECT_URI"] == dev.outputs["reviewRedirectUris"][0]
+    assert environment["TM_APP_BASE_URL"] == review.outputs["frontendUrl"]
+    # The review API accepts calls from its own front end.
+    assert json.loads(environment["EXTRA_CORS_ORIGINS"]) == [review.outputs["frontendUrl"]]
+
+
+def test_another_slot_is_another_host() -> None:
+    plan = plan_for(REVIEW, {"tm:slot": 3})
+    assert plan.outputs["frontendBranch"] == "slot-3"
+    assert plan.outputs["frontendUrl"].startswith("https://slot-3.")
+
+
+def test_dev_serves_review_front_ends_from_an_app_without_a_repository(dev: Plan) -> None:
+    component = dev.component("tm:aws:ReviewFrontend")
+    app = component.one("aws:amplify/app:App")
+    assert "repository" not in app.inputs
+    assert "accessToken" not in app.inputs
+    # Nothing builds on Amplify, and no branch appears or disappears behind Pulumi.
+    assert app.inputs["enableBranchAutoBuild"] is False
+    assert app.inputs["enableAutoBranchCreation"] is False
+    # Behind dev's preview credentials, like dev's own front end.
+    assert app.inputs["enableBasicAuth"] is True
+    assert is_secret(app.inputs["basicAuthCredentials"])
+    # Every route of the single-page app serves index.html, with the same headers as dev's.
+    (own,) = [a for a in dev.of_type("aws:amplify/app:App") if a is not app]
+    assert app.inputs["customRules"] == own.inputs["customRules"]
+    headers = yaml.safe_load(app.inputs["customHeaders"])["customHeaders"]
+    assert {h["key"]: h["value"] for h in headers[0]["headers"]} == security_headers()
+    branches = component.of_type("aws:amplify/branch:Branch")
+    assert [b.inputs["branchName"] for b in branches] == [f"slot-{k}" for k in range(1, 5)]
+    assert dev.outputs["reviewSlots"] == 4
+    for branch in branches:
+        assert branch.inputs["enableAutoBuild"] is False
+        assert branch.inputs["stage"] == "DEVELOPMENT"
+    assert dev.outputs["reviewRedirectUris"] == [
+        f"https://slot-{k}.{dev.outputs['reviewFrontendDomain']}/authorized" for k in range(1, 5)
+    ]
+
+
+def test_review_front_ends_share_public_build_variables_only(dev: Plan) -> None:
+    variables = dev.outputs["reviewFrontendBuildEnvironment"]
+    (own,) = [b for b in dev.of_type("aws:amplify/branch:Branch") if b.inputs["branchName"] == "develop"]
+    # What differs per review app is CI's to add; what dev's front end gets from its app is shared.
+    assert not set(variables) & {"TM_APP_API_URL", "TM_APP_BASE_URL", "TM_REDIRECT_URI"}
+    assert variables["TM_ENVIRONMENT"] == "review"
+    assert variables["OSM_SERVER_URL"] == dev.outputs["osmServerUrl"]
+    app = next(a for a in dev.of_type("aws:amplify/app:App") if a.inputs.get("repository"))
+    shared = {k: v for k, v in app.inputs["environmentVariables"].items() if k != "AMPLIFY_MONOREPO_APP_ROOT"}
+    assert {k: v for k, v in variables.items() if k != "TM_ENVIRONMENT"} == shared
+    assert own.inputs["environmentVariables"]["TM_ENVIRONMENT"] == "dev"
 
 
 def test_a_base_output_the_review_needs_but_the_base_lacks_fails_offline() -> None:
     # prod hosts no review apps: it exports no reviewHost, so planning a review on it fails.
-    with pytest.raises(Exception, match=r"review(Host|DatabaseKey|EcrRepositoryUrl|EcrRepositoryArn)"):
+    with pytest.raises(
+        Exception,
+        match=r"review(Host|DatabaseKey|EcrRepositoryUrl|EcrRepositoryArn|FrontendAppId|FrontendDomain)",
+    ):
         plan_for("review-pr-7", {"tm:baseStack": "prod"})
 
 
@@ -232,8 +286,8 @@ def test_dev_exports_what_review_stacks_read(dev: Plan) -> None:
         "databasePort",
         "reviewHost",
         "reviewDatabaseKeySecretArn",
-        "frontendAppId",
-        "frontendDefaultDomain",
+        "reviewFrontendAppId",
+        "reviewFrontendDomain",
         "osmServerUrl",
         "reviewDatabaseAdminTaskDefinitionArn",
     }

@@ -22,8 +22,11 @@ DSN = "https://0123456789abcdef0123456789abcdef@o68147.ingest.sentry.io/1234567"
 
 
 def branch_variables(plan: Plan) -> dict[str, Any]:
-    (branch,) = plan.of_type("aws:amplify/branch:Branch")
-    return dict(branch.inputs.get("environmentVariables") or {})
+    """Every branch's build variables, and what the review front ends are built with."""
+    variables: dict[str, Any] = dict(plan.outputs.get("reviewFrontendBuildEnvironment") or {})
+    for branch in plan.of_type("aws:amplify/branch:Branch"):
+        variables.update(branch.inputs.get("environmentVariables") or {})
+    return variables
 
 
 def app_variables(plan: Plan) -> dict[str, Any]:

@@ -39,7 +39,7 @@ REVIEW = {
     "tm:costCenter": "tasking-manager",
     "tm:expiresAt": "2026-12-31",
     "tm:image.tag": "pr-42-0123abcd",
-    "tm:frontend.branch": "feature/better-maps",
+    "tm:slot": 2,
 }
 
 
@@ -291,3 +291,43 @@ def test_public_build_variables_are_accepted() -> None:
     assert isinstance(settings, BaseSettings)
     assert settings.frontend.build_variables["TM_MATOMO_ID"] == "42"
     assert settings.frontend.build_variables["TM_ORG_CODE"] == "HOT"
+
+
+def test_review_slots_are_capped_by_the_bases_connection_reserve() -> None:
+    dev = settings_of("dev")
+    assert isinstance(dev, BaseSettings)
+    assert dev.review is not None
+    reserve = dev.database.reserved_connections
+    assert dev.review.slots == settings.max_review_slots(reserve)
+    # Every slot's login at its limit, and the maintenance share, fit in the reserve.
+    assert dev.review.slots * settings.REVIEW_CONNECTION_LIMIT + settings.MAINTENANCE_CONNECTIONS <= reserve
+    message = problems_of("dev", {"tm:review.slots": dev.review.slots + 1})["tm:review.slots"]
+    assert f"= {dev.review.slots + 1}:" in message
+    assert f"at most {dev.review.slots}" in message
+    assert "tm:database.reservedConnections" in message
+    # A bigger reserve holds more.
+    more = settings_of(
+        "dev", {"tm:review.slots": dev.review.slots + 1, "tm:database.reservedConnections": reserve + 12}
+    )
+    assert isinstance(more, BaseSettings)
+
+
+def _review_problems(overrides: dict[str, Any]) -> dict[str, str]:
+    config = load_stack_config(ROOT, "review-pr-42", {**REVIEW, **overrides})
+    with pytest.raises(SettingsError) as caught:
+        parse_settings("review-pr-42", config.values)
+    return {p.key: str(p) for p in caught.value.problems}
+
+
+def test_a_review_app_fits_in_its_logins_connection_limit() -> None:
+    review = parse_settings("review-pr-42", load_stack_config(ROOT, "review-pr-42", REVIEW).values)
+    assert isinstance(review, ReviewSettings)
+    assert settings.review_app_connections(review.review_app) <= settings.REVIEW_CONNECTION_LIMIT
+    message = _review_problems({"tm:reviewApp.dbMaxConnections": 7})["tm:reviewApp.dbMaxConnections"]
+    assert "14 connections" in message
+    assert f"may hold {settings.REVIEW_CONNECTION_LIMIT}" in message
+
+
+@pytest.mark.parametrize("slot", [0, 51, "two"])
+def test_a_review_slot_is_a_number_from_1_to_50(slot: Any) -> None:
+    assert "tm:slot" in _review_problems({"tm:slot": slot})

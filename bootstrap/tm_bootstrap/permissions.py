@@ -50,6 +50,8 @@ class CiRole:
     protected_environments: tuple[str, ...] = ()  # Environment tags it must never touch
     # The stack whose release images it copies into its own repository (promotion), read-only.
     promotes_from: str | None = None
+    # Other objects of the state bucket it reads and writes (keys, globs allowed).
+    writes_objects: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -60,6 +62,12 @@ class CiRole:
         if self.github_environment is None:
             return f"repo:{repository}:pull_request"
         return f"repo:{repository}:environment:{self.github_environment}"
+
+
+def review_slot_claims(review_base_stack: str) -> str:
+    """The state bucket's objects that say which review app holds which slot of the base: written
+    only if absent (S3 conditional writes), so two deployments never take the same slot."""
+    return f"review-slots/{review_base_stack}/slot-*.json"
 
 
 def ci_roles(review_base_stack: str) -> list[CiRole]:
@@ -91,6 +99,7 @@ def ci_roles(review_base_stack: str) -> list[CiRole]:
             writes_stacks=("review-pr-*",),
             reads_stacks=(review_base_stack,),
             protected_environments=("prod",),
+            writes_objects=(review_slot_claims(review_base_stack),),
         ),
         CiRole(
             "drift",
@@ -178,7 +187,10 @@ def readable_objects(role: CiRole, bucket_arn: str) -> list[str]:
 
 
 def writable_objects(role: CiRole, bucket_arn: str) -> list[str]:
-    return _objects(role.writes_stacks, bucket_arn)
+    return [
+        *_objects(role.writes_stacks, bucket_arn),
+        *(f"{bucket_arn}/{key}" for key in role.writes_objects),
+    ]
 
 
 def _objects(stacks: Iterable[str], bucket_arn: str) -> list[str]:
@@ -768,11 +780,10 @@ def review_service_statements(account: Account) -> list[Document]:
 
 
 def review_identity_and_data_statements(account: Account) -> list[Document]:
-    """review, part two: the roles (inside the review boundary), log groups, secrets and
-    front-end branches of review stacks."""
+    """review, part two: the roles (inside the review boundary), log groups and secrets of review
+    stacks, and the deployments of their front ends to the base's review slots."""
     base = account.review_base_stack
     review = {"StringEquals": {"aws:ResourceTag/Environment": "review"}}
-    create_review = {"StringEquals": {"aws:RequestTag/Environment": "review"}}
     # A review stack's roles are named after its component, `pr-<N>-...` (components/review_app.py).
     review_roles = account.arn("iam", f"role/{REVIEW_ROLE_PREFIX}*", regional=False)
     return [
@@ -900,24 +911,26 @@ def review_identity_and_data_statements(account: Account) -> list[Document]:
             },
         },
         {
-            "Sid": "AddReviewBranchesToTheBaseApp",
+            # CI deploys each review app's built front end to the slot branch it claimed, in the
+            # base's app of review front ends (created after the bootstrap, so known by branch name
+            # only: no other app of the program has slot-* branches). Amplify's deployment actions
+            # take no tag conditions.
+            "Sid": "DeployReviewFrontEndsToSlots",
             "Effect": "Allow",
-            "Action": ["amplify:CreateBranch", "amplify:TagResource"],
-            "Resource": [account.arn("amplify", "apps/*"), account.arn("amplify", "apps/*/branches/*")],
-            "Condition": create_review,
+            "Action": ["amplify:CreateDeployment", "amplify:StartDeployment"],
+            "Resource": account.arn("amplify", "apps/*/branches/slot-*"),
         },
         {
-            "Sid": "ManageReviewBranches",
+            "Sid": "FollowSlotDeployments",
             "Effect": "Allow",
-            "Action": [
-                "amplify:GetBranch",
-                "amplify:UpdateBranch",
-                "amplify:DeleteBranch",
-                "amplify:UntagResource",
-                "amplify:ListTagsForResource",
-            ],
-            "Resource": account.arn("amplify", "apps/*/branches/*"),
-            "Condition": review,
+            "Action": "amplify:GetJob",
+            "Resource": account.arn("amplify", "apps/*/branches/slot-*/jobs/*"),
+        },
+        {
+            "Sid": "ReadTheReviewFrontEndApp",
+            "Effect": "Allow",
+            "Action": "amplify:GetApp",
+            "Resource": account.arn("amplify", "apps/*"),
         },
         {
             "Sid": "NeverLoosenTheBoundary",

@@ -688,14 +688,23 @@ def _served_gb(stack: _Stack) -> float:
 
 
 def _amplify_app(r: Resource, stack: _Stack) -> _Priced:
+    if not r.props.get("repository"):
+        # An app of manual deployments (review slots): what it serves is the review apps' traffic.
+        return _Priced([], "no repository: serves review apps' front ends, their traffic is not this stack's")
     gb = _served_gb(stack)
     return _Priced([Charge(f"{gb:g} GB served", gb * stack.prices["amplify.servedGb"])])
 
 
+def _builds_on_amplify(branch: Resource) -> bool:
+    return branch.props.get("enableAutoBuild") is not False
+
+
 def _amplify_branch(r: Resource, stack: _Stack) -> _Priced:
     usage, p = stack.usage, stack.prices
-    branches = len(stack.of_type(AMPLIFY_BRANCH))
-    builds = usage.amplify_builds_per_month / branches
+    if not _builds_on_amplify(r):
+        return _Priced([], "receives manual deployments: built elsewhere")
+    building = [b for b in stack.of_type(AMPLIFY_BRANCH) if _builds_on_amplify(b)]
+    builds = usage.amplify_builds_per_month / len(building)
     charges = [
         Charge(
             f"{builds:g} builds of {usage.amplify_build_minutes:g} min",
@@ -703,7 +712,7 @@ def _amplify_branch(r: Resource, stack: _Stack) -> _Priced:
         )
     ]
     if not stack.of_type(AMPLIFY_APP):  # a branch of another stack's app: its traffic is its own
-        gb = _served_gb(stack) / branches
+        gb = _served_gb(stack) / len(building)
         charges.append(Charge(f"{gb:g} GB served", gb * p["amplify.servedGb"]))
     return _Priced(charges)
 

@@ -63,7 +63,7 @@ def _protected(branch: PolicyResource, apps: list[PolicyResource]) -> bool:
         return is_true(own)
     owners = referenced(branch, "appId", apps, "id")
     if not owners:
-        # The app is another stack's (a review app's branch of dev's app): its setting, which that
+        # The app is another stack's: its setting, which that
         # stack's run checks, protects the branch.
         return True
     return any(is_true(app.props.get("enableBasicAuth")) for app in owners)
