@@ -1,5 +1,5 @@
 """The review apps' Python scripts in .github/scripts: review_slots.py (the slot pool, claimed with S3
-conditional writes).
+conditional writes) and amplify_deploy.py (a slot's front end, by Amplify's manual deployment API).
 
 Every AWS call goes through botocore's Stubber, so its parameters are validated against AWS's own
 service models and answered in the order queued; no network, no real sleeping.
@@ -14,6 +14,8 @@ import importlib.util
 import io
 import json
 import sys
+import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -40,6 +42,7 @@ def load(name: str) -> ModuleType:
 
 
 review_slots = load("review_slots")
+amplify_deploy = load("amplify_deploy")  # after review_slots, whose argument helpers it imports
 
 SESSION = botocore.session.get_session()
 BUCKET = "tm-pulumi-state"
@@ -389,6 +392,216 @@ def test_a_bad_argument_is_named_with_its_value_and_what_is_allowed(
     assert f"argument {argument}: got {value!r}; expected {allowed}" in capsys.readouterr().err
 
 
+# -- amplify_deploy.py ----------------------------------------------------------------------------
+
+APP_ID = "d1a2b3c4d5e6f7"
+UPLOAD_URL = "https://aws-amplify-prod-us-east-1-artifacts.s3.amazonaws.com/d1a2b3c4d5e6f7/slot-2/7/upload.zip?X-Amz-Signature=abc"
+WHEN = datetime.datetime(2025, 3, 4, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def amplify() -> Iterator[tuple[Any, Stubber]]:
+    with stubbed("amplify") as pair:
+        yield pair
+
+
+def job_summary(status: str) -> dict[str, Any]:
+    return {
+        "jobArn": f"arn:aws:amplify:us-east-1:123456789012:apps/{APP_ID}/branches/slot-2/jobs/0000000007",
+        "jobId": "7",
+        "commitId": "manual",
+        "commitMessage": "manual deployment",
+        "commitTime": WHEN,
+        "startTime": WHEN,
+        "status": status,
+        "jobType": "MANUAL",
+    }
+
+
+def started(stubber: Stubber) -> None:
+    """The answers before the job is polled: the app, the deployment, its start."""
+    app = {
+        "appId": APP_ID,
+        "appArn": f"arn:aws:amplify:us-east-1:123456789012:apps/{APP_ID}",
+        "name": "tasking-manager-review-slots",
+        "description": "",
+        "repository": "",
+        "platform": "WEB",
+        "createTime": WHEN,
+        "updateTime": WHEN,
+        "environmentVariables": {},
+        "defaultDomain": f"{APP_ID}.amplifyapp.com",
+        "enableBranchAutoBuild": False,
+        "enableBasicAuth": False,
+    }
+    stubber.add_response("get_app", {"app": app}, {"appId": APP_ID})
+    stubber.add_response(
+        "create_deployment",
+        {"jobId": "7", "fileUploadUrls": {}, "zipUploadUrl": UPLOAD_URL},
+        {"appId": APP_ID, "branchName": "slot-2"},
+    )
+    stubber.add_response(
+        "start_deployment",
+        {"jobSummary": job_summary("PENDING")},
+        {"appId": APP_ID, "branchName": "slot-2", "jobId": "7"},
+    )
+
+
+def polled(stubber: Stubber, status: str, steps: list[dict[str, Any]] | None = None) -> None:
+    stubber.add_response(
+        "get_job",
+        {"job": {"summary": job_summary(status), "steps": steps or []}},
+        {"appId": APP_ID, "branchName": "slot-2", "jobId": "7"},
+    )
+
+
+class Response(io.BytesIO):
+    status = 200
+
+
+class Opener:
+    """urlopen's stand-in: records the requests, answers 200."""
+
+    def __init__(self) -> None:
+        self.requests: list[urllib.request.Request] = []
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> Response:
+        self.requests.append(request)
+        return Response()
+
+
+class Clock:
+    """A clock that only sleeping moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def run_deploy(amplify_client: Any, opener: Opener, clock: Clock, *argv: str) -> int:
+    return int(
+        amplify_deploy.main(
+            ["--app-id", APP_ID, "--branch", "slot-2", *argv],
+            amplify=amplify_client,
+            opener=opener,
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    )
+
+
+def test_deploy_uploads_a_zip_with_index_html_at_its_root_and_waits_for_the_job(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    amplify_client, stubber = amplify
+    build = tmp_path / "build"
+    (build / "static" / "js").mkdir(parents=True)
+    (build / "index.html").write_text("<!doctype html>")
+    (build / "static" / "js" / "main.js").write_text("console.log(1)")
+    started(stubber)
+    polled(stubber, "RUNNING")
+    polled(stubber, "SUCCEED")
+    opener, clock = Opener(), Clock()
+    assert run_deploy(amplify_client, opener, clock, "--directory", str(build)) == 0
+    assert capsys.readouterr().out == f"url=https://slot-2.{APP_ID}.amplifyapp.com\n"
+    [request] = opener.requests
+    assert request.full_url == UPLOAD_URL
+    assert request.get_method() == "PUT"
+    assert request.get_header("Content-type") == "application/zip"
+    assert isinstance(request.data, bytes)
+    with zipfile.ZipFile(io.BytesIO(request.data)) as archive:
+        assert sorted(archive.namelist()) == ["index.html", "static/js/main.js"]
+        assert archive.read("index.html") == b"<!doctype html>"
+    assert clock.sleeps == [10]
+
+
+def test_a_failed_job_exits_1_with_its_status_and_steps(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
+) -> None:
+    amplify_client, stubber = amplify
+    started(stubber)
+    step = {"stepName": "DEPLOY", "startTime": WHEN, "endTime": WHEN, "status": "FAILED"}
+    polled(stubber, "FAILED", [step | {"statusReason": "The zip has no index.html"}])
+    assert run_deploy(amplify_client, Opener(), Clock(), "--placeholder", "free") == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"deployment to {APP_ID}/slot-2 FAILED" in err
+    assert "step DEPLOY FAILED: The zip has no index.html" in err
+
+
+def test_a_job_that_does_not_finish_in_time_exits_1(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
+) -> None:
+    amplify_client, stubber = amplify
+    started(stubber)
+    for _ in range(4):
+        polled(stubber, "RUNNING")
+    clock = Clock()
+    assert run_deploy(amplify_client, Opener(), clock, "--placeholder", "free", "--timeout", "25") == 1
+    assert clock.sleeps == [10, 10, 5]
+    assert "did not finish within 25s" in capsys.readouterr().err
+
+
+def test_the_placeholder_is_one_page_saying_the_slot_is_free(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
+) -> None:
+    amplify_client, stubber = amplify
+    started(stubber)
+    polled(stubber, "SUCCEED")
+    opener = Opener()
+    text = "The review app of <hotosm/tasking-manager#42> was removed."
+    assert run_deploy(amplify_client, opener, Clock(), "--placeholder", text) == 0
+    data = opener.requests[0].data
+    assert isinstance(data, bytes)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["index.html"]
+        page = archive.read("index.html").decode()
+    assert "This review slot is free" in page
+    assert "&lt;hotosm/tasking-manager#42&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--branch", "slot-2", "--directory", "."], "argument --app-id: got 'not-an-app'"),
+        (
+            ["--branch", "main", "--placeholder", "x"],
+            "argument --branch: got 'main'; expected a review slot's branch",
+        ),
+        (["--branch", "slot-2", "--placeholder", "x", "--timeout", "0"], "argument --timeout: got '0'"),
+        (["--branch", "slot-2", "--placeholder", "x", "--timeout", "ten"], "argument --timeout: got 'ten'"),
+        (["--branch", "slot-2", "--placeholder", " "], "argument --placeholder: got ' '; expected the text"),
+    ],
+)
+def test_a_bad_deploy_argument_is_named(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = APP_ID if "--app-id" not in message else "not-an-app"
+    with pytest.raises(SystemExit) as exit_:
+        amplify_deploy.main(["--app-id", app, *argv], amplify=object())
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_directory_without_index_html_fails_before_any_call(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "dist").mkdir()
+    (tmp_path / "dist" / "dist" / "index.html").write_text("nested one level too deep")
+    with pytest.raises(SystemExit) as exit_:
+        run_deploy(amplify[0], Opener(), Clock(), "--directory", str(tmp_path / "dist"))
+    assert exit_.value.code == 2
+    assert "expected a directory with index.html at its root" in capsys.readouterr().err
+
+
 # -- the calls exist, and the permissions they need are real actions ------------------------------
 
 # The API operations authorized under another action's name.
@@ -408,7 +621,9 @@ def called(module: ModuleType, receiver: str) -> set[str]:
     return methods
 
 
-@pytest.mark.parametrize(("module", "service"), [(review_slots, "s3")], ids=["s3"])
+@pytest.mark.parametrize(
+    ("module", "service"), [(review_slots, "s3"), (amplify_deploy, "amplify")], ids=["s3", "amplify"]
+)
 def test_every_call_is_an_operation_of_the_service_and_its_permission_is_listed(
     module: ModuleType, service: str
 ) -> None:
@@ -423,5 +638,5 @@ def test_every_call_is_an_operation_of_the_service_and_its_permission_is_listed(
 
 
 def test_the_iam_actions_exist_in_the_service_authorization_reference() -> None:
-    actions = review_slots.IAM_ACTIONS
+    actions = review_slots.IAM_ACTIONS | amplify_deploy.IAM_ACTIONS
     assert sorted(a for a in actions if not known_action(a)) == []
