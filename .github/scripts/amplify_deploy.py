@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Deploy a built front end to a review slot's branch (slot-<k>) of a manual-deployment Amplify
+app, through Amplify's manual deployment API: zip the directory, create a deployment, upload the zip
+to the URL Amplify returns, start the deployment and wait for its job.
+
+  amplify_deploy.py --app-id ID --branch slot-<k> --directory DIR [--timeout SECONDS] [--region R]
+  amplify_deploy.py --app-id ID --branch slot-<k> --placeholder TEXT [--timeout SECONDS] [--region R]
+      --directory: the build output; index.html must be at its root
+      --placeholder: a one-page site saying the slot is free, with TEXT, deployed when a review app
+      is removed so that a slot never serves a removed pull request's front end
+
+Prints url=https://<branch>.<the app's default domain> when the job succeeds (exit 0); exit 1 when
+it fails, is cancelled or does not finish within --timeout (default 600 s), with the job's status
+and its steps' on stderr; exit 2 on a bad argument. Its argument checks come from review_slots.py,
+beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import re
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+from review_slots import invalid, matching
+
+# What the role running this script must be allowed (tests/test_review_scripts.py derives it from the
+# calls below); the upload goes to a presigned URL and needs no permission of its own.
+IAM_ACTIONS = frozenset(
+    {"amplify:GetApp", "amplify:CreateDeployment", "amplify:StartDeployment", "amplify:GetJob"}
+)
+
+POLL_SECONDS = 10
+UPLOAD_TIMEOUT_SECONDS = 300
+DONE = {"SUCCEED": 0, "FAILED": 1, "CANCELLED": 1}
+APP_ID = re.compile(r"d[a-z0-9]{1,19}")
+BRANCH = re.compile(r"slot-[1-9][0-9]*")
+
+Opener = Callable[..., Any]
+
+
+class DeployError(Exception):
+    """A failure to report on stderr with exit code 1."""
+
+
+# -- arguments (worded as review_slots.py words them) ---------------------------------------------
+
+app_id_argument = matching(APP_ID, "an Amplify app id, d and 1 to 19 lowercase letters and digits")
+branch_argument = matching(BRANCH, "a review slot's branch, slot-<k>")
+placeholder_argument = matching(re.compile(r"(?s).*\S.*"), "the text of the page")
+
+
+def timeout_argument(value: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= 3600:
+        raise invalid(value, "1 to 3600 seconds")
+    return int(value)
+
+
+# -- the archive --------------------------------------------------------------------------------
+
+
+def zip_entries(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_directory(directory: Path) -> bytes:
+    """The directory's files, named relative to it (index.html at the root of the archive)."""
+    files = sorted(path for path in directory.rglob("*") if path.is_file())
+    return zip_entries((path.relative_to(directory).as_posix(), path.read_bytes()) for path in files)
+
+
+def placeholder_page(branch: str, text: str) -> bytes:
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Review slot {html.escape(branch)} is free</title>
+</head>
+<body>
+<main>
+<h1>This review slot is free</h1>
+<p>{html.escape(text)}</p>
+</main>
+</body>
+</html>
+""".encode()
+
+
+# -- the deployment -----------------------------------------------------------------------------
+
+
+def upload(url: str, archive: bytes, opener: Opener = urllib.request.urlopen) -> None:
+    """PUT the zip to the presigned URL Amplify returned."""
+    if not url.startswith("https://"):
+        raise DeployError(f"Amplify returned an upload URL that is not https: {url[:60]!r}")
+    request = urllib.request.Request(
+        url, data=archive, method="PUT", headers={"Content-Type": "application/zip"}
+    )
+    with opener(request, timeout=UPLOAD_TIMEOUT_SECONDS) as response:
+        if not 200 <= response.status < 300:
+            raise DeployError(f"uploading the zip answered HTTP {response.status}")
+
+
+def job_report(job: dict[str, Any]) -> str:
+    summary = job["summary"]
+    lines = [f"job {summary['jobId']} {summary['status']}"]
+    for step in job.get("steps", []):
+        reason = f": {step['statusReason']}" if step.get("statusReason") else ""
+        log = f" (log: {step['logUrl']})" if step.get("logUrl") else ""
+        lines.append(f"  step {step['stepName']} {step['status']}{reason}{log}")
+    return "\n".join(lines)
+
+
+def deploy(
+    amplify: Any,
+    app_id: str,
+    branch: str,
+    archive: bytes,
+    timeout: float,
+    opener: Opener,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> str:
+    """Deploy the archive to the branch; its URL once the job succeeded."""
+    domain = amplify.get_app(appId=app_id)["app"]["defaultDomain"]
+    created = amplify.create_deployment(appId=app_id, branchName=branch)
+    job_id = created.get("jobId")
+    if not job_id:
+        raise DeployError(f"Amplify created no deployment job for {app_id}/{branch}")
+    upload(created["zipUploadUrl"], archive, opener)
+    amplify.start_deployment(appId=app_id, branchName=branch, jobId=job_id)
+    print(f"deploying {len(archive)} bytes to {app_id}/{branch}, job {job_id}", file=sys.stderr)
+    deadline = clock() + timeout
+    while True:
+        job = amplify.get_job(appId=app_id, branchName=branch, jobId=job_id)["job"]
+        status = job["summary"]["status"]
+        if status in DONE:
+            if DONE[status]:
+                raise DeployError(f"deployment to {app_id}/{branch} {status}\n{job_report(job)}")
+            return f"https://{branch}.{domain}"
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise DeployError(
+                f"deployment to {app_id}/{branch} did not finish within {timeout:g}s\n{job_report(job)}"
+            )
+        sleep(min(POLL_SECONDS, remaining))
+
+
+# -- command line -------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="amplify_deploy.py", description="Deploy a front end to a review slot's Amplify branch."
+    )
+    top.add_argument(
+        "--app-id", required=True, type=app_id_argument, help="the manual-deployment Amplify app (d...)"
+    )
+    top.add_argument("--branch", required=True, type=branch_argument, help="slot-<k>")
+    what = top.add_mutually_exclusive_group(required=True)
+    what.add_argument("--directory", type=Path, help="the built front end, index.html at its root")
+    what.add_argument(
+        "--placeholder",
+        metavar="TEXT",
+        type=placeholder_argument,
+        help="deploy a page saying the slot is free",
+    )
+    top.add_argument(
+        "--timeout", type=timeout_argument, default=600, help="seconds to wait for the job (600)"
+    )
+    top.add_argument("--region", help="the app's region (default: the environment's)")
+    return top
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    amplify: Any = None,
+    opener: Opener = urllib.request.urlopen,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    top = parser()
+    args = top.parse_args(argv)
+    if args.directory is not None:
+        if not (args.directory / "index.html").is_file():
+            top.error(
+                f"argument --directory: got {str(args.directory)!r}; expected a directory with "
+                "index.html at its root (the front end's build output)"
+            )
+        archive = zip_directory(args.directory)
+    else:
+        archive = zip_entries([("index.html", placeholder_page(args.branch, args.placeholder))])
+    try:
+        if amplify is None:
+            amplify = boto3.client("amplify", region_name=args.region)
+        url = deploy(amplify, args.app_id, args.branch, archive, args.timeout, opener, clock, sleep)
+    except (DeployError, BotoCoreError, ClientError, OSError) as error:
+        print(f"amplify_deploy.py: {error}", file=sys.stderr)
+        return 1
+    print(f"url={url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
