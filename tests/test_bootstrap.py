@@ -15,6 +15,7 @@ import parliament
 import pytest
 
 from offline.iam_evaluator import allowed
+from tests import test_review_scripts as review_scripts
 from tests.bootstrap_harness import (
     ACCOUNT,
     CONFIG,
@@ -509,3 +510,27 @@ def test_the_review_role_deploys_front_ends_to_slot_branches_only(
     assert not allowed(
         policy, "amplify:CreateBranch", f"{app}/branches/pr-12", {"aws:RequestTag/Environment": "review"}
     )
+
+
+def test_the_review_role_may_make_every_call_of_the_review_scripts(
+    bootstrap: Callable[..., Bootstrap],
+) -> None:
+    """Each action the slot and front-end scripts declare (tests/test_review_scripts.py derives
+    the lists from their calls), on the resources those calls touch."""
+    policy = bootstrap().role_policies("review")
+    bucket = STATE.removesuffix("/.pulumi")
+    app = f"arn:aws:amplify:us-east-1:{ACCOUNT}:apps/d1a2b3c4d5e6f7"
+    resources = {
+        "s3:ListBucket": bucket,
+        "s3:GetObject": f"{bucket}/review-slots/dev/slot-1.json",
+        "s3:PutObject": f"{bucket}/review-slots/dev/slot-1.json",
+        "s3:DeleteObject": f"{bucket}/review-slots/dev/slot-1.json",
+        "amplify:GetApp": app,
+        "amplify:CreateDeployment": f"{app}/branches/slot-1",
+        "amplify:StartDeployment": f"{app}/branches/slot-1",
+        "amplify:GetJob": f"{app}/branches/slot-1/jobs/0000000001",
+    }
+    actions = review_scripts.review_slots.IAM_ACTIONS | review_scripts.amplify_deploy.IAM_ACTIONS
+    assert set(resources) == actions
+    for action in sorted(actions):
+        assert allowed(policy, action, resources[action]), action
