@@ -43,9 +43,9 @@ LOGIN, PASSWORD = "tm_schema", "schema-Pw1"
 # backend/__init__.py builds fastapi-mail's ConnectionConfig when imported (migrations/env.py imports
 # it), which wants these two as strings although the settings declare them optional.
 IMPORT_NEEDS = ("TM_SMTP_USER", "TM_SMTP_PASSWORD")
-# Files the migrations read that an export of the repository may lack (the mirror of the repository
-# holds no blob for it): migration 0eee8c1abd3a reads the continents to place each existing project
-# in its country; on the empty database of this run there is no project, so nothing is looked up.
+# Files the migrations read that a checkout may lack (a partial clone that left out large blobs):
+# migration 0eee8c1abd3a loads the continents to place each existing project in its country; on the
+# empty database of this run there is no project, so nothing is looked up in them.
 STAND_INS = {"scripts/world/continents.json": '{"type": "FeatureCollection", "features": []}\n'}
 # What pg_dump writes that would make two runs differ: the versions of the local PostgreSQL and, from
 # 15.14 on, a random key guarding psql against a malicious server (psql older than that refuses it).
@@ -180,6 +180,9 @@ def generate(checkout: Path, python: str, contract: AppContract = CONTRACT) -> s
         local_ini.write_text(
             re.sub(r"(?m)^script_location\s*=.*$", f"script_location = {root / 'migrations'}", ini)
         )
+        version = _run(
+            [str(venv / "bin" / "python"), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], {}
+        )
         database = LOGIN
         with contextmanager(postgres.start)() as cluster:
             cluster.query(f"CREATE ROLE {LOGIN} LOGIN PASSWORD '{PASSWORD}'")
@@ -213,7 +216,7 @@ def generate(checkout: Path, python: str, contract: AppContract = CONTRACT) -> s
         "-- regenerate: make app-schema APP=<checkout of that commit> "
         "(python -m offline.app_schema <checkout>)",
         f"-- how: alembic -c {contract.migrations_config} upgrade head, with the application's uv.lock on "
-        f"Python {python}, as an ordinary login",
+        f"Python {version.strip()}, as an ordinary login",
         "--   on PostgreSQL 15 + PostGIS; then pg_dump --schema-only --no-owner --no-privileges, "
         "without PostGIS",
         "--   (created before the migrations), and pg_dump --data-only --column-inserts of the tables the",
