@@ -1,6 +1,7 @@
 -- A small synthetic data set for a review app's database, to click through: one organisation with
 -- a manager, a campaign, a team, seven users (an admin, the manager, validators, mappers) and four
--- published projects whose task grids have tasks in every state a mapper or validator leaves.
+-- published projects whose task grids have tasks ready, mapped, validated, invalidated and marked as
+-- bad imagery, none locked.
 -- Nothing in it is real mapping; the places are real so that the map shows imagery.
 --
 -- Run by dev's database-admin task (ACTION=seed) as the review app's own role, after its
