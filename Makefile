@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 SET ?=
 
-.PHONY: plan test lint fmt docs bench clean lock postgis app-contract otel-lock
+.PHONY: plan test lint fmt docs bench clean lock postgis app-contract app-schema otel-lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ postgis:
 ##               tag to deploy (APP=../tasking-manager) and print what changed
 app-contract: $(VENV)/.installed
 	@$(PY) -m offline.app_contract $(APP)
+
+## app-schema: regenerate components/app_schema.sql by running the migrations of a Tasking Manager checkout at
+##             the contract's commit (APP=../tasking-manager) on a throwaway PostGIS, with the app's own
+##             uv.lock (APP_PYTHON=<interpreter or version> when uv cannot find the image's Python)
+app-schema: $(VENV)/.installed postgis
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@$(PY) -m offline.app_schema $(APP) $(if $(APP_PYTHON),--python $(APP_PYTHON))
 
 ## otel-lock: re-pin images/api/requirements.txt for the image's Python and packages (the app contract),
 ##            and record the pinned wheels' facts in images/api/opentelemetry.json

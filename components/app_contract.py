@@ -57,6 +57,9 @@ class AppContract:
     new_relic_config_file: str | None
     new_relic_environments: tuple[str, ...]
     new_relic_variables: frozenset[str]
+    # The back end's enumerations: class -> member -> the value the database stores
+    # (`enums["TaskStatus"]["MAPPED"]` is 2).
+    enums: dict[str, dict[str, int | str]]
 
     def required(self) -> set[str]:
         return {name for name, reads in self.reads.items() if any(r.required for r in reads)}
@@ -101,6 +104,7 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         new_relic_config_file=(data["newRelic"] or {}).get("configFile"),
         new_relic_environments=tuple((data["newRelic"] or {}).get("environments", ())),
         new_relic_variables=frozenset((data["newRelic"] or {}).get("variables", ())),
+        enums={name: enum["members"] for name, enum in data["enums"].items()},
     )
 
 

@@ -4,20 +4,46 @@ and a trusted task that creates and drops each review app's database."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.app_contract import CONTRACT
 from components.backend_tasks import ecs_tasks_trust
 from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
 from components.settings import ReviewHostSettings
 
+SEED_PATH = Path(__file__).resolve().parent.parent / "scripts" / "review-seed.sql"
+# `:TaskStatus_MAPPED` in the seed: a value of one of the application's enumerations.
+_ENUM_VARIABLE = re.compile(r"(?<![:\w]):([A-Z][A-Za-z]*)_([A-Z][A-Z0-9_]*)\b")
+
+
+def review_seed(path: Path = SEED_PATH, enums: dict[str, dict[str, int | str]] = CONTRACT.enums) -> str:
+    """The review data set (scripts/review-seed.sql), preceded by a psql `\\set` of each enumeration
+    value it names, taken from the application contract: the seed cannot write a state, role or
+    priority the deployed version does not define."""
+    seed = path.read_text(encoding="utf-8")
+    lines = []
+    for enum, member in sorted(set(_ENUM_VARIABLE.findall(seed))):
+        if member not in enums.get(enum, {}):
+            raise ValueError(
+                f"{path.name} uses {enum}.{member}, which the application ({CONTRACT.ref}) lacks"
+            )
+        lines.append(f"\\set {enum}_{member} {enums[enum][member]}")
+    if "SQL" in seed.splitlines():
+        raise ValueError(f"{path.name} has a line SQL, which would end the admin script's here-document")
+    return "\n".join(lines) + "\n" + seed
+
+
 # One database and one login role per pull request, both named tm_pr_<N>. Their password is the
 # HMAC of that name under the review database key: this task computes it in PostgreSQL
 # (pgcrypto), the review stack in Python; it never travels. The master login stays in this task.
+# `seed` loads the review data set into a migrated database, as the review app's own role.
 ADMIN_SCRIPT = r"""set -eu
 case "$PR_NUMBER" in ''|*[!0-9]*) echo "PR_NUMBER must be a number" >&2; exit 2;; esac
 name="tm_pr_$PR_NUMBER"
@@ -45,16 +71,22 @@ REVOKE CONNECT ON DATABASE :"base" FROM PUBLIC;
 CREATE EXTENSION IF NOT EXISTS postgis;
 SQL
   ;;
+seed)
+  $psql -d "$name" <<'SQL'
+SET ROLE :"name";
+@SEED@
+SQL
+  ;;
 drop)
   $psql <<'SQL'
 DROP DATABASE IF EXISTS :"name" WITH (FORCE);
 DROP ROLE IF EXISTS :"name";
 SQL
   ;;
-*) echo "ACTION must be create or drop" >&2; exit 2;;
+*) echo "ACTION must be create, seed or drop" >&2; exit 2;;
 esac
 echo "$ACTION $name: done"
-"""
+""".replace("@SEED@", review_seed().rstrip("\n"))
 
 
 @dataclass(frozen=True)

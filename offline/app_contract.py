@@ -7,7 +7,9 @@ variable its settings read, the type the field declares, how the raw string is c
 a default exists), the other back-end modules' direct environment reads, `scripts/docker/Dockerfile`
 (the `prod` stage: user, work directory, system packages, command, port), `uv.lock` (the Python
 packages the image installs: the project's dependencies without its dev groups), the API routes that
-make up the heartbeat path, `migrations/alembic.ini`, and how often the front end polls the API
+make up the heartbeat path, `migrations/alembic.ini`, the back end's enumerations (the integers it
+stores for task and project states, roles, actions: what a seed of its database may write), and how
+often the front end polls the API
 (`refetchInterval` in `frontend/src`: what one open browser tab sends without anyone clicking),
 and the New Relic agent the image ships: the environments of its `newrelic.ini` and every
 `NEW_RELIC_*` variable its source (the sdist of the locked version, from PyPI) knows.
@@ -430,6 +432,51 @@ def write_routes(checkout: Path, routes: str) -> list[str]:
     return sorted(set(found))
 
 
+def _member_value(node: ast.expr) -> int | str | None:
+    """`3`, `-1` or `"x"`: the constant an enumeration member stands for, or None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _member_value(node.operand)
+        return -inner if isinstance(inner, int) else None
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | str)
+        and not isinstance(node.value, bool)
+    ):
+        return node.value
+    return None
+
+
+def enums(checkout: Path) -> dict[str, dict[str, Any]]:
+    """Every `class X(Enum)` of the back end: its file and its members' values, as the database
+    stores them (`TaskStatus.MAPPED` is the integer 2 in `tasks.task_status`)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted((checkout / "backend").rglob("*.py")):
+        relative = path.relative_to(checkout).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.ClassDef)
+                and any(ast.unparse(b) in ("Enum", "enum.Enum") for b in node.bases)
+            ):
+                continue
+            if node.name in found:
+                raise ContractSourceError(
+                    f"two enumerations named {node.name}: {found[node.name]['file']}, {relative}"
+                )
+            members: dict[str, int | str] = {}
+            for statement in node.body:
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                    target, value = statement.targets[0], _member_value(statement.value)
+                    if not isinstance(target, ast.Name) or value is None:
+                        raise ContractSourceError(
+                            f"{relative}: {node.name} has a member that is not a constant"
+                        )
+                    members[target.id] = value
+            found[node.name] = {"file": relative, "members": members}
+    if "TaskStatus" not in found:
+        raise ContractSourceError(f"no TaskStatus enumeration under {checkout / 'backend'}")
+    return dict(sorted(found.items()))
+
+
 def executables(image: dict[str, Any], packages: dict[str, str]) -> list[str]:
     found = set(BASE_EXECUTABLES)
     for package in image["aptPackages"]:
@@ -472,6 +519,7 @@ def build_contract(checkout: Path, ref: str, commit: str) -> dict[str, Any]:
             "config": ALEMBIC_INI,
             "scriptLocation": alembic.get("alembic", "script_location"),
         },
+        "enums": enums(checkout),
     }
 
 

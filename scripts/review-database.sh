@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Create or drop a review app's database and login role, with dev's trusted database-admin task.
+# Create, seed or drop a review app's database and login role, with dev's trusted database-admin task.
 #
-#   scripts/review-database.sh <create|drop> <pr-number> [base-stack]
+#   scripts/review-database.sh <create|seed|drop> <pr-number> [base-stack]
 #
+# seed loads the review data set (scripts/review-seed.sql, carried by the task definition) into a
+# database the review app's migrations have run in, as the review app's role; a second seed does
+# nothing. A seed before the migrations fails and says so.
 # The task runs a pinned PostgreSQL client image owned by the base stack (dev), never the pull
 # request's image; the master login stays inside it. Needs the Pulumi CLI logged in to the base
 # stack's backend, AWS credentials for its account, and jq.
 set -euo pipefail
 
-action=${1:?usage: scripts/review-database.sh <create|drop> <pr-number> [base-stack]}
-pull_request=${2:?usage: scripts/review-database.sh <create|drop> <pr-number> [base-stack]}
+usage="usage: scripts/review-database.sh <create|seed|drop> <pr-number> [base-stack]"
+action=${1:?$usage}
+pull_request=${2:?$usage}
 base=${3:-dev}
-case "$action" in create | drop) ;; *) echo "action must be create or drop" >&2; exit 2 ;; esac
+case "$action" in create | seed | drop) ;; *) echo "action must be create, seed or drop" >&2; exit 2 ;; esac
 case "$pull_request" in '' | *[!0-9]*) echo "the pull request number must be a number" >&2; exit 2 ;; esac
 output() { pulumi stack output --stack "$base" "$@"; }
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from offline.engine import Plan, run_stack
+from tests import postgres
 
 _CACHE: dict[str, Plan] = {}
 
@@ -34,6 +36,18 @@ def plan() -> Callable[..., Plan]:
 def base_plan(request: pytest.FixtureRequest) -> Plan:
     """The plan of each committed base stack (dev, prod)."""
     return plan_for(request.param)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[postgres.Cluster]:
+    """A throwaway PostgreSQL 15 + PostGIS for the module's tests (tests/postgres.py). Without it the
+    tests skip and say why, except in CI, where they fail."""
+    reason = postgres.missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: `make test` installs it; CI must not skip these tests")
+        pytest.skip(reason)
+    yield from postgres.start()
 
 
 # -- the suite never writes the work tree ------------------------------------------------------

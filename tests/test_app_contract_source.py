@@ -80,6 +80,24 @@ name = "pytest"
 version = "8.3.5"
 """
 
+STATUSES = """from enum import Enum
+
+class TaskStatus(Enum):
+    \"\"\"What a task is waiting for\"\"\"
+
+    READY = 0
+    MAPPED = (
+        2  # a comment
+    )
+
+class UserRole(Enum):
+    READ_ONLY = -1
+    ADMIN = 1
+
+class NotAnEnum:
+    READY = "x"
+"""
+
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
@@ -97,6 +115,7 @@ def checkout(tmp_path: Path) -> Path:
             '@router.get("/{project_id}/")\ndef read():\n    pass\n'
         ),
         "backend/models/project.py": 'import os\nREFERER = os.environ.get("TM_APP_BASE_URL", "x")\n',
+        "backend/models/statuses.py": STATUSES,
         "backend/cron_jobs.py": "",
         "migrations/alembic.ini": "[alembic]\nscript_location = /usr/src/app/migrations\n",
         "scripts/docker/Dockerfile": DOCKERFILE,
@@ -215,3 +234,18 @@ def test_the_new_relic_agent_is_described_from_its_ini_and_its_own_source(
     }
     # An image without the agent has no New Relic contract (and nothing is downloaded).
     assert app_contract.new_relic_contract(checkout, {}) is None
+
+
+def test_the_enumerations_are_read_with_the_values_the_database_stores(checkout: Path) -> None:
+    contract = build_contract(checkout, "v0", "0" * 40)
+    assert contract["enums"] == {
+        "TaskStatus": {"file": "backend/models/statuses.py", "members": {"READY": 0, "MAPPED": 2}},
+        "UserRole": {"file": "backend/models/statuses.py", "members": {"READ_ONLY": -1, "ADMIN": 1}},
+    }
+    # Two enumerations of one name would make a seed's `TaskStatus_READY` ambiguous.
+    (checkout / "backend/models/other.py").write_text("import enum\nclass UserRole(enum.Enum):\n    X = 1\n")
+    with pytest.raises(ContractSourceError, match="two enumerations named UserRole"):
+        build_contract(checkout, "v0", "0" * 40)
+    (checkout / "backend/models/other.py").write_text("class Odd(Enum):\n    X = compute()\n")
+    with pytest.raises(ContractSourceError, match="Odd has a member that is not a constant"):
+        build_contract(checkout, "v0", "0" * 40)

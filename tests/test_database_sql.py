@@ -9,11 +9,9 @@ In CI these tests must run: a missing PostgreSQL or PostGIS fails them instead o
 
 from __future__ import annotations
 
-import os
 import secrets
 import string
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -38,16 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 URL_SAFE = string.ascii_letters + string.digits
 # Characters RDS-generated master passwords may contain that mean something in a URL.
 RDS_URL_DELIMITERS = "#?:%/@"
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    reason = postgres.missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: `make test` installs it; CI must not skip these tests")
-        pytest.skip(reason)
-    yield from postgres.start()
 
 
 def url_safe_password() -> str:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from components.frontend import security_headers
 from components.review_app import REVIEW_PRIORITY_SPAN, database_password, listener_priority
-from components.review_base import ADMIN_SCRIPT
+from components.review_base import ADMIN_SCRIPT, review_seed
+from offline.aws_limits import QUOTAS, measure
 from offline.config import SECRET_PLACEHOLDER
 from offline.engine import Plan
 from offline.report import is_secret
@@ -254,6 +255,18 @@ def test_admin_task_roles_have_the_names_ci_may_pass(dev: Plan) -> None:
     roles = dev.component("tm:aws:ReviewBase").of_type("aws:iam/role:Role")
     assert len(roles) == 2
     assert {r.inputs["namePrefix"] for r in roles} == {"tasking-manager-dev-review-db-admin-"}
+
+
+def test_the_admin_task_carries_the_seed_well_under_ecss_size_limit(dev: Plan) -> None:
+    """The seed travels in the task definition's command: a third of ECS's limit at most, so the
+    data set may double before it needs to move elsewhere."""
+    assert 'SET ROLE :"name";\n' + review_seed().rstrip("\n") + "\nSQL\n" in ADMIN_SCRIPT
+    (size,) = [
+        m.value
+        for m in measure(dev.component("tm:aws:ReviewBase").resources)
+        if m.quota == "ecs.taskDefinition"
+    ]
+    assert size < QUOTAS["ecs.taskDefinition"].limit // 3
 
 
 def test_admin_script_derives_the_same_password_and_isolates_databases() -> None:
