@@ -16,7 +16,7 @@ from components.app_contract import CONTRACT
 from components.backend_tasks import ecs_tasks_trust
 from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
-from components.settings import ReviewHostSettings
+from components.settings import REVIEW_CONNECTION_LIMIT, ReviewHostSettings
 
 SEED_PATH = Path(__file__).resolve().parent.parent / "scripts" / "review-seed.sql"
 # `:TaskStatus_MAPPED` in the seed: a value of one of the application's enumerations.
@@ -56,7 +56,7 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto;
 SELECT encode(hmac(:'name', :'key', 'sha256'), 'hex') AS password \gset
 SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'name') AS new_role \gset
 \if :new_role
-CREATE ROLE :"name" LOGIN PASSWORD :'password' CONNECTION LIMIT 12;
+CREATE ROLE :"name" LOGIN PASSWORD :'password' CONNECTION LIMIT @CONNECTION_LIMIT@;
 \else
 ALTER ROLE :"name" PASSWORD :'password';
 \endif
@@ -86,7 +86,7 @@ SQL
 *) echo "ACTION must be create, seed or drop" >&2; exit 2;;
 esac
 echo "$ACTION $name: done"
-""".replace("@SEED@", review_seed().rstrip("\n"))
+""".replace("@SEED@", review_seed().rstrip("\n")).replace("@CONNECTION_LIMIT@", str(REVIEW_CONNECTION_LIMIT))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ This script runs, never copies, the application's code:
 
 1. builds the application's own Python environment from its `uv.lock` (`uv sync --frozen --no-dev
    --no-install-project`, what its image installs) for the image's Python (the contract's);
-2. starts a throwaway PostgreSQL 15 + PostGIS (tests/postgres.py), creates PostGIS as the master
+2. starts a throwaway PostgreSQL 15 + PostGIS (offline/postgres.py), creates PostGIS as the master
    login and a database owned by an ordinary login, as the migrate task does;
 3. runs `alembic -c migrations/alembic.ini upgrade head` with the application's `migrations/` as
    that login, with every setting the contract says the application cannot start without;
@@ -35,8 +35,8 @@ from pathlib import Path
 
 from components.app_contract import CONTRACT, AppContract
 from components.database import MASTER_USERNAME
+from offline import postgres
 from offline.app_contract import ContractSourceError, enums, python_packages
-from tests import postgres
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "components" / "app_schema.sql"
 LOGIN, PASSWORD = "tm_schema", "schema-Pw1"

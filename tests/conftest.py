@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from offline import postgres
 from offline.engine import Plan, run_stack
-from tests import postgres
 
 _CACHE: dict[str, Plan] = {}
 
@@ -40,7 +40,7 @@ def base_plan(request: pytest.FixtureRequest) -> Plan:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[postgres.Cluster]:
-    """A throwaway PostgreSQL 15 + PostGIS for the module's tests (tests/postgres.py). Without it the
+    """A throwaway PostgreSQL 15 + PostGIS for the module's tests (offline/postgres.py). Without it the
     tests skip and say why, except in CI, where they fail."""
     reason = postgres.missing()
     if reason:

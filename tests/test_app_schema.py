@@ -20,7 +20,7 @@ from offline.app_schema import (
     migration_env,
     without_extensions,
 )
-from tests.postgres import Cluster
+from offline.postgres import Cluster
 
 DUMP = """--
 -- PostgreSQL database dump

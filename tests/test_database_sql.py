@@ -21,8 +21,9 @@ from components.backend_tasks import MIGRATE_SCRIPT
 from components.database import APP_USERNAME, DATABASE_NAME, MASTER_USERNAME
 from components.review_app import database_name, database_password
 from components.review_base import ADMIN_SCRIPT
-from tests import postgres
-from tests.postgres import MASTER_PASSWORD, Cluster
+from components.settings import REVIEW_CONNECTION_LIMIT
+from offline import postgres
+from offline.postgres import MASTER_PASSWORD, Cluster
 
 # What the application does with POSTGRES_*: a URL with the password as is (PostgresDsn.build).
 FAKE_ALEMBIC = r"""#!/bin/sh
@@ -197,12 +198,12 @@ def test_review_database_lifecycle(cluster: Cluster, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert calls == ["-c migrations/alembic.ini upgrade head"]
 
-    # Its connection limit holds: 12 connections, and the 13th is refused.
+    # Its connection limit holds (the one the slots' cap counts with): the next connection is refused.
     dsn = (
         f"host={cluster.host} port={cluster.port} dbname={name} user={name} password={password} "
         "sslmode=require"
     )
-    connections = [psycopg.connect(dsn) for _ in range(12)]
+    connections = [psycopg.connect(dsn) for _ in range(REVIEW_CONNECTION_LIMIT)]
     try:
         with pytest.raises(psycopg.OperationalError, match="too many connections for role"):
             psycopg.connect(dsn)

@@ -19,9 +19,9 @@ import pytest
 from components.app_contract import CONTRACT
 from components.review_app import database_name, database_password
 from components.review_base import ADMIN_SCRIPT, SEED_PATH, review_seed
+from offline import postgres
 from offline.app_schema import SCHEMA_PATH, recorded_header
-from tests import postgres
-from tests.postgres import Cluster
+from offline.postgres import Cluster
 from tests.test_database_sql import REVIEW_KEY, admin_env, run_script
 
 PULL_REQUEST = 7
