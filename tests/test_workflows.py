@@ -33,6 +33,8 @@ SCRIPTS_DIR = ROOT / ".github" / "scripts"
 WORKFLOWS = sorted(WORKFLOWS_DIR.glob("*.yml"))
 SCRIPTS = sorted(SCRIPTS_DIR.glob("*.sh"))
 VENV_BIN = Path(sys.executable).parent
+# The application repository's workflow, kept here for its maintainers to copy.
+APP_WORKFLOW = ROOT / "docs" / "app-repository" / "review-app.yml"
 # GitHub's payloads (events, REST answers), trimmed to what the scripts read.
 GITHUB = ROOT / "tests" / "fixtures" / "github"
 
@@ -146,6 +148,22 @@ def test_zizmor_finds_nothing_of_medium_severity_or_higher() -> None:
     findings = zizmor(WORKFLOWS_DIR)
     located = [(f["ident"], f["desc"], f["locations"][0]["symbolic"]) for f in findings]
     assert located == []
+
+
+def test_the_application_repositorys_workflow_passes_both_linters() -> None:
+    """The one finding zizmor has is the trigger itself: it flags every issue_comment workflow,
+    because such runs have the base repository's secrets and usually check out the pull request.
+    This one checks out nothing and runs no code but its own (the tests below hold it to that), so
+    that finding, and only that one, is expected."""
+    result = actionlint(APP_WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+    findings = [
+        (f["ident"], location["symbolic"]["annotation"])
+        for f in zizmor(APP_WORKFLOW)
+        for location in f["locations"]
+        if location["symbolic"]["kind"] == "Primary"
+    ]
+    assert findings == [("dangerous-triggers", "issue_comment is almost always used insecurely")]
 
 
 UNSAFE = """\
@@ -426,6 +444,14 @@ def test_review_apps_come_from_this_repositorys_pull_requests_and_dispatches() -
     assert review["destroy"]["if"] == "needs.prepare.outputs.action == 'destroy'"
 
 
+def test_the_application_repositorys_workflow_asks_for_what_this_one_takes() -> None:
+    (step,) = [s for s in steps(jobs(APP_WORKFLOW)["dispatch"]) if "gh workflow run" in str(s.get("run", ""))]
+    script = str(step["run"])
+    assert script.startswith('gh workflow run review-app.yml --repo "$INFRA_REPOSITORY"')
+    fields = set(re.findall(r"-f ([\w-]+)=", script))
+    assert fields == set(load(REVIEW)["on"]["workflow_dispatch"]["inputs"])
+
+
 def test_the_build_jobs_run_untrusted_code_with_nothing_to_steal() -> None:
     """The pull request's code runs in the build jobs (the image's RUN steps, yarn's scripts): no
     AWS role, no OIDC token, no environment and its secrets, no secret at all, a read-only token,
@@ -630,6 +656,110 @@ def test_the_sweeper_runs_nightly_and_on_demand() -> None:
     sweep = jobs("review-sweeper.yml")["sweep"]
     assert sweep["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.find.outputs.stale) }}"}
     assert index_of(sweep, 'destroy-review-app.sh "$REPOSITORY" "$PR"') < index_of(sweep, "--removed")
+
+
+# -- the application repository's workflow -----------------------------------------------------
+
+
+def test_the_application_repositorys_workflow_runs_no_code_and_holds_one_secret() -> None:
+    """It checks out nothing and uses no action: the only code it runs is its own two steps. Its
+    dispatch token is given to the one step that dispatches."""
+    workflow = load(APP_WORKFLOW)
+    assert workflow["permissions"] == {}
+    assert set(workflow["on"]) == {"pull_request", "issue_comment"}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"pull-requests": "write"}
+    assert [uses(s) for s in steps(job)] == ["", ""]
+    decide, dispatch = steps(job)
+    assert "secrets." not in json.dumps(decide)
+    assert dispatch["env"]["GH_TOKEN"] == "${{ secrets.TM_INFRA_DISPATCH_TOKEN }}"
+    assert dispatch["if"] == "steps.decide.outputs.action != ''"
+    # Who may ask: same-repository pull requests; /deploy from members of the repository.
+    condition = " ".join(job["if"].split())
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "startsWith(github.event.comment.body, '/deploy ')" in condition
+    assert "github.event.issue.pull_request" in condition
+    assert (
+        'contains(fromJSON(\'["OWNER", "MEMBER", "COLLABORATOR"]\'), '
+        "github.event.comment.author_association)" in condition
+    )
+
+
+def decide(
+    tmp_path: Path, env: dict[str, str], permission: str = "write", head_repository: str = ""
+) -> tuple[int, dict[str, str], str, list[str]]:
+    """Run the application workflow's decision step with `gh` answering the commenter's permission
+    and the pull request's head repository; returns its status, outputs, log and gh calls."""
+    calls = tmp_path / "calls"
+    calls.write_text("")
+    stub(
+        tmp_path / "bin",
+        "gh",
+        f'echo "$*" >> "{calls}"\n'
+        'case "$2" in\n'
+        f"  */permission) echo {permission} ;;\n"
+        f"  */pulls/*) echo {head_repository or 'hotosm/tasking-manager'} ;;\n"
+        "esac",
+    )
+    (step, _) = steps(next(iter(load(APP_WORKFLOW)["jobs"].values())))
+    defaults = {"GITHUB_REPOSITORY": "hotosm/tasking-manager", "PR": "6520", "COMMENTER": "maintainer"}
+    status, outputs, log = run_step(
+        step["run"], {**defaults, **env, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}, tmp_path
+    )
+    return status, outputs, log, calls.read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("event_action", "action"), [("opened", "deploy"), ("synchronize", "deploy"), ("closed", "destroy")]
+)
+def test_a_pull_request_event_asks_for_its_head(tmp_path: Path, event_action: str, action: str) -> None:
+    env = {"GITHUB_EVENT_NAME": "pull_request", "EVENT_ACTION": event_action, "HEAD_SHA": HEAD}
+    status, outputs, log, calls = decide(tmp_path, env)
+    assert status == 0, log
+    assert outputs == {"action": action, "sha": HEAD}
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("body", "head_repository", "label"),
+    [
+        (f"/deploy {HEAD}", "mapper42/tasking-manager", True),
+        (f"/deploy   {HEAD}  \r\nread every commit, fine", "mapper42/tasking-manager", True),
+        (f"/deploy {HEAD}", "hotosm/tasking-manager", False),
+    ],
+)
+def test_deploy_by_a_writer_asks_for_that_commit_and_labels_a_fork(
+    tmp_path: Path, body: str, head_repository: str, label: bool
+) -> None:
+    env = {"GITHUB_EVENT_NAME": "issue_comment", "BODY": body}
+    status, outputs, log, calls = decide(tmp_path, env, head_repository=head_repository)
+    assert status == 0, log
+    assert outputs == {"action": "deploy", "sha": HEAD}
+    labelled = "api --method POST repos/hotosm/tasking-manager/issues/6520/labels -f labels[]=ok-to-deploy"
+    assert (labelled in calls) == label
+    assert calls[0].startswith("api repos/hotosm/tasking-manager/collaborators/maintainer/permission")
+
+
+@pytest.mark.parametrize("permission", ["read", "none"])
+def test_deploy_by_a_member_without_write_access_asks_for_nothing(tmp_path: Path, permission: str) -> None:
+    env = {"GITHUB_EVENT_NAME": "issue_comment", "BODY": f"/deploy {HEAD}"}
+    status, outputs, log, calls = decide(tmp_path, env, permission=permission)
+    assert status == 0, log
+    assert outputs == {}
+    assert f"maintainer has {permission} access to hotosm/tasking-manager: /deploy needs write" in log
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "body", ["/deploy abc1234", f"/deploy {HEAD.upper()}", f"/deploy {HEAD} now", "/deploy "]
+)
+def test_a_malformed_deploy_is_answered_and_asks_for_nothing(tmp_path: Path, body: str) -> None:
+    env = {"GITHUB_EVENT_NAME": "issue_comment", "BODY": body}
+    status, outputs, _, calls = decide(tmp_path, env)
+    assert status == 1
+    assert outputs == {}
+    assert calls[-1].startswith("api --method POST repos/hotosm/tasking-manager/issues/6520/comments")
+    assert "the full 40-character SHA of the head commit you reviewed" in calls[-1]
 
 
 # -- review_app.py: which pull request, what to build -------------------------------------------
