@@ -500,10 +500,11 @@ def test_the_builds_check_out_the_commits_prepare_checked() -> None:
     assert {u["if-no-files-found"] for u in uploads.values()} == {"error"}
 
 
-def test_the_jobs_with_credentials_run_none_of_the_pull_requests_code() -> None:
-    """deploy and destroy check out only this repository (at the commit prepare chose), take the
-    builds as data downloaded outside the checkout, and push the image without loading it into
-    docker."""
+def test_the_jobs_with_credentials_run_none_of_the_applications_code() -> None:
+    """The jobs with credentials check out only this repository (deploy and destroy at the commit
+    prepare chose: a pull request of this repository's own program, else the dispatched commit),
+    take the builds as data downloaded outside the checkout, and push the image without loading it
+    into docker."""
     review = jobs(REVIEW)
     for job_id in ("prepare", "deploy", "destroy", "comment"):
         job = review[job_id]
