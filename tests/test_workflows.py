@@ -1,11 +1,14 @@
-"""The GitHub Actions workflows (.github/workflows) and their scripts (.github/scripts).
+"""The GitHub Actions workflows (.github/workflows), their scripts (.github/scripts), and the
+application repository's review-app workflow kept here (docs/app-repository/review-app.yml).
 
 actionlint and zizmor (both installed from requirements-dev.txt) find nothing; and the properties
 that keep CI safe and deployments correct hold: actions pinned to commit SHAs, least privilege,
-AWS only through OIDC roles, no untrusted input in scripts, one never-cancelled concurrency group
-per pull request, and the deploy order of docs/operations/deploy.md. Where a workflow step holds
-logic (which stack an event deploys, which pull request a dispatch may deploy), that bash runs here
-against stubs.
+AWS only through OIDC roles, no untrusted input in scripts, the application's code built only in
+jobs with nothing to steal, one never-cancelled concurrency group per pull request, and the deploy
+order of docs/operations/deploy.md. Where a workflow step holds logic (which stack an event
+deploys, who may ask for a review app), that bash runs here against stubs; the review app's
+decisions live in .github/scripts/review_app.py and run here against GitHub's payloads
+(tests/fixtures/github).
 """
 
 from __future__ import annotations
