@@ -165,3 +165,62 @@ def test_the_image_is_the_applications_with_the_opentelemetry_layer(
     )
     pushes = [line for line in calls.read_text().splitlines() if line.startswith("push")]
     assert pushes == [f"push {repository}:{tag}"]
+
+
+REVIEW_REPOSITORY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/review"
+
+
+def test_a_review_image_is_built_without_credentials_and_saved(tmp_path: Path) -> None:
+    """The build job has no AWS credentials: it builds the same two layers and saves the image."""
+    calls = tmp_path / "calls"
+    stub(tmp_path / "bin", "aws", f'echo "aws $*" >> "{calls}"; exit 1')
+    stub(tmp_path / "bin", "docker", f'echo "$*" >> "{calls}"')
+    result = run_script(
+        "push-image.sh", ["--build-only", "app", "/tmp/out/backend-image.tar"], {}, tmp_path / "bin"
+    )
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().splitlines() == [
+        "build --file app/scripts/docker/Dockerfile --target prod "
+        "--tag tasking-manager-application:build app",
+        "build --file images/api/Dockerfile --build-arg APP_IMAGE=tasking-manager-application:build "
+        "--tag tasking-manager-review:build images/api",
+        "save --output /tmp/out/backend-image.tar tasking-manager-review:build",
+    ]
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_a_review_image_archive_is_pushed_by_skopeo_unless_its_tag_exists(
+    tmp_path: Path, exists: bool
+) -> None:
+    """The deploy job pushes the archive the build made; no docker daemon loads it."""
+    calls = tmp_path / "calls"
+    stub(
+        tmp_path / "bin",
+        "aws",
+        f'echo "aws $*" >> "{calls}"\n'
+        f'case "$2" in describe-images) exit {0 if exists else 254} ;; '
+        "get-login-password) echo t ;; esac",
+    )
+    stub(tmp_path / "bin", "skopeo", f'[ "$1" != login ] || cat > /dev/null\necho "skopeo $*" >> "{calls}"')
+    stub(tmp_path / "bin", "docker", f'echo "docker $*" >> "{calls}"')
+    tag = "pr-6512-5a4da86c1f0e-l0123abcd"
+    result = run_script(
+        "push-image.sh",
+        ["--push-only", REVIEW_REPOSITORY, tag, "/tmp/in/backend-image.tar"],
+        {},
+        tmp_path / "bin",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = calls.read_text().splitlines()
+    assert lines[0] == (
+        f"aws ecr describe-images --repository-name tasking-manager/dev/review --image-ids imageTag={tag}"
+    )
+    assert not [line for line in lines if line.startswith("docker")]
+    if exists:
+        assert lines == lines[:1]
+        assert f"{REVIEW_REPOSITORY}:{tag} exists already; not rebuilt" in result.stdout
+    else:
+        assert lines[-2:] == [
+            "skopeo login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            f"skopeo copy docker-archive:/tmp/in/backend-image.tar docker://{REVIEW_REPOSITORY}:{tag}",
+        ]

@@ -4,10 +4,12 @@ deployment fails instead of reporting success."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import subprocess
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import botocore.session
 import pytest
@@ -120,17 +122,6 @@ def test_a_failed_deploy_rollout_says_which_service_and_why() -> None:
     assert deploy["steps"][report]["if"] == "failure() && steps.up.outcome == 'failure'"
 
 
-def test_the_review_app_is_announced_only_once_its_api_answers() -> None:
-    review = jobs("review-app.yml")
-    deploy = review["deploy"]
-    healthy = index_of(deploy, "aws ecs wait services-stable")
-    assert healthy > index_of(deploy, "--force-new-deployment")
-    assert 'wait-healthy.sh "$(pulumi stack output heartbeatUrl)"' in str(deploy["steps"][healthy]["run"])
-    assert healthy == len(deploy["steps"]) - 2  # then only the report, on failure
-    comment = str(review["comment"]["steps"][0]["run"])
-    assert comment.index('if [ "$RESULT" = success ]') < comment.index("$API_URL")
-
-
 def test_wait_healthy_returns_once_the_url_answers(tmp_path: Path) -> None:
     counter = tmp_path / "calls"
     stub(tmp_path / "bin", "curl", f'echo x >> "{counter}"; [ "$(wc -l < "{counter}")" -ge 3 ]')
@@ -154,6 +145,78 @@ def test_wait_healthy_fails_with_the_url_after_its_timeout(tmp_path: Path) -> No
     )
     assert result.returncode == 1
     assert "::error::https://api.example/heartbeat/ did not answer within 0s" in result.stdout
+
+
+class Sequence(http.server.BaseHTTPRequestHandler):
+    """Answers each GET with the next of `answers` (status, body), the last one forever."""
+
+    answers: ClassVar[list[tuple[int, str]]] = []
+    served: ClassVar[int] = 0
+
+    def do_GET(self) -> None:
+        status, body = type(self).answers[min(type(self).served, len(type(self).answers) - 1)]
+        type(self).served += 1
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def serve(answers: list[tuple[int, str]]) -> tuple[http.server.ThreadingHTTPServer, type[Sequence]]:
+    handler = type("Answers", (Sequence,), {"answers": answers, "served": 0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, handler
+
+
+INDEX = '<!doctype html><html><head><title>Tasking Manager</title></head><body><div id="root"></div></body>'
+
+
+def test_wait_healthy_waits_for_the_front_ends_own_page(tmp_path: Path) -> None:
+    """Amplify answers 404 before the deployment, then the slot's placeholder page, then the new
+    front end: only the page with the marker counts."""
+    server, handler = serve([(404, "Not Found"), (200, "<p>This review slot is free</p>"), (200, INDEX)])
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        result = run_script(
+            "wait-healthy.sh",
+            [url, "60", '<div id="root">'],
+            {"WAIT_INTERVAL_SECONDS": "0"},
+            tmp_path / "bin",
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert handler.served == 3
+    assert result.stdout.strip() == f"{url} answers"
+
+
+def test_wait_healthy_fails_when_the_page_never_has_the_marker(tmp_path: Path) -> None:
+    server, handler = serve([(200, "<p>This review slot is free</p>")])
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        result = run_script(
+            "wait-healthy.sh", [url, "0", '<div id="root">'], {"WAIT_INTERVAL_SECONDS": "0"}, tmp_path / "bin"
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1
+    assert handler.served == 1
+    assert f'::error::{url} did not answer with <div id="root"> within 0s' in result.stdout
+
+
+def test_wait_healthy_without_a_marker_takes_any_success(tmp_path: Path) -> None:
+    server, handler = serve([(503, "starting"), (200, '{"status": "Fine"}')])
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v2/system/heartbeat/"
+    try:
+        result = run_script("wait-healthy.sh", [url, "60"], {"WAIT_INTERVAL_SECONDS": "0"}, tmp_path / "bin")
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert handler.served == 2
 
 
 def test_the_rollout_report_names_the_failed_service_its_reason_and_the_firing_alarms(tmp_path: Path) -> None:

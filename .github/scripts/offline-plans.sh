@@ -19,7 +19,7 @@ review_config=(
   tm:owner=hot-tech
   tm:costCenter=tasking-manager
   tm:image.tag=pr-123-0123456789ab
-  tm:frontend.branch=feature/review-plan
+  tm:slot=1
 )
 out=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/plans.XXXXXX")
 status=0

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# The pull request numbers of review stacks to destroy, as a JSON list: those whose pull request
-# is not open, and those past their expiry date (the ExpiresAt tag every review resource carries).
+# The review apps to remove, as a JSON list of {repository, pr, reason}: those whose pull request
+# is not open, and those past their expiry date (the ExpiresAt tag every review resource carries,
+# or, with no stack yet, the slot claim's expiresAt).
 #
-#   .github/scripts/stale-review-stacks.sh          needs PULUMI_BACKEND_URL, GH_TOKEN, AWS credentials
+# A review app is a stack review-pr-<N>, a slot claim, or both. Its pull request may be the
+# application repository's or this one's: the slot claim names the repository. A stack without a
+# claim (made before review slots) is this repository's.
+#
+#   .github/scripts/stale-review-stacks.sh    needs PULUMI_BACKEND_URL, GITHUB_REPOSITORY, GH_TOKEN,
+#                                             AWS credentials and the Pulumi CLI logged in
 set -euo pipefail
 
 : "${PULUMI_BACKEND_URL:?}" "${GITHUB_REPOSITORY:?}"
+here=$(dirname "$0")
 # s3://bucket[/prefix]?query -> bucket and prefix; the S3 backend keeps stacks under .pulumi/stacks.
 location=${PULUMI_BACKEND_URL#s3://}
 location=${location%%\?*}
@@ -16,27 +23,41 @@ if [ "$location" != "$bucket" ]; then
 fi
 today=$(date -u +%F)
 
-stale=()
+claims=$("$here/slots.sh" list)
 keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "${prefix}.pulumi/stacks/tasking-manager/review-pr-" \
   --query 'Contents[].Key' --output text)
-for key in $keys; do
-  [ "$key" = "None" ] && continue
-  case "$key" in *.json) ;; *) continue ;; esac  # skip .bak and other copies
-  name=${key##*/}
-  pr=${name#review-pr-}
-  pr=${pr%.json}
-  state=$(gh api "repos/$GITHUB_REPOSITORY/pulls/$pr" --jq .state 2>/dev/null || echo "missing")
+numbers=$(
+  for key in $keys; do
+    case "$key" in *.json) ;; *) continue ;; esac  # skip None, .bak and other copies
+    name=${key##*/}
+    pr=${name#review-pr-}
+    echo "${pr%.json}"
+  done
+  jq -r '.[].pullRequest // empty' <<< "$claims"
+)
+
+mapfile -t prs < <(grep . <<< "$numbers" | sort -nu)
+stale=()
+for pr in "${prs[@]}"; do
+  claim=$(jq -c --argjson pr "$pr" '[.[] | select(.pullRequest == $pr)] | first // {}' <<< "$claims")
+  repository=$(jq -r --arg this "$GITHUB_REPOSITORY" '.repository // $this' <<< "$claim")
   expires=$(pulumi stack export --stack "review-pr-$pr" 2>/dev/null | jq -r '
     [.deployment.resources[]? | select(.type == "pulumi:providers:aws") | .inputs.defaultTags
      | (if type == "string" then fromjson else . end) | .tags.ExpiresAt? // empty] | first // ""' || echo "")
-  if [ "$state" != "open" ]; then
-    echo "review-pr-$pr: pull request is $state" >&2
-    stale+=("$pr")
-  elif [ -n "$expires" ] && [[ "$expires" < "$today" ]]; then
-    echo "review-pr-$pr: expired on $expires" >&2
-    stale+=("$pr")
-  else
-    echo "review-pr-$pr: kept (open, expires ${expires:-unknown})" >&2
+  if [ -z "$expires" ]; then
+    expires=$(jq -r '.expiresAt // ""' <<< "$claim")
   fi
+  state=$(gh api "repos/$repository/pulls/$pr" --jq .state 2>/dev/null || echo "missing")
+  if [ "$state" != "open" ]; then
+    reason="the pull request is $state"
+  elif [ -n "$expires" ] && [[ "$expires" < "$today" ]]; then
+    reason="it expired on $expires"
+  else
+    echo "$repository#$pr: kept (open, expires ${expires:-unknown})" >&2
+    continue
+  fi
+  echo "$repository#$pr: $reason" >&2
+  stale+=("$(jq -cn --arg repository "$repository" --argjson pr "$pr" --arg reason "$reason" \
+    '{repository: $repository, pr: $pr, reason: $reason}')")
 done
-printf '%s\n' "${stale[@]}" | jq -cRs 'split("\n") | map(select(length > 0) | tonumber)'
+printf '%s\n' "${stale[@]}" | jq -cs .
