@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL 15 + PostGIS cluster for the integration tests.
+"""A throwaway PostgreSQL 15 + PostGIS cluster for the integration tests and the schema recorder.
 
 Debian's `postgresql-15-postgis-3` (installed by `make test` when missing), started as the
 unprivileged `postgres` user when the tests run as root, on loopback only, TLS on and password
