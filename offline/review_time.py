@@ -34,7 +34,11 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
         ("claim a slot",),
         "assumed 6 min: reference says `yarn install && yarn build` takes several minutes (iD, Rapid)",
     ),
-    "push the image": (45.0, ("build the back-end image",), "assumed: load the artefact, push ~1 GB"),
+    "push the image": (
+        45.0,
+        ("build the back-end image", "create the database"),
+        "assumed: push the ~1 GB artefact",
+    ),
     "deploy the front end": (
         60.0,
         ("build the front end",),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+import yaml
 
 from offline.create_time import create_time
 from offline.engine import Plan
 from offline.report import render_text, to_json
 from offline.review_time import STEPS, time_to_url
 from tests.conftest import plan_for
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +58,66 @@ def test_the_review_plan_reports_it_and_base_plans_do_not(review: Plan) -> None:
     assert "Time to the review app's URL after a push" in render_text(review)
     assert to_json(review)["timeToUrlSeconds"] == time_to_url(create_time(review)).seconds
     assert "timeToUrlSeconds" not in to_json(plan_for("dev"))
+
+
+# Where the review-app workflow runs each step of the estimate: its job, and what its step runs.
+WORKFLOW_STEPS = {
+    "claim a slot": ("prepare", ".github/scripts/slots.sh claim"),
+    "create the database": ("database", 'scripts/review-database.sh create "$PR"'),
+    "build the back-end image": ("build-backend", "push-image.sh --build-only"),
+    "build the front end": ("build-frontend", "yarn build"),
+    "push the image": ("deploy", "push-image.sh --push-only"),
+    "pulumi up": ("deploy", "pulumi up --yes"),
+    "run the migrations": ("deploy", "scripts/run-migrations.sh"),
+    "load the review data": ("deploy", 'scripts/review-database.sh seed "$PR"'),
+    "API healthy": ("deploy", "aws ecs wait services-stable"),
+    "deploy the front end": ("deploy-frontend", "amplify_deploy.py"),
+    "comment the URLs": ("comment", "review_app.py comment"),
+}
+
+
+def _review_workflow() -> dict[str, Any]:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "review-app.yml").read_text())
+    return dict(workflow["jobs"])
+
+
+def _position(jobs: dict[str, Any], job: str, runs: str) -> int:
+    (index,) = [i for i, step in enumerate(jobs[job]["steps"]) if runs in str(step.get("run", ""))]
+    return index
+
+
+def _needs(jobs: dict[str, Any], job: str) -> set[str]:
+    """Every job `job` waits for, directly or not."""
+    direct = jobs[job].get("needs", [])
+    found = set([direct] if isinstance(direct, str) else direct)
+    for other in list(found):
+        found |= _needs(jobs, other)
+    return found
+
+
+def test_the_estimate_follows_the_workflow(review: Plan) -> None:
+    """Each step of the estimate is a step of the workflow, and the estimate waits exactly where
+    the workflow does: a step waits for the steps before it in its job and for the last step of
+    every job its job needs, and for nothing else. So the estimate's parallelism is the workflow's."""
+    jobs = _review_workflow()
+    steps = {**STEPS, "pulumi up": (0.0, ("push the image",), "")}
+    assert set(steps) == set(WORKFLOW_STEPS)
+
+    def waits_for(name: str) -> set[str]:
+        found: set[str] = set()
+        for before in steps[name][1]:
+            found |= {before, *waits_for(before)}
+        return found
+
+    def workflow_waits_for(name: str) -> set[str]:
+        job, runs = WORKFLOW_STEPS[name]
+        position = _position(jobs, job, runs)
+        return {
+            other
+            for other, (other_job, other_runs) in WORKFLOW_STEPS.items()
+            if (other_job == job and _position(jobs, other_job, other_runs) < position)
+            or other_job in _needs(jobs, job)
+        }
+
+    for name in steps:
+        assert waits_for(name) == workflow_waits_for(name), name

@@ -401,6 +401,7 @@ def test_pulumi_up_runs_both_policy_packs_with_the_environments_config(workflow:
 # -- review apps -------------------------------------------------------------------------------
 REVIEW = "review-app.yml"
 BUILD_JOBS = ("build-backend", "build-frontend")
+DEPLOY_JOBS = ("deploy", "deploy-frontend")
 SLOT_CLAIMED = "needs.prepare.outputs.slot != ''"
 HEAD = "a" * 40
 
@@ -509,7 +510,7 @@ def test_the_jobs_with_credentials_run_none_of_the_applications_code() -> None:
     take the builds as data downloaded outside the checkout, and push the image without loading it
     into docker."""
     review = jobs(REVIEW)
-    for job_id in ("prepare", "deploy", "destroy", "comment"):
+    for job_id in ("prepare", "database", *DEPLOY_JOBS, "destroy", "comment"):
         job = review[job_id]
         for step in steps(job):
             if uses(step) == "actions/checkout":
@@ -523,11 +524,13 @@ def test_the_jobs_with_credentials_run_none_of_the_applications_code() -> None:
         "${{ needs.prepare.outputs.infra-sha }}"
     ]
     downloads = [s["with"] for s in steps(deploy) if uses(s) == "actions/download-artifact"]
-    assert downloads == [
-        {"name": "backend-image", "path": "${{ runner.temp }}/backend-image"},
-        {"name": "frontend", "path": "${{ runner.temp }}/frontend"},
+    assert downloads == [{"name": "backend-image", "path": "${{ runner.temp }}/backend-image"}]
+    assert needs_of(deploy) == ["prepare", "database", "build-backend"]
+    frontend = review["deploy-frontend"]
+    assert [s["with"] for s in steps(frontend) if uses(s) == "actions/download-artifact"] == [
+        {"name": "frontend", "path": "${{ runner.temp }}/frontend"}
     ]
-    assert needs_of(deploy) == ["prepare", *BUILD_JOBS]
+    assert needs_of(frontend) == ["prepare", "build-frontend"]
     push = str(steps(deploy)[index_of(deploy, "push-image.sh")]["run"])
     assert "push-image.sh --push-only" in push
     assert '"$TAG" "$RUNNER_TEMP/backend-image/backend-image.tar"' in push
@@ -548,10 +551,11 @@ def test_a_slot_is_claimed_before_anything_is_built_pushed_or_created() -> None:
         "review-database.sh create",
         "amplify_deploy.py",
     )
-    for job_id in ("prepare", "comment"):
-        script = "\n".join(str(s.get("run", "")) for s in steps(review[job_id]))
-        assert not [c for c in creating if c in script], job_id
-    for job_id in (*BUILD_JOBS, "deploy"):
+    script = "\n".join(str(s.get("run", "")) for s in steps(review["comment"]))
+    assert not [c for c in creating if c in script]
+    script = "\n".join(str(s.get("run", "")) for s in steps(prepare))
+    assert not [c for c in creating if c in script]
+    for job_id in ("database", *BUILD_JOBS, *DEPLOY_JOBS):
         assert "prepare" in needs_of(review[job_id]), job_id
         assert review[job_id]["if"] == SLOT_CLAIMED, job_id
     # A refusal is an output, not a failure: the run ends as skipped, with nothing created.
@@ -566,26 +570,27 @@ def test_a_slot_is_claimed_before_anything_is_built_pushed_or_created() -> None:
 
 
 def test_review_app_deploys_in_order() -> None:
-    deploy = jobs(REVIEW)["deploy"]
+    review = jobs(REVIEW)
+    deploy = review["deploy"]
     order = [
         index_of(deploy, "push-image.sh --push-only"),
         index_of(deploy, 'review-stack.sh "review-pr-$PR" --create'),
         index_of(deploy, "pulumi up --yes"),
-        index_of(deploy, 'scripts/review-database.sh create "$PR"'),
         index_of(deploy, 'scripts/run-migrations.sh "review-pr-$PR"'),
         index_of(deploy, 'scripts/review-database.sh seed "$PR"'),
         index_of(deploy, "--force-new-deployment"),
-        index_of(deploy, "amplify_deploy.py"),
         index_of(deploy, "wait-healthy.sh"),
     ]
     assert order == sorted(order)
     assert len(set(order)) == len(order)
+    frontend = review["deploy-frontend"]
+    assert index_of(frontend, "amplify_deploy.py") < index_of(frontend, "wait-healthy.sh")
 
 
 def test_the_comment_waits_for_a_ready_review_app() -> None:
-    """The deploy job ends by waiting for the API through the load balancer and for the front end's
-    page; the comment job follows every other job, and says "ready" only when all succeeded
-    (test_the_comment_says_ready_only_after_every_job_succeeded)."""
+    """The deploy job ends by waiting for the API through the load balancer, the front end's by
+    waiting for its page on the slot; the comment job follows every other job, and says "ready"
+    only when all succeeded (test_the_comment_says_ready_only_after_every_job_succeeded)."""
     review = jobs(REVIEW)
     deploy = review["deploy"]
     healthy = index_of(deploy, "wait-healthy.sh")
@@ -593,12 +598,15 @@ def test_the_comment_waits_for_a_ready_review_app() -> None:
     assert wait.index("aws ecs wait services-stable") < wait.index(
         'wait-healthy.sh "$(pulumi stack output heartbeatUrl)" 300'
     )
-    assert 'wait-healthy.sh "$(pulumi stack output frontendUrl)" 300 \'<div id="root">\'' in wait
     assert [s.get("if") for s in steps(deploy)[healthy + 1 :]] == [
         "failure() && steps.healthy.outcome == 'failure'"
     ]
+    frontend = review["deploy-frontend"]
+    page = steps(frontend)[-1]
+    assert page["run"] == '.github/scripts/wait-healthy.sh "$FRONTEND_URL" 300 \'<div id="root">\''
+    assert page["env"] == {"FRONTEND_URL": "${{ needs.prepare.outputs.frontend-url }}"}
     comment = review["comment"]
-    assert needs_of(comment) == ["prepare", *BUILD_JOBS, "deploy", "destroy"]
+    assert needs_of(comment) == ["prepare", "database", *BUILD_JOBS, *DEPLOY_JOBS, "destroy"]
     assert comment["if"] == "always() && needs.prepare.outputs.pull-request != ''"
     (step,) = [s for s in steps(comment) if "review_app.py" in str(s.get("run", ""))]
     assert step["env"]["NEEDS"] == "${{ toJSON(needs) }}"
@@ -1139,15 +1147,10 @@ def needs(action: str = "deploy", results: dict[str, str] | None = None, **outpu
         "frontend-url": "https://slot-2.d1abc2def3.amplifyapp.com",
         **outputs,
     }
-    ran = {"prepare": "success", "build-backend": "success", "build-frontend": "success", "deploy": "success"}
+    ran = {job: "success" for job in ("prepare", "database", *BUILD_JOBS, *DEPLOY_JOBS)}
     if action == "destroy":
-        ran = {
-            "prepare": "success",
-            "build-backend": "skipped",
-            "build-frontend": "skipped",
-            "deploy": "skipped",
-            "destroy": "success",
-        }
+        skipped = dict.fromkeys(("database", *BUILD_JOBS, *DEPLOY_JOBS), "skipped")
+        ran = {"prepare": "success", **skipped, "destroy": "success"}
     ran = {"destroy": "skipped", **ran, **(results or {})}
     return {
         job: {"result": result, "outputs": prepared if job == "prepare" else {}}
@@ -1208,6 +1211,15 @@ def test_the_comment_says_ready_only_after_every_job_succeeded(tmp_path: Path) -
     ):
         assert fact in body
     assert {c["token"] for c in calls} == {"app-token"}
+
+
+@pytest.mark.parametrize("job", ["database", "deploy", "deploy-frontend"])
+def test_a_review_app_half_deployed_is_not_ready(tmp_path: Path, job: str) -> None:
+    result, calls = comment(tmp_path, needs(results={job: "failure"}))
+    assert result.returncode == 0, result.stderr
+    assert written(calls)[1].startswith(
+        "<!-- tasking-manager: review app -->\n### Review app: deploying it failed"
+    )
 
 
 def test_a_person_s_token_edits_only_its_own_comment(tmp_path: Path) -> None:

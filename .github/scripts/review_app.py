@@ -45,6 +45,8 @@ SECRET_LOOKING = re.compile(r"SECRET|PASSWORD|TOKEN|PRIVATE")
 # Set per review app from its slot and pull request; the base stack's shared environment must not.
 PER_APP = ("TM_APP_API_URL", "TM_APP_BASE_URL", "TM_REDIRECT_URI")
 BUILD_JOBS = ("build-backend", "build-frontend")
+# The back end's deploy and the front end's, each ending when its part answers.
+DEPLOY_JOBS = ("deploy", "deploy-frontend")
 GONE = "Its stack, database and slot are gone."
 
 
@@ -266,7 +268,7 @@ def state_of(needs: Mapping[str, Any]) -> str:
         return "refused"
     if outputs.get("action") == "destroy":
         return "removed" if needs["destroy"]["result"] == "success" else "failed"
-    if all(needs[job]["result"] == "success" for job in ("prepare", *BUILD_JOBS, "deploy")):
+    if all(needs[job]["result"] == "success" for job in ("prepare", "database", *BUILD_JOBS, *DEPLOY_JOBS)):
         return "ready"
     return "failed"
 
