@@ -151,10 +151,10 @@ class ReviewApp(pulumi.ComponentResource):
                     target_group_arn=self.target_group.arn, container_name="api", container_port=API_PORT
                 )
             ],
+            # The first task starts while the workflow runs the migrations, and its heartbeat reads
+            # a table they create; the workflow replaces a task that gave up before they were done.
             health_check_grace_period_seconds=120,
-            # One task: replace it rather than run two. The first rollout may trip the circuit
-            # breaker (its tasks fail until the workflow has created the database); the workflow's
-            # forced redeployment afterwards starts a rollout that works. A later bad image rolls back.
+            # One task: replace it rather than run two. A bad image rolls back.
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=100,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(

@@ -578,11 +578,19 @@ def test_review_app_deploys_in_order() -> None:
         index_of(deploy, "pulumi up --yes"),
         index_of(deploy, 'scripts/run-migrations.sh "review-pr-$PR"'),
         index_of(deploy, 'scripts/review-database.sh seed "$PR"'),
-        index_of(deploy, "--force-new-deployment"),
         index_of(deploy, "wait-healthy.sh"),
     ]
     assert order == sorted(order)
     assert len(set(order)) == len(order)
+    # The service's first task answers once the migrations have made the table its heartbeat
+    # reads; only a task that gave up before then is replaced, by a new deployment.
+    wait = str(steps(deploy)[index_of(deploy, "wait-healthy.sh")]["run"])
+    assert wait.index('if ! .github/scripts/wait-healthy.sh "$heartbeat" 120; then') < wait.index(
+        "--force-new-deployment"
+    )
+    assert [s for s in steps(deploy) if "--force-new-deployment" in str(s.get("run", ""))] == [
+        steps(deploy)[index_of(deploy, "wait-healthy.sh")]
+    ]
     frontend = review["deploy-frontend"]
     assert index_of(frontend, "amplify_deploy.py") < index_of(frontend, "wait-healthy.sh")
 
@@ -595,9 +603,7 @@ def test_the_comment_waits_for_a_ready_review_app() -> None:
     deploy = review["deploy"]
     healthy = index_of(deploy, "wait-healthy.sh")
     wait = str(steps(deploy)[healthy]["run"])
-    assert wait.index("aws ecs wait services-stable") < wait.index(
-        'wait-healthy.sh "$(pulumi stack output heartbeatUrl)" 300'
-    )
+    assert wait.index("aws ecs wait services-stable") < wait.index('wait-healthy.sh "$heartbeat" 300')
     assert [s.get("if") for s in steps(deploy)[healthy + 1 :]] == [
         "failure() && steps.healthy.outcome == 'failure'"
     ]
