@@ -26,9 +26,10 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
         "assumed: a Fargate task's start (~1 min) and a few SQL statements",
     ),
     "build the back-end image": (
-        240.0,
+        180.0,
         ("claim a slot",),
-        "assumed: the app image from its lock file without a cache, then the OpenTelemetry layer",
+        "the app's locked packages install in 31 s without a cache (measured on 2 cores); its apt "
+        "installs, the OpenTelemetry layer, saving and uploading the image assumed 2.5 min",
     ),
     "build the front end": (
         360.0,
