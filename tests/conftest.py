@@ -40,8 +40,9 @@ def base_plan(request: pytest.FixtureRequest) -> Plan:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[postgres.Cluster]:
-    """A throwaway PostgreSQL 15 + PostGIS for the module's tests (offline/postgres.py). Without it the
-    tests skip and say why, except in CI, where they fail."""
+    """A throwaway PostgreSQL 15 + PostGIS for the module's tests (offline/postgres.py): a module's
+    grants and revocations stay its own. Without it the tests skip and say why, except in CI, where
+    they fail."""
     reason = postgres.missing()
     if reason:
         if os.environ.get("CI"):

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.frontend import security_headers
+from components.frontend import review_slot_branch, security_headers
 from components.review_app import REVIEW_PRIORITY_SPAN, database_password, listener_priority
 from components.review_base import ADMIN_SCRIPT, review_seed
 from offline.aws_limits import QUOTAS, measure
@@ -147,10 +147,10 @@ def test_the_api_answers_to_the_front_end_of_its_slot(review: Plan, dev: Plan) -
     assert json.loads(environment["EXTRA_CORS_ORIGINS"]) == [review.outputs["frontendUrl"]]
 
 
-def test_another_slot_is_another_host() -> None:
-    plan = plan_for(REVIEW, {"tm:slot": 3})
-    assert plan.outputs["frontendBranch"] == "slot-3"
-    assert plan.outputs["frontendUrl"].startswith("https://slot-3.")
+def test_slot_branches_are_numbered_from_one() -> None:
+    assert review_slot_branch(3) == "slot-3"
+    with pytest.raises(ValueError, match="numbered from 1"):
+        review_slot_branch(0)
 
 
 def test_dev_serves_review_front_ends_from_an_app_without_a_repository(dev: Plan) -> None:

@@ -286,8 +286,8 @@ def test_a_second_seed_changes_nothing(seeded: Seeded, tmp_path: Path) -> None:
     assert snapshot(seeded) == before
 
 
-def test_the_seed_is_fast_and_small(seeded: Seeded) -> None:
-    assert seeded.seed_seconds < 10
+def test_the_seed_stays_small() -> None:
+    # It travels in the admin task's definition, which ECS caps at 64 KiB.
     assert len(SEED_PATH.read_bytes()) < 16_384
 
 
