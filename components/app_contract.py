@@ -45,6 +45,8 @@ class AppContract:
     executables: frozenset[str]
     port: int
     heartbeat_path: str
+    # The tables the heartbeat's queries read: it answers only once the migrations made them.
+    heartbeat_tables: tuple[str, ...]
     # `METHOD /api/v2/...` of every route that takes a request body.
     write_routes: frozenset[str]
     api_module: str
@@ -96,6 +98,7 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         executables=frozenset(image["executables"]),
         port=data["api"]["port"],
         heartbeat_path=data["api"]["heartbeatPath"],
+        heartbeat_tables=tuple(data["api"]["heartbeatTables"]),
         write_routes=frozenset(data["api"]["writeRoutes"]),
         api_module=data["api"]["module"],
         cron_script=data["cron"]["script"],

@@ -317,6 +317,20 @@ def heartbeat_path(routes: str, system_api: str) -> str:
     raise ContractSourceError(f"{SYSTEM_API} has no heartbeat route")
 
 
+_TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+
+
+def heartbeat_tables(system_api: str) -> list[str]:
+    """The tables named by FROM or JOIN in the SQL strings of the heartbeat route."""
+    for node in ast.walk(ast.parse(system_api)):
+        if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name == "heartbeat":
+            strings = [
+                c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)
+            ]
+            return sorted({table for sql in strings for table in _TABLE.findall(sql)})
+    raise ContractSourceError(f"{SYSTEM_API} has no heartbeat route")
+
+
 _INTERVAL = re.compile(r"refetchInterval:\s*([^,\n}]+)")
 _MILLISECONDS = re.compile(r"^(?:1000\s*\*\s*(\d+)|(\d+)\s*\*\s*1000|(\d+))$")
 
@@ -509,6 +523,7 @@ def build_contract(checkout: Path, ref: str, commit: str) -> dict[str, Any]:
         "api": {
             "port": image["exposes"][-1] if image["exposes"] else None,
             "heartbeatPath": heartbeat_path(text(ROUTES), text(SYSTEM_API)),
+            "heartbeatTables": heartbeat_tables(text(SYSTEM_API)),
             "writeRoutes": write_routes(checkout, text(ROUTES)),
             "module": next(arg for arg in image["command"] if ":" in arg),
         },

@@ -106,7 +106,10 @@ def checkout(tmp_path: Path) -> Path:
         "backend/routes.py": 'from fastapi import APIRouter\nv2 = APIRouter(prefix="/api/v2")\n',
         "backend/api/system/general.py": (
             'router = APIRouter(prefix="/system")\n'
-            '@router.get("/heartbeat/")\nasync def heartbeat():\n    pass\n'
+            '@router.get("/heartbeat/")\nasync def heartbeat(db):\n'
+            '    query = """\n        SELECT v.tag FROM release_version v\n'
+            '        JOIN other_table o ON o.id = v.id\n    """\n'
+            "    return await db.fetch_one(query)\n"
         ),
         "backend/api/projects/resources.py": (
             'router = APIRouter(prefix="/projects")\n'
@@ -165,6 +168,7 @@ def test_the_image_facts_come_from_the_prod_stage_and_the_lock(checkout: Path) -
     assert contract["api"] == {
         "port": 5000,
         "heartbeatPath": "/api/v2/system/heartbeat/",
+        "heartbeatTables": ["other_table", "release_version"],
         "writeRoutes": ["PATCH /api/v2/projects/{project_id}/", "POST /api/v2/projects/"],
         "module": "backend.main:api",
     }

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.app_contract import CONTRACT
 from offline.create_time import create_time
 from offline.engine import Plan
 from offline.report import render_text, to_json
@@ -131,3 +132,13 @@ def test_the_estimate_follows_the_workflow(review: Plan) -> None:
 
     for name in steps:
         assert waits_for(name) == workflow_waits_for(name), name
+
+
+def test_the_heartbeat_answers_only_once_the_migrations_have_run() -> None:
+    """Why the review service's first task can start beside the migrations and the workflow only
+    replaces one that gave up: the heartbeat reads tables that only the migrations create (the
+    recorded schema of the application's migrations has them; an empty database has none)."""
+    assert CONTRACT.heartbeat_tables
+    schema = (ROOT / "components" / "app_schema.sql").read_text()
+    for table in CONTRACT.heartbeat_tables:
+        assert f"CREATE TABLE public.{table} (" in schema, table
