@@ -7,9 +7,9 @@ variable its settings read, the type the field declares, how the raw string is c
 a default exists), the other back-end modules' direct environment reads, `scripts/docker/Dockerfile`
 (the `prod` stage: user, work directory, system packages, command, port), `uv.lock` (the Python
 packages the image installs: the project's dependencies without its dev groups), the API routes that
-make up the heartbeat path and the tables its query reads, `migrations/alembic.ini`, the back end's enumerations (the integers it
-stores for task and project states, roles, actions: what a seed of its database may write), and how
-often the front end polls the API
+make up the heartbeat path and the tables its query reads, `migrations/alembic.ini`, the back end's
+enumerations (the integers it stores for task and project states, roles, actions: what a seed of
+its database may write), and how often the front end polls the API
 (`refetchInterval` in `frontend/src`: what one open browser tab sends without anyone clicking),
 and the New Relic agent the image ships: the environments of its `newrelic.ini` and every
 `NEW_RELIC_*` variable its source (the sdist of the locked version, from PyPI) knows.
