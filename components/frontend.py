@@ -295,6 +295,22 @@ class FrontendArgs:
     sentry_dsn: str | None = None
 
 
+def _serving(credentials: pulumi.Input[str] | None) -> dict[str, Any]:
+    """How every Amplify app of the program serves the single-page app: the rewrite rule, basic
+    auth when credentials are given, the cache, and branches only as stacks declare them."""
+    return {
+        "platform": "WEB",
+        "custom_rules": [aws.amplify.AppCustomRuleArgs(**rule) for rule in custom_rules()],
+        # Branches are declared by stacks, never created or deleted behind Pulumi's back.
+        "enable_auto_branch_creation": False,
+        "enable_branch_auto_deletion": False,
+        "enable_basic_auth": credentials is not None,
+        "basic_auth_credentials": encoded_basic_auth(credentials) if credentials is not None else None,
+        # The SPA keeps its session in local storage, so cookies need not split the cache.
+        "cache_config": aws.amplify.AppCacheConfigArgs(type="AMPLIFY_MANAGED_NO_COOKIES"),
+    }
+
+
 def _dns_records(
     host: str, verification: str | None, sub_domains: Sequence[Mapping[str, Any]] | None
 ) -> list[str]:
@@ -338,20 +354,12 @@ class Frontend(pulumi.ComponentResource):
             description=f"Tasking Manager front end ({args.stack})",
             repository=settings.repository,
             access_token=pulumi.Output.secret(args.github_token),
-            platform="WEB",
             build_spec=build_spec(),
-            custom_rules=[aws.amplify.AppCustomRuleArgs(**rule) for rule in custom_rules()],
             custom_headers=custom_headers(),
             environment_variables=app_variables(settings),
             enable_branch_auto_build=True,
-            # Branches are declared by stacks, never created or deleted behind Pulumi's back.
-            enable_auto_branch_creation=False,
-            enable_branch_auto_deletion=False,
-            # App-level basic auth also covers pull-request previews and review branches.
-            enable_basic_auth=credentials is not None,
-            basic_auth_credentials=encoded_basic_auth(credentials) if credentials is not None else None,
-            # The SPA keeps its session in local storage, so cookies need not split the cache.
-            cache_config=aws.amplify.AppCacheConfigArgs(type="AMPLIFY_MANAGED_NO_COOKIES"),
+            # App-level basic auth also covers pull-request previews.
+            **_serving(credentials),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.app_id = self.app.id
@@ -469,16 +477,10 @@ class ReviewFrontend(pulumi.ComponentResource):
             name,
             name=f"tasking-manager-{args.stack}-review",
             description=f"Review apps' front ends on {args.stack}: one branch per review slot",
-            platform="WEB",
-            custom_rules=[aws.amplify.AppCustomRuleArgs(**rule) for rule in custom_rules()],
             custom_headers=custom_headers(monorepo=False),
-            # No repository: nothing builds here, and no branch appears or disappears behind Pulumi.
+            # No repository: nothing builds here.
             enable_branch_auto_build=False,
-            enable_auto_branch_creation=False,
-            enable_branch_auto_deletion=False,
-            enable_basic_auth=credentials is not None,
-            basic_auth_credentials=encoded_basic_auth(credentials) if credentials is not None else None,
-            cache_config=aws.amplify.AppCacheConfigArgs(type="AMPLIFY_MANAGED_NO_COOKIES"),
+            **_serving(credentials),
             opts=child,
         )
         self.app_id = self.app.id
