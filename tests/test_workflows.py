@@ -1496,7 +1496,7 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
     closed; 3: the application's, open but expired; 4: no claim, and this repository has no #4;
     5: the application's, closed; 6: the application's, open, its deploy still building."""
     keys = " ".join(
-        f".pulumi/stacks/tasking-manager/review-pr-{n}.json{suffix}"
+        f"team/.pulumi/stacks/tasking-manager/review-pr-{n}.json{suffix}"
         for n in (1, 2, 3, 4)
         for suffix in ("", ".bak")
     )
@@ -1508,8 +1508,8 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
         claim(4, APP_REPOSITORY, 6, "2099-01-01"),
         {"slot": 5, "unreadable": "review-slots/dev/slot-5.json"},
     ]
-    root = repository_copy(tmp_path, ("stale-review-stacks.sh",), calls, claims)
-    stub(tmp_path / "bin", "aws", f'echo "{keys}"')
+    root = repository_copy(tmp_path, ("stale-review-stacks.sh", "review_slots.py"), calls, claims)
+    stub(tmp_path / "bin", "aws", f'echo "aws $*" >> "{calls}"\necho "{keys}"')
     states = {
         f"{APP_REPOSITORY}/pulls/1": "open",
         f"{THIS_REPOSITORY}/pulls/2": "closed",
@@ -1532,8 +1532,9 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
     result = subprocess.run(
         [str(root / ".github" / "scripts" / "stale-review-stacks.sh")],
         env={
-            "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
-            "PULUMI_BACKEND_URL": "s3://state-bucket?region=us-east-1&awssdk=v2",
+            # The program's Python (boto3) first, as the sweeper has it.
+            "PATH": f"{tmp_path / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "PULUMI_BACKEND_URL": "s3://state-bucket/team?region=us-east-1&awssdk=v2",
             "GITHUB_REPOSITORY": THIS_REPOSITORY,
         },
         capture_output=True,
@@ -1541,6 +1542,8 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    (listing,) = [line for line in calls.read_text().splitlines() if line.startswith("aws ")]
+    assert "--bucket state-bucket --prefix team/.pulumi/stacks/tasking-manager/review-pr- " in listing
     assert json.loads(result.stdout) == [
         {"repository": THIS_REPOSITORY, "pr": 2, "reason": "the pull request is closed"},
         {"repository": APP_REPOSITORY, "pr": 3, "reason": "it expired on 2001-01-01"},

@@ -13,18 +13,15 @@ set -euo pipefail
 
 : "${PULUMI_BACKEND_URL:?}" "${GITHUB_REPOSITORY:?}"
 here=$(dirname "$0")
-# s3://bucket[/prefix]?query -> bucket and prefix; the S3 backend keeps stacks under .pulumi/stacks.
-location=${PULUMI_BACKEND_URL#s3://}
-location=${location%%\?*}
-bucket=${location%%/*}
-prefix=""
-if [ "$location" != "$bucket" ]; then
-  prefix="${location#*/}/"
-fi
+# The S3 backend keeps stacks under <bucket>/<prefix>/.pulumi/stacks/<project>.
+location=$(python3 "$here/review_slots.py" location-from-backend "$PULUMI_BACKEND_URL" \
+  --join .pulumi/stacks/tasking-manager)
+bucket=$(sed -n 's/^bucket=//p' <<< "$location")
+stacks=$(sed -n 's/^prefix=//p' <<< "$location")
 today=$(date -u +%F)
 
 claims=$("$here/slots.sh" list)
-keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "${prefix}.pulumi/stacks/tasking-manager/review-pr-" \
+keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$stacks/review-pr-" \
   --query 'Contents[].Key' --output text)
 numbers=$(
   for key in $keys; do
