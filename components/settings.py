@@ -238,7 +238,8 @@ class EcsSettings(_Model):
 # database-admin task), and what the base's reserve keeps for maintenance sessions besides them.
 REVIEW_CONNECTION_LIMIT = 12
 MAINTENANCE_CONNECTIONS = 12
-# Amplify allows 50 branches per app; each slot is one branch of the base's review front-end app.
+# Amplify allows 50 branches per app, a hard limit (offline/aws_limits.py); each slot is one branch
+# of the base's review front-end app.
 MAX_REVIEW_SLOTS = 50
 
 

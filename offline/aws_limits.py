@@ -23,6 +23,7 @@ VPC_QUOTAS = "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits
 WAF_QUOTAS = "https://docs.aws.amazon.com/waf/latest/developerguide/limits.html"
 WAF_GROUPS = "https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html"
 TAGGING = "https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html"
+AMPLIFY_QUOTAS = "https://docs.aws.amazon.com/amplify/latest/userguide/quotas-chapter.html"
 
 # The share of a limit a measured value may use: the rest is room for the next change.
 HEADROOM = 0.10
@@ -87,6 +88,7 @@ QUOTAS: dict[str, Quota] = {
     "elb.conditionValuesPerRule": Quota("condition values of one listener rule", 5, "values", ELB_QUOTAS),
     "elb.targetGroupName": Quota("target group name", 32, "characters", ELB_QUOTAS),
     "elb.loadBalancerName": Quota("load balancer name", 32, "characters", ELB_QUOTAS),
+    "amplify.branchesPerApp": Quota("branches of one Amplify app", 50, "branches", AMPLIFY_QUOTAS),
     "wafv2.webAclCapacity": Quota(
         "web ACL capacity units (WCUs) within the base price", 1_500, "WCUs", WAF_QUOTAS, adjustable_to=5_000
     ),
@@ -141,6 +143,7 @@ def measure(resources: Iterable[Registration]) -> list[Measurement]:
     found += _security_groups(resources)
     found += _load_balancing(resources)
     found += _waf(resources)
+    found += _amplify(resources)
     found += _tags(resources)
     return found
 
@@ -250,6 +253,15 @@ def _load_balancing(resources: list[Registration]) -> list[Measurement]:
         Measurement("elb.rulesPerLoadBalancer", arn, count) for arn, count in rules_per_listener.items()
     ]
     return found
+
+
+def _amplify(resources: list[Registration]) -> list[Measurement]:
+    # Branches a stack declares, per app (an app's pull-request previews come on top).
+    branches: dict[str, int] = defaultdict(int)
+    for resource in resources:
+        if resource.type == "aws:amplify/branch:Branch":
+            branches[str(resource.inputs["appId"])] += 1
+    return [Measurement("amplify.branchesPerApp", app, count) for app, count in branches.items()]
 
 
 def _waf(resources: list[Registration]) -> list[Measurement]:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from components.settings import MAX_REVIEW_SLOTS
 from offline.aws_limits import HEADROOM, MANAGED_RULE_GROUP_CAPACITY, QUOTAS, Measurement, iam_size, measure
 from offline.engine import Plan
 from offline.mocks import Registration
@@ -110,3 +111,18 @@ def test_the_web_acl_capacity_is_counted_for_every_rule() -> None:
         if "managedRuleGroupStatement" in rule["statement"]
     ]
     assert acl.value > sum(MANAGED_RULE_GROUP_CAPACITY[g] for g in groups)
+
+
+def test_review_slots_are_capped_by_amplifys_branches_per_app() -> None:
+    """Each review slot is a branch of dev's review front-end app: settings allow no more slots
+    than Amplify allows branches in one app (a hard limit)."""
+    quota = QUOTAS["amplify.branchesPerApp"]
+    assert quota.adjustable_to is None
+    assert quota.limit == MAX_REVIEW_SLOTS
+    dev = plan_for("dev")
+    (review_app,) = [
+        m
+        for m in measurements("dev")
+        if m.quota == "amplify.branchesPerApp" and m.subject == dev.outputs["reviewFrontendAppId"]
+    ]
+    assert review_app.value == dev.outputs["reviewSlots"]
