@@ -487,3 +487,29 @@ def test_the_cost_tables_in_the_docs_are_current() -> None:
     assert generated == "\n" + cost_tables(plans, bootstrap_run().plan), (
         "docs/costs.md is stale: run `make docs`"
     )
+
+
+def test_builds_are_charged_to_the_branches_amplify_builds_and_slot_traffic_to_no_stack() -> None:
+    """Dev's app builds its develop branch; the review slots' app has no repository and receives
+    manual deployments: its branches build nothing, and what it serves is the review apps'."""
+    usage = costs.Usage.from_mapping(
+        {k: getattr(NO_USAGE, v) for k, v in costs.Usage.KEYS.items()}
+        | {"amplifyBuildsPerMonth": 60, "frontendGbServedPerMonth": 10}
+    )
+    prices = costs.Prices.load()
+    app = resource(
+        "aws:amplify/app:App", "frontend", {"repository": "https://github.com/hotosm/tasking-manager"}
+    )
+    develop = resource("aws:amplify/branch:Branch", "develop", {"appId": "d1", "enableAutoBuild": True})
+    slots = resource("aws:amplify/app:App", "review-frontend", {})
+    slot_branches = [
+        resource("aws:amplify/branch:Branch", f"slot-{k}", {"appId": "d2", "enableAutoBuild": False})
+        for k in (1, 2, 3, 4)
+    ]
+    estimate = priced(app, develop, slots, *slot_branches, usage=usage)
+    by_name = {r.name: r for r in estimate.resources}
+    # 60 builds of 10 minutes, all develop's; 10 GB served by dev's own app only.
+    assert by_name["develop"].usd == pytest.approx(60 * 10 * prices["amplify.buildMinute"])
+    assert by_name["frontend"].usd == pytest.approx(10 * prices["amplify.servedGb"])
+    for name in ("review-frontend", "slot-1", "slot-2", "slot-3", "slot-4"):
+        assert by_name[name].usd == 0, name
