@@ -128,20 +128,7 @@ def test_the_state_bucket_is_private_versioned_kms_encrypted_and_protected(
     bootstrap: Callable[..., Bootstrap],
 ) -> None:
     result = bootstrap().component("tm:bootstrap:StateBackend")
-    bucket = result.one("aws:s3/bucket:Bucket")
-    assert bucket.inputs["bucket"] == f"tasking-manager-pulumi-state-{ACCOUNT}"
-    assert bucket.urn in result.protected
-    assert not bucket.inputs.get("forceDestroy")
-
-    block = result.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
-    assert all(
-        block[k] is True
-        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    )
-    ownership = result.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
-    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    versioning = result.one("aws:s3/bucketVersioning:BucketVersioning").inputs
-    assert versioning["versioningConfiguration"]["status"] == "Enabled"
+    result.private_bucket(f"tasking-manager-pulumi-state-{ACCOUNT}")
 
     (rule,) = result.one(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"

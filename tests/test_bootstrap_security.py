@@ -198,20 +198,8 @@ def test_the_logs_bucket_is_private_versioned_expiring_and_protected(
 ) -> None:
     result = bootstrap()
     logs = _inside(result, "SecurityLogs")
-    bucket = logs.one("aws:s3/bucket:Bucket")
-    assert bucket.inputs["bucket"] == LOGS_BUCKET
-    assert bucket.urn in result.protected
+    logs.private_bucket(LOGS_BUCKET)
     assert _inside(result, "SecurityKey").one("aws:kms/key:Key").urn in result.protected
-    block = logs.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
-    assert all(
-        block[k] is True
-        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    )
-    ownership = logs.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
-    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    assert logs.one("aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"] == {
-        "status": "Enabled"
-    }
     (rule,) = logs.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
     assert rule["expiration"] == {"days": 365}
     assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
