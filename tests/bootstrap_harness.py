@@ -39,6 +39,10 @@ class Bootstrap:
         (found,) = self.of_type(token)
         return found
 
+    def key_arn(self, name: str) -> str:
+        """The ARN of the KMS key whose resource is named `name`."""
+        return str(next(k for k in self.of_type("aws:kms/key:Key") if k.name == name).outputs["arn"])
+
     def role(self, key: str) -> Registration:
         return next(
             r for r in self.of_type("aws:iam/role:Role") if r.inputs["name"] == f"tasking-manager-ci-{key}"
