@@ -39,6 +39,10 @@ class Bootstrap:
         (found,) = self.of_type(token)
         return found
 
+    def key_arn(self, name: str) -> str:
+        """The ARN of the KMS key whose resource is named `name`."""
+        return str(next(k for k in self.of_type("aws:kms/key:Key") if k.name == name).outputs["arn"])
+
     def role(self, key: str) -> Registration:
         return next(
             r for r in self.of_type("aws:iam/role:Role") if r.inputs["name"] == f"tasking-manager-ci-{key}"
@@ -72,6 +76,25 @@ class Bootstrap:
 
     def trust(self, key: str) -> dict[str, Any]:
         return dict(json.loads(self.role(key).inputs["assumeRolePolicy"]))
+
+    def private_bucket(self, name: str) -> Registration:
+        """The component's one bucket, checked to be what tm_bootstrap.buckets.private_bucket makes:
+        named `name`, protected and not force-destroyable, every public access blocked,
+        owner-enforced, versioned."""
+        bucket = self.one("aws:s3/bucket:Bucket")
+        assert bucket.inputs["bucket"] == name
+        assert bucket.urn in self.protected
+        assert not bucket.inputs.get("forceDestroy")
+        block = self.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+        assert all(
+            block[k] is True
+            for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        )
+        ownership = self.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
+        assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+        versioning = self.one("aws:s3/bucketVersioning:BucketVersioning").inputs
+        assert versioning["versioningConfiguration"] == {"status": "Enabled"}
+        return bucket
 
 
 def run_bootstrap(overrides: dict[str, Any], stack: str = "offline-test") -> Bootstrap:

@@ -128,28 +128,14 @@ def test_the_state_bucket_is_private_versioned_kms_encrypted_and_protected(
     bootstrap: Callable[..., Bootstrap],
 ) -> None:
     result = bootstrap().component("tm:bootstrap:StateBackend")
-    bucket = result.one("aws:s3/bucket:Bucket")
-    assert bucket.inputs["bucket"] == f"tasking-manager-pulumi-state-{ACCOUNT}"
-    assert bucket.urn in result.protected
-    assert not bucket.inputs.get("forceDestroy")
-
-    block = result.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
-    assert all(
-        block[k] is True
-        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    )
-    ownership = result.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
-    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    versioning = result.one("aws:s3/bucketVersioning:BucketVersioning").inputs
-    assert versioning["versioningConfiguration"]["status"] == "Enabled"
+    result.private_bucket(f"tasking-manager-pulumi-state-{ACCOUNT}")
 
     (rule,) = result.one(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     ).inputs["rules"]
-    state_key = next(k for k in result.of_type("aws:kms/key:Key") if k.name == "state-state")
     assert rule["applyServerSideEncryptionByDefault"] == {
         "sseAlgorithm": "aws:kms",
-        "kmsMasterKeyId": state_key.outputs["arn"],
+        "kmsMasterKeyId": result.key_arn("state-state"),
     }
     assert rule["bucketKeyEnabled"] is True
     (lifecycle,) = result.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs[
@@ -239,10 +225,6 @@ def _state_object_access(result: Bootstrap, key: str) -> Callable[[str, str], bo
     return can
 
 
-def _key_arn(result: Bootstrap, name: str) -> str:
-    return str(next(k for k in result.of_type("aws:kms/key:Key") if k.name == name).outputs["arn"])
-
-
 @pytest.mark.parametrize(
     ("key", "writes", "reads", "denied"),
     [
@@ -287,17 +269,15 @@ def test_each_role_decrypts_only_the_secrets_of_the_stacks_it_reaches(
     result = bootstrap()
     policy = result.role_policies(key)
     for environment in usable:
-        assert allowed(policy, "kms:Decrypt", _key_arn(result, f"state-secrets-{environment}")), environment
+        assert allowed(policy, "kms:Decrypt", result.key_arn(f"state-secrets-{environment}")), environment
     for environment in unusable:
-        assert not allowed(policy, "kms:Decrypt", _key_arn(result, f"state-secrets-{environment}")), (
-            environment
-        )
+        assert not allowed(policy, "kms:Decrypt", result.key_arn(f"state-secrets-{environment}")), environment
     # Nobody administers the bootstrap's keys from CI, or uses the state key but through S3.
-    assert not allowed(policy, "kms:ScheduleKeyDeletion", _key_arn(result, "state-state"))
-    assert not allowed(policy, "kms:Decrypt", _key_arn(result, "state-state"))
+    assert not allowed(policy, "kms:ScheduleKeyDeletion", result.key_arn("state-state"))
+    assert not allowed(policy, "kms:Decrypt", result.key_arn("state-state"))
     via_s3 = {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
-    assert allowed(policy, "kms:Decrypt", _key_arn(result, "state-state"), via_s3)
-    assert not allowed(policy, "kms:PutKeyPolicy", _key_arn(result, f"state-secrets-{usable[0]}"))
+    assert allowed(policy, "kms:Decrypt", result.key_arn("state-state"), via_s3)
+    assert not allowed(policy, "kms:PutKeyPolicy", result.key_arn(f"state-secrets-{usable[0]}"))
 
 
 def test_the_review_role_cannot_touch_anything_tagged_prod(bootstrap: Callable[..., Bootstrap]) -> None:

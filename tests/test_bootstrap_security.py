@@ -11,7 +11,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import botocore.session
 import parliament
@@ -39,15 +39,18 @@ from tests.test_observability import put_metric_alarm_request
 from tm_bootstrap.baseline import (
     CONFIG_RESOURCE_TYPES,
     GUARDDUTY_FEATURES,
+    IAM_CHANGE_EVENTS,
     IAM_CHANGES_PATTERN,
     ROOT_USE_PATTERN,
     trail_role_policy,
     trail_role_trust,
 )
-from tm_bootstrap.settings import AccountUsage, BootstrapSettingsError, parse_settings
+from tm_bootstrap.settings import AccountUsage, BootstrapSettingsError, LogRetentionDays, parse_settings
 
 SESSION = botocore.session.get_session()
-MODELS = {name: SESSION.get_service_model(name) for name in ("cloudtrail", "logs", "cloudwatch", "events")}
+MODELS = {
+    name: SESSION.get_service_model(name) for name in ("cloudtrail", "logs", "cloudwatch", "events", "iam")
+}
 GUARDDUTY = SESSION.get_service_model("guardduty")
 SECURITYHUB = SESSION.get_service_model("securityhub")
 CONFIG_SERVICE = SESSION.get_service_model("config")
@@ -198,20 +201,8 @@ def test_the_logs_bucket_is_private_versioned_expiring_and_protected(
 ) -> None:
     result = bootstrap()
     logs = _inside(result, "SecurityLogs")
-    bucket = logs.one("aws:s3/bucket:Bucket")
-    assert bucket.inputs["bucket"] == LOGS_BUCKET
-    assert bucket.urn in result.protected
+    logs.private_bucket(LOGS_BUCKET)
     assert _inside(result, "SecurityKey").one("aws:kms/key:Key").urn in result.protected
-    block = logs.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
-    assert all(
-        block[k] is True
-        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    )
-    ownership = logs.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
-    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    assert logs.one("aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"] == {
-        "status": "Enabled"
-    }
     (rule,) = logs.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
     assert rule["expiration"] == {"days": 365}
     assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
@@ -387,6 +378,22 @@ def test_iam_changes_are_caught_unless_a_ci_role_made_them() -> None:
     assert filter_matches(IAM_CHANGES_PATTERN, cloudtrail_record("DeleteRolePolicy", ROOT))
     assert not filter_matches(IAM_CHANGES_PATTERN, cloudtrail_record("GetRole", ADMIN))
     assert not filter_matches(IAM_CHANGES_PATTERN, cloudtrail_record("ListPolicies", ADMIN))
+
+
+def test_the_watched_iam_changes_are_iam_s_own_calls() -> None:
+    # A CloudTrail record's eventName is the API operation's name: a misspelt one matches nothing.
+    operations = set(MODELS["iam"].operation_names)
+    assert [event for event in IAM_CHANGE_EVENTS if event not in operations] == []
+    assert len(set(IAM_CHANGE_EVENTS)) == len(IAM_CHANGE_EVENTS)
+
+
+def test_the_trail_log_group_s_retentions_are_those_cloudwatch_logs_accepts() -> None:
+    # botocore types Days as an integer; its documentation lists the values PutRetentionPolicy takes.
+    documented = re.search(
+        r"Possible values are: ([0-9, and]+)\.", MODELS["logs"].shape_for("Days").documentation
+    )
+    assert documented is not None
+    assert list(get_args(LogRetentionDays)) == [int(days) for days in re.findall(r"[0-9]+", documented[1])]
 
 
 def test_the_filter_parser_is_not_fooled() -> None:

@@ -1,5 +1,5 @@
 """The bootstrap's buckets (Pulumi state, security logs): protected from deletion, private,
-owner-enforced and versioned; each adds its own encryption, lifecycle and policy."""
+owner-enforced and versioned, with one lifecycle rule; each adds its own encryption and policy."""
 
 from __future__ import annotations
 
@@ -32,3 +32,39 @@ def private_bucket(name: str, bucket_name: pulumi.Input[str], parent: pulumi.Res
         opts=child,
     )
     return bucket
+
+
+def lifecycle_rule(
+    name: str,
+    bucket: aws.s3.Bucket,
+    rule_id: str,
+    noncurrent_days: int,
+    parent: pulumi.Resource,
+    current_days: int | None = None,
+) -> aws.s3.BucketLifecycleConfiguration:
+    """The bucket's one lifecycle rule, over every key: an overwritten or deleted object's older
+    versions expire after `noncurrent_days`, current objects after `current_days` (never when None),
+    and uploads left incomplete after a day."""
+    return aws.s3.BucketLifecycleConfiguration(
+        name,
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id=rule_id,
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=(
+                    aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=current_days)
+                    if current_days is not None
+                    else None
+                ),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=noncurrent_days
+                ),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=1
+                ),
+            )
+        ],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

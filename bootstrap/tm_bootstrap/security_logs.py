@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .baseline import KEY_ALIAS, logs_bucket_name, logs_bucket_policy, security_key_policy
-from .buckets import private_bucket
+from .buckets import lifecycle_rule, private_bucket
 
 
 @dataclass(frozen=True)
@@ -82,26 +82,13 @@ class SecurityLogs(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        aws.s3.BucketLifecycleConfiguration(
+        lifecycle_rule(
             name,
-            bucket=self.bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-security-logs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                        days=args.retention_days
-                    ),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=30
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            opts=child,
+            self.bucket,
+            "expire-security-logs",
+            noncurrent_days=30,
+            current_days=args.retention_days,
+            parent=self,
         )
         policy = logs_bucket_policy(args.account_id, args.region, trail=args.trail, config=args.config)
         self.policy = aws.s3.BucketPolicy(name, bucket=self.bucket.id, policy=json.dumps(policy), opts=child)

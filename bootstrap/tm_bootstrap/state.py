@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .buckets import private_bucket
+from .buckets import lifecycle_rule, private_bucket
 from .settings import PROJECT
 
 # prod, dev and review stacks each get their own secrets provider, so that a role that may read
@@ -84,23 +84,12 @@ class StateBackend(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        aws.s3.BucketLifecycleConfiguration(
+        lifecycle_rule(
             name,
-            bucket=self.bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-old-state-versions",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.noncurrent_version_days
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            opts=child,
+            self.bucket,
+            "expire-old-state-versions",
+            noncurrent_days=args.noncurrent_version_days,
+            parent=self,
         )
         self.backend_url = pulumi.Output.concat(
             "s3://", self.bucket.bucket, f"?region={args.region}&awssdk=v2"

@@ -102,6 +102,6 @@ def test_a_deploy_role_cannot_claim_the_accounts_own_keys(key: str) -> None:
     policies = result.role_policies(key)
     claim = {"aws:RequestTag/Environment": key}
     for name in ("state-state", "security-key", *(f"state-secrets-{e}" for e in ("prod", "dev", "review"))):
-        arn = str(next(k for k in result.of_type("aws:kms/key:Key") if k.name == name).outputs["arn"])
+        arn = result.key_arn(name)
         assert not allowed(policies, "kms:TagResource", arn, claim), (key, name)
         assert not allowed(policies, "kms:PutKeyPolicy", arn, claim), (key, name)
