@@ -18,6 +18,7 @@ import parliament
 import pytest
 from botocore.validate import ParamValidator
 
+from components.settings import LogRetentionDays as StackLogRetentionDays
 from offline import __main__ as cli
 from offline.bootstrap import estimate_bootstrap
 from offline.costing import costs
@@ -387,13 +388,14 @@ def test_the_watched_iam_changes_are_iam_s_own_calls() -> None:
     assert len(set(IAM_CHANGE_EVENTS)) == len(IAM_CHANGE_EVENTS)
 
 
-def test_the_trail_log_group_s_retentions_are_those_cloudwatch_logs_accepts() -> None:
+@pytest.mark.parametrize("retentions", [LogRetentionDays, StackLogRetentionDays], ids=["bootstrap", "stacks"])
+def test_log_retentions_are_those_cloudwatch_logs_accepts(retentions: Any) -> None:
     # botocore types Days as an integer; its documentation lists the values PutRetentionPolicy takes.
     documented = re.search(
         r"Possible values are: ([0-9, and]+)\.", MODELS["logs"].shape_for("Days").documentation
     )
     assert documented is not None
-    assert list(get_args(LogRetentionDays)) == [int(days) for days in re.findall(r"[0-9]+", documented[1])]
+    assert list(get_args(retentions)) == [int(days) for days in re.findall(r"[0-9]+", documented[1])]
 
 
 def test_the_filter_parser_is_not_fooled() -> None:
