@@ -4,6 +4,7 @@ graph, what the plan shows, the budgets, and the issue's targets as numbers."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -248,6 +249,23 @@ ACCOUNT = costs.AccountUsage.from_mapping(
     }
 )
 FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+
+
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [(costs.Usage, "usage"), (costs.AccountUsage, "account usage")],
+    ids=["stack", "account"],
+)
+def test_a_usage_with_a_key_missing_or_unknown_is_refused(kind: Any, what: str) -> None:
+    values = dict.fromkeys(kind.KEYS, 1)
+    first = next(iter(kind.KEYS))
+    del values[first]
+    values["typo"] = 1
+    expected = f"{what}: missing ['{first}'], unknown ['typo']; keys are {', '.join(kind.KEYS)}"
+    with pytest.raises(ValueError, match=re.escape(expected)) as error:
+        kind.from_mapping(values)
+    assert str(error.value) == expected
+    assert kind.from_mapping(dict.fromkeys(kind.KEYS, "2")).to_mapping() == dict.fromkeys(kind.KEYS, 2.0)
 
 
 def account_priced(*resources: costs.Resource, account: costs.AccountUsage = ACCOUNT) -> costs.StackCost:

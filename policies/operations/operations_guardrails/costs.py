@@ -57,6 +57,16 @@ STORED_DAYS_CAP = 365
 # -- inputs ----------------------------------------------------------------------------------------
 
 
+def _fields(keys: Mapping[str, str], values: Mapping[str, Any], what: str) -> dict[str, float]:
+    """`values`, keyed as the settings are, as the dataclass fields `keys` maps them to: every key
+    present and no other."""
+    missing = [key for key in keys if key not in values]
+    unknown = sorted(set(values) - set(keys))
+    if missing or unknown:
+        raise ValueError(f"{what}: missing {missing}, unknown {unknown}; keys are {', '.join(keys)}")
+    return {name: float(values[key]) for key, name in keys.items()}
+
+
 @dataclass(frozen=True)
 class Usage:
     """What a month of use is assumed to be. Keys are those of the `tm:usage` settings."""
@@ -81,11 +91,7 @@ class Usage:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Usage:
-        missing = [key for key in cls.KEYS if key not in values]
-        unknown = sorted(set(values) - set(cls.KEYS))
-        if missing or unknown:
-            raise ValueError(f"usage: missing {missing}, unknown {unknown}; keys are {', '.join(cls.KEYS)}")
-        return cls(**{name: float(values[key]) for key, name in cls.KEYS.items()})
+        return cls(**_fields(cls.KEYS, values, "usage"))
 
     def to_mapping(self) -> dict[str, float]:
         return {key: getattr(self, name) for key, name in self.KEYS.items()}
@@ -120,13 +126,7 @@ class AccountUsage:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> AccountUsage:
-        missing = [key for key in cls.KEYS if key not in values]
-        unknown = sorted(set(values) - set(cls.KEYS))
-        if missing or unknown:
-            raise ValueError(
-                f"account usage: missing {missing}, unknown {unknown}; keys are {', '.join(cls.KEYS)}"
-            )
-        return cls(**{name: float(values[key]) for key, name in cls.KEYS.items()})
+        return cls(**_fields(cls.KEYS, values, "account usage"))
 
     def to_mapping(self) -> dict[str, float]:
         return {key: getattr(self, name) for key, name in self.KEYS.items()}

@@ -10,7 +10,17 @@ from collections.abc import Iterator
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity, StackValidationArgs
 
 from .environments import ENVIRONMENT, only_in, stack_only_in
-from .framework import ResourcePolicy, StackPolicy, canonical, config_value, covered, is_true, of_type
+from .framework import (
+    ResourcePolicy,
+    StackPolicy,
+    canonical,
+    config_value,
+    covered,
+    is_true,
+    must_be_true,
+    must_not_be_true,
+    of_type,
+)
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -26,11 +36,6 @@ BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 MANDATORY = EnforcementLevel.MANDATORY
 
 
-def _multi_az(args: ResourceValidationArgs) -> Iterator[str]:
-    if not is_true(args.props.get("multiAz")):
-        yield "multiAz is not true: one zone's outage takes the database down"
-
-
 prod_database_multi_az = ResourcePolicy(
     name="prod-database-multi-az",
     summary="Production databases are Multi-AZ",
@@ -38,7 +43,7 @@ prod_database_multi_az = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE,),
     unset="multiAz unset: false",
-    check=only_in("prod", _multi_az),
+    check=only_in("prod", must_be_true("multiAz", "one zone's outage takes the database down")),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -200,11 +205,6 @@ prod_api_min_tasks = ResourcePolicy(
 )
 
 
-def _no_exec(args: ResourceValidationArgs) -> Iterator[str]:
-    if is_true(args.props.get("enableExecuteCommand")):
-        yield "enableExecuteCommand is true: anyone with ecs:ExecuteCommand gets a shell in production"
-
-
 prod_ecs_exec_off = ResourcePolicy(
     name="prod-ecs-exec-off",
     summary="No shell into production's containers (ECS Exec off)",
@@ -212,7 +212,10 @@ prod_ecs_exec_off = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(ECS_SERVICE,),
     unset="enableExecuteCommand unset: false",
-    check=only_in("prod", _no_exec),
+    check=only_in(
+        "prod",
+        must_not_be_true("enableExecuteCommand", "anyone with ecs:ExecuteCommand gets a shell in production"),
+    ),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity, StackValidationArgs
 
 from .environments import ENVIRONMENT, only_in, stack_only_in
-from .framework import ResourcePolicy, StackPolicy, canonical, is_true
+from .framework import ResourcePolicy, StackPolicy, canonical, is_true, must_be_true
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -107,11 +107,6 @@ review_no_retained_resources = ResourcePolicy(
 )
 
 
-def _no_final_snapshot(args: ResourceValidationArgs) -> Iterator[str]:
-    if not is_true(args.props.get("skipFinalSnapshot")):
-        yield "skipFinalSnapshot is not true: destroy waits for, and keeps, a final snapshot"
-
-
 review_no_final_snapshot = ResourcePolicy(
     name="review-no-final-snapshot",
     summary="Review databases are destroyed without a final snapshot",
@@ -119,7 +114,9 @@ review_no_final_snapshot = ResourcePolicy(
     severity=Severity.MEDIUM,
     resource_types=(RDS_INSTANCE, RDS_CLUSTER),
     unset="skipFinalSnapshot unset: false (a final snapshot is required)",
-    check=only_in("review", _no_final_snapshot),
+    check=only_in(
+        "review", must_be_true("skipFinalSnapshot", "destroy waits for, and keeps, a final snapshot")
+    ),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,

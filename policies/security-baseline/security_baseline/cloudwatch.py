@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from .framework import ResourcePolicy, StackPolicy, canonical, config_value, is_false, of_type
+from .framework import ResourcePolicy, StackPolicy, canonical, config_value, is_false, must_be_set, of_type
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -50,11 +50,6 @@ log_group_retention = ResourcePolicy(
 )
 
 
-def _log_group_key(args: ResourceValidationArgs) -> Iterator[str]:
-    if not args.props.get("kmsKeyId"):
-        yield "kmsKeyId is unset: events are encrypted with a key the account does not control"
-
-
 log_group_encrypted = ResourcePolicy(
     name="log-group-encrypted",
     summary="Log groups are encrypted with a customer-managed KMS key",
@@ -62,7 +57,7 @@ log_group_encrypted = ResourcePolicy(
     severity=Severity.MEDIUM,
     resource_types=(LOG_GROUP,),
     unset="kmsKeyId unset: CloudWatch Logs' own service key",
-    check=_log_group_key,
+    check=must_be_set("kmsKeyId", "events are encrypted with a key the account does not control"),
 )
 
 

@@ -262,3 +262,47 @@ def is_true(value: Any) -> bool:
 
 def is_false(value: Any) -> bool:
     return value is False or (isinstance(value, str) and value.lower() == "false")
+
+
+# -- checks of one property ----------------------------------------------------------------------
+# The messages name the property and what it being so costs: `<key> is not true: <why>`.
+
+
+def must_be_true(key: str, why: str) -> ResourceCheck:
+    """A check that the property `key` is true (unset is not)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if not is_true(args.props.get(key)):
+            yield f"{key} is not true: {why}"
+
+    return check
+
+
+def must_not_be_true(key: str, why: str) -> ResourceCheck:
+    """A check that the property `key` is not true (unset is fine)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if is_true(args.props.get(key)):
+            yield f"{key} is true: {why}"
+
+    return check
+
+
+def must_not_be_false(key: str, why: str) -> ResourceCheck:
+    """A check that the property `key` is not false (unset is fine)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if is_false(args.props.get(key)):
+            yield f"{key} is false: {why}"
+
+    return check
+
+
+def must_be_set(key: str, why: str) -> ResourceCheck:
+    """A check that the property `key` has a value (not unset, not empty)."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        if not args.props.get(key):
+            yield f"{key} is unset: {why}"
+
+    return check

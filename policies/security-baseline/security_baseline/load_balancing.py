@@ -8,7 +8,16 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from .framework import ResourcePolicy, StackPolicy, canonical, covered, is_false, is_true, of_type
+from .framework import (
+    ResourcePolicy,
+    StackPolicy,
+    canonical,
+    covered,
+    is_false,
+    is_true,
+    must_be_true,
+    of_type,
+)
 
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"  # aws:alb/... tokens are the same type
 LISTENER = "aws:lb/listener:Listener"
@@ -138,11 +147,6 @@ lb_access_logs = ResourcePolicy(
 )
 
 
-def _deletion_protection(args: ResourceValidationArgs) -> Iterator[str]:
-    if not is_true(args.props.get("enableDeletionProtection")):
-        yield "enableDeletionProtection is not true: one mistaken destroy takes the API offline"
-
-
 lb_deletion_protection = ResourcePolicy(
     name="lb-deletion-protection",
     summary="Load balancers have deletion protection",
@@ -150,7 +154,7 @@ lb_deletion_protection = ResourcePolicy(
     severity=Severity.MEDIUM,
     resource_types=(LOAD_BALANCER,),
     unset="enableDeletionProtection unset: false",
-    check=_deletion_protection,
+    check=must_be_true("enableDeletionProtection", "one mistaken destroy takes the API offline"),
 )
 
 

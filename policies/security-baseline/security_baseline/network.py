@@ -16,6 +16,7 @@ from .framework import (
     covered,
     is_true,
     label,
+    must_not_be_true,
     of_type,
     referenced,
     strings,
@@ -204,11 +205,6 @@ default_security_group_managed = StackPolicy(
 # -- subnets -------------------------------------------------------------------------------------
 
 
-def _no_auto_public_ip(args: ResourceValidationArgs) -> Iterator[str]:
-    if is_true(args.props.get("mapPublicIpOnLaunch")):
-        yield "mapPublicIpOnLaunch is true: every network interface launched here gets a public IP"
-
-
 subnet_no_auto_public_ip = ResourcePolicy(
     name="subnet-no-auto-public-ip",
     summary="Subnets do not assign public IP addresses automatically",
@@ -216,7 +212,7 @@ subnet_no_auto_public_ip = ResourcePolicy(
     severity=Severity.MEDIUM,
     resource_types=(SUBNET,),
     unset="mapPublicIpOnLaunch unset: false, AWS's default outside the default VPC",
-    check=_no_auto_public_ip,
+    check=must_not_be_true("mapPublicIpOnLaunch", "every network interface launched here gets a public IP"),
 )
 
 

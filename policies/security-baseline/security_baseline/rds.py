@@ -16,9 +16,12 @@ from .framework import (
     canonical,
     config_value,
     covered,
-    is_false,
     is_true,
     known_strings,
+    must_be_set,
+    must_be_true,
+    must_not_be_false,
+    must_not_be_true,
     of_type,
     provider_default_tags,
 )
@@ -47,11 +50,6 @@ def _major(version: Any) -> int | None:
     return int(match.group()) if match else None
 
 
-def _not_public(args: ResourceValidationArgs) -> Iterator[str]:
-    if is_true(args.props.get("publiclyAccessible")):
-        yield "publiclyAccessible is true: the database gets a public address"
-
-
 rds_not_public = ResourcePolicy(
     name="rds-not-public",
     summary="Databases are not publicly accessible",
@@ -64,7 +62,7 @@ rds_not_public = ResourcePolicy(
     severity=Severity.CRITICAL,
     resource_types=(INSTANCE, CLUSTER_INSTANCE),
     unset="publiclyAccessible unset: the provider sends false",
-    check=_not_public,
+    check=must_not_be_true("publiclyAccessible", "the database gets a public address"),
 )
 
 
@@ -195,11 +193,6 @@ rds_logs_exported = ResourcePolicy(
 )
 
 
-def _iam_auth(args: ResourceValidationArgs) -> Iterator[str]:
-    if not is_true(args.props.get("iamDatabaseAuthenticationEnabled")):
-        yield "iamDatabaseAuthenticationEnabled is not true: only static passwords can log in"
-
-
 rds_iam_authentication = ResourcePolicy(
     name="rds-iam-authentication",
     summary="Databases accept IAM authentication",
@@ -207,13 +200,8 @@ rds_iam_authentication = ResourcePolicy(
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="iamDatabaseAuthenticationEnabled unset: false",
-    check=_iam_auth,
+    check=must_be_true("iamDatabaseAuthenticationEnabled", "only static passwords can log in"),
 )
-
-
-def _minor_upgrades(args: ResourceValidationArgs) -> Iterator[str]:
-    if is_false(args.props.get("autoMinorVersionUpgrade")):
-        yield "autoMinorVersionUpgrade is false: security patches wait for someone to apply them"
 
 
 rds_auto_minor_version_upgrade = ResourcePolicy(
@@ -223,7 +211,7 @@ rds_auto_minor_version_upgrade = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(INSTANCE, CLUSTER_INSTANCE),
     unset="autoMinorVersionUpgrade unset: true",
-    check=_minor_upgrades,
+    check=must_not_be_false("autoMinorVersionUpgrade", "security patches wait for someone to apply them"),
 )
 
 
@@ -262,11 +250,6 @@ rds_performance_insights = ResourcePolicy(
 )
 
 
-def _subnet_group(args: ResourceValidationArgs) -> Iterator[str]:
-    if not args.props.get("dbSubnetGroupName"):
-        yield "dbSubnetGroupName is unset: the database lands in the default VPC's subnets"
-
-
 rds_in_subnet_group = ResourcePolicy(
     name="rds-in-subnet-group",
     summary="Databases live in the program's own (isolated) subnet group, not the default VPC",
@@ -274,7 +257,7 @@ rds_in_subnet_group = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=DATABASES,
     unset="dbSubnetGroupName unset: the default VPC",
-    check=_subnet_group,
+    check=must_be_set("dbSubnetGroupName", "the database lands in the default VPC's subnets"),
 )
 
 
@@ -305,11 +288,6 @@ rds_managed_master_password = ResourcePolicy(
 )
 
 
-def _copy_tags(args: ResourceValidationArgs) -> Iterator[str]:
-    if not is_true(args.props.get("copyTagsToSnapshot")):
-        yield "copyTagsToSnapshot is not true: snapshots lose the owner and cost tags"
-
-
 rds_copy_tags_to_snapshot = ResourcePolicy(
     name="rds-copy-tags-to-snapshot",
     summary="Databases copy their tags to snapshots",
@@ -317,7 +295,7 @@ rds_copy_tags_to_snapshot = ResourcePolicy(
     severity=Severity.LOW,
     resource_types=DATABASES,
     unset="copyTagsToSnapshot unset: false",
-    check=_copy_tags,
+    check=must_be_true("copyTagsToSnapshot", "snapshots lose the owner and cost tags"),
 )
 
 
@@ -418,11 +396,6 @@ rds_in_backup_plan = StackPolicy(
 BACKUP_VAULT = "aws:backup/vault:Vault"
 
 
-def _vault_key(args: ResourceValidationArgs) -> Iterator[str]:
-    if not args.props.get("kmsKeyArn"):
-        yield "kmsKeyArn is unset: recovery points are encrypted with the AWS-managed aws/backup key"
-
-
 backup_vault_encrypted_with_cmk = ResourcePolicy(
     name="backup-vault-encrypted-with-cmk",
     summary="Backup vaults encrypt recovery points with a customer-managed KMS key",
@@ -430,7 +403,7 @@ backup_vault_encrypted_with_cmk = ResourcePolicy(
     severity=Severity.MEDIUM,
     resource_types=(BACKUP_VAULT,),
     unset="kmsKeyArn unset: the AWS-managed aws/backup key",
-    check=_vault_key,
+    check=must_be_set("kmsKeyArn", "recovery points are encrypted with the AWS-managed aws/backup key"),
 )
 
 POLICIES = [

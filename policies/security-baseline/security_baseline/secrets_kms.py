@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
 from . import documents
-from .framework import ResourcePolicy, StackPolicy, config_value, covered, is_true, of_type
+from .framework import ResourcePolicy, StackPolicy, config_value, covered, is_true, must_not_be_true, of_type
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
@@ -145,11 +145,6 @@ kms_key_policy_no_wildcard_principal = ResourcePolicy(
 )
 
 
-def _lockout(args: ResourceValidationArgs) -> Iterator[str]:
-    if is_true(args.props.get("bypassPolicyLockoutSafetyCheck")):
-        yield "bypassPolicyLockoutSafetyCheck is true: a wrong policy could make the key unmanageable forever"
-
-
 kms_key_no_lockout_bypass = ResourcePolicy(
     name="kms-key-no-lockout-bypass",
     summary="Key policies never bypass KMS's lockout safety check",
@@ -157,7 +152,9 @@ kms_key_no_lockout_bypass = ResourcePolicy(
     severity=Severity.CRITICAL,
     resource_types=(KEY, KEY_POLICY),
     unset="bypassPolicyLockoutSafetyCheck unset: false",
-    check=_lockout,
+    check=must_not_be_true(
+        "bypassPolicyLockoutSafetyCheck", "a wrong policy could make the key unmanageable forever"
+    ),
 )
 
 _DELETION_WINDOW = {

@@ -177,7 +177,10 @@ CASES = [
         {"deleteAutomatedBackups": False},
         [
             ({"deleteAutomatedBackups": True}, "deleteAutomatedBackups is true"),
-            ({"deleteAutomatedBackups": DELETE}, "deleting the database deletes its point-in-time backups"),
+            (
+                {"deleteAutomatedBackups": DELETE},
+                "deleteAutomatedBackups is unset (true): deleting the database",
+            ),
         ],
         config=PROD,
     ),
