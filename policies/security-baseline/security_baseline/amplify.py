@@ -61,11 +61,9 @@ def _protected(branch: PolicyResource, apps: list[PolicyResource]) -> bool:
     own = branch.props.get("enableBasicAuth")
     if own is not None:
         return is_true(own)
+    # No stack of the program adds a branch to another stack's app: a branch whose app is not in
+    # the stack has only its own setting, which is unset here (fail closed).
     owners = referenced(branch, "appId", apps, "id")
-    if not owners:
-        # The app is another stack's: its setting, which that
-        # stack's run checks, protects the branch.
-        return True
     return any(is_true(app.props.get("enableBasicAuth")) for app in owners)
 
 
@@ -90,7 +88,7 @@ amplify_basic_auth_off_production = StackPolicy(
     severity=Severity.LOW,
     resource_types=(APP, BRANCH),
     unset="Branch.stage unset: NONE (not production); Branch.enableBasicAuth unset: the app's setting "
-    "(checked in the app's stack when the app is another stack's)",
+    "(none when the app is not in the stack)",
     check=_basic_auth,
 )
 

@@ -74,10 +74,19 @@ CASES = [
         },
         [({"app.enableBasicAuth": False}, "(stage DEVELOPMENT) is open to anyone")],
     ),
-    # A review app's branch of dev's app: the app, and its basic auth, are checked in dev's stack.
+    # A branch of an app the stack does not hold: no stack of the program makes one, so only the
+    # branch's own basic auth can protect it (fail closed).
     StackCase(
         amplify.amplify_basic_auth_off_production,
-        {"pr-1": (BRANCH, {"appId": "d123", "branchName": "pr-1", "stage": "DEVELOPMENT"})},
-        [({"pr-1.enableBasicAuth": False}, "(stage DEVELOPMENT) is open to anyone")],
+        {
+            "pr-1": (
+                BRANCH,
+                {"appId": "d123", "branchName": "pr-1", "stage": "DEVELOPMENT", "enableBasicAuth": True},
+            )
+        },
+        [
+            ({"pr-1.enableBasicAuth": False}, "(stage DEVELOPMENT) is open to anyone"),
+            ({"pr-1.enableBasicAuth": DELETE}, "(stage DEVELOPMENT) is open to anyone"),
+        ],
     ),
 ]
