@@ -273,7 +273,7 @@ class TestContainer:
         assert container["user"] == str(CONTRACT.uid)
 
     def test_the_database_login_survives_the_application_url(
-        self, stack: str, where: str, container: dict[str, Any]
+        self, stack: str, overrides: dict[str, str] | None, where: str, container: dict[str, Any]
     ) -> None:
         """The application puts POSTGRES_PASSWORD into a URL without escaping it, so the password
         must come from a secret this program writes, from URL-safe characters, not the RDS-managed
@@ -281,7 +281,7 @@ class TestContainer:
         assert not CONTRACT.database_url_escapes_password  # otherwise this test can be relaxed
         reference = secret_names(container)["POSTGRES_PASSWORD"]
         arn, key = reference.rsplit(":", 3)[0], reference.split(":")[-3]
-        written = written_secrets(plan_for(stack))
+        written = written_secrets(plan_for(stack, overrides))  # the plan the container is of
         assert arn in written, (
             f"{where}: POSTGRES_PASSWORD comes from {arn}, a secret this program does not write "
             "(the RDS-managed master secret?): its password may break the application's URL"
