@@ -185,6 +185,27 @@ def python_problems(code: str) -> list[str]:
 STDLIB = {"os", "sys", "json", "urllib", "time", "socket", "ssl"}
 
 
+def test_the_container_checks_find_what_the_application_and_image_would_refuse() -> None:
+    """No planned container breaks these checks, so each is shown a value that does."""
+    (max_connections,) = CONTRACT.reads["DB_MAX_CONNECTIONS"]
+    assert parse_problem("20", max_connections) is None
+    assert parse_problem("twenty", max_connections)
+    (cors,) = [r for r in CONTRACT.reads["EXTRA_CORS_ORIGINS"] if r.conversion == "json"]
+    assert parse_problem('["https://a.example"]', cors) is None
+    assert parse_problem("https://a.example", cors)
+    # `word;` ends a command as `;` does, after leading assignments and `exec`.
+    assert commands_of({"command": ["sh", "-c", "A=1 psql -c x; exec uvicorn app && echo done"]}) == [
+        ["sh"],
+        ["psql", "-c", "x"],
+        ["uvicorn", "app"],
+    ]
+    assert python_problems("import os, json") == []
+    assert python_problems("import psycopg2") == ["imports psycopg2, which the image does not install"]
+    assert python_problems("from sqlalchemy import create_engine\ncreate_engine('postgresql://h/db')") == [
+        "opens a plain postgresql:// SQLAlchemy engine, which needs psycopg2"
+    ]
+
+
 @pytest.mark.parametrize("stack", ["prod", "dev"])
 def test_the_contract_is_the_version_the_stack_deploys(stack: str) -> None:
     """The contract was generated from the application tag the committed stack runs."""
@@ -252,7 +273,7 @@ class TestContainer:
         assert container["user"] == str(CONTRACT.uid)
 
     def test_the_database_login_survives_the_application_url(
-        self, stack: str, where: str, container: dict[str, Any]
+        self, stack: str, overrides: dict[str, str] | None, where: str, container: dict[str, Any]
     ) -> None:
         """The application puts POSTGRES_PASSWORD into a URL without escaping it, so the password
         must come from a secret this program writes, from URL-safe characters, not the RDS-managed
@@ -260,7 +281,7 @@ class TestContainer:
         assert not CONTRACT.database_url_escapes_password  # otherwise this test can be relaxed
         reference = secret_names(container)["POSTGRES_PASSWORD"]
         arn, key = reference.rsplit(":", 3)[0], reference.split(":")[-3]
-        written = written_secrets(plan_for(stack))
+        written = written_secrets(plan_for(stack, overrides))  # the plan the container is of
         assert arn in written, (
             f"{where}: POSTGRES_PASSWORD comes from {arn}, a secret this program does not write "
             "(the RDS-managed master secret?): its password may break the application's URL"

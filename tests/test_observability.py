@@ -14,7 +14,7 @@ from botocore.validate import ParamValidator
 
 from components.slo import BURN_RATE_ALERTS, error_budget, error_ratio_threshold
 from offline.engine import Plan
-from offline.mocks import Registration
+from offline.mocks import OFFLINE_ACCOUNT_ID, Registration
 from tests.conftest import plan_for
 from tests.test_settings import settings_of
 
@@ -436,7 +436,7 @@ def test_topics_are_encrypted_and_subscribed(base_plan: Plan) -> None:
     for policy in observability.of_type("aws:sns/topicPolicy:TopicPolicy"):
         statements = json.loads(policy.inputs["policy"])["Statement"]
         services = next(s for s in statements if s["Sid"] == "AwsServicesOfThisAccountPublish")
-        assert services["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        assert services["Condition"] == {"StringEquals": {"aws:SourceAccount": OFFLINE_ACCOUNT_ID}}
 
 
 def test_slack_alerts_are_optional() -> None:

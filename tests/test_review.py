@@ -16,6 +16,7 @@ from components.review_base import ADMIN_SCRIPT, review_seed
 from offline.aws_limits import QUOTAS, measure
 from offline.config import SECRET_PLACEHOLDER
 from offline.engine import Plan
+from offline.mocks import OFFLINE_ACCOUNT_ID
 from offline.report import is_secret
 from tests.conftest import plan_for
 
@@ -78,7 +79,7 @@ def test_every_role_it_creates_carries_the_review_permissions_boundary(review: P
     assert len(roles) == 2
     for role in roles:
         assert role.inputs["permissionsBoundary"] == (
-            "arn:aws:iam::123456789012:policy/tasking-manager-ci-review-boundary"
+            f"arn:aws:iam::{OFFLINE_ACCOUNT_ID}:policy/tasking-manager-ci-review-boundary"
         )
 
 

@@ -115,6 +115,7 @@ BROKEN: dict[str, Callable[[dict[str, Any]], None]] = {
         "service/pipelines/traces/processors", ["memory_limiter", "batch/slow"]
     ),
     "a spike limit above the limit": _set("processors/memory_limiter/spike_limit_percentage", 90),
+    "a batch maximum below the batch size": _set("processors/batch/send_batch_max_size", 1),
     "a selector that is not a regular expression": _set(
         "exporters/awsemf/metric_declarations/0/metric_name_selectors", ["^http\\.server\\.duration($"]
     ),
