@@ -75,7 +75,11 @@ def api_command(workers: int, *, access_log: bool) -> list[str]:
 
 CRON_COMMAND = ["python", CONTRACT.cron_script]
 # The sections of the image's newrelic.ini that each environment selects, as HOT names them.
-NEW_RELIC_SECTIONS = {"prod": "tasking-manager-production", "dev": "tasking-manager-develop"}
+NEW_RELIC_SECTIONS = {
+    "prod": "tasking-manager-production",
+    "staging": "tasking-manager-staging",
+    "dev": "tasking-manager-develop",
+}
 
 
 def role_apm(apm: Apm, role: str) -> Apm:

@@ -140,6 +140,88 @@ PROFILES: dict[str, dict[str, Any]] = {
         # The estimate (about $540) plus a fifth for traffic the assumptions miss; HOT sets its own.
         "monthlyBudget": {"usd": 650.0},
     },
+    # Staging, where a release is tried before prod: prod's shape (WAF, a Multi-AZ, protected
+    # database with a final snapshot, two API tasks on on-demand capacity, no shell into tasks, the
+    # same objectives), smaller: two zones sharing one NAT gateway, half-size tasks, a small
+    # instance, shorter retention, and nothing pages.
+    "staging": {
+        "region": "us-east-1",
+        "image": {"repository": "ecr"},
+        "network": {
+            "cidr": "10.30.0.0/16",
+            "availabilityZones": 2,
+            "natGateways": "single",
+            "interfaceEndpoints": [],
+            "flowLogRetentionDays": 90,
+        },
+        "api": {
+            "cpu": 512,
+            "memory": 1024,
+            "workers": 2,
+            "dbMinConnections": 1,
+            "dbMaxConnections": 4,
+            "minTasks": 2,
+            "maxTasks": 3,
+            "cpuTargetPercent": 60,
+            "memoryTargetPercent": 70,
+            "requestsPerTarget": 100,
+        },
+        "worker": {"cpu": 256, "memory": 512},
+        "ecs": {
+            "capacity": "onDemand",
+            "executeCommand": False,
+            "containerInsights": "enabled",
+            "logRetentionDays": 90,
+        },
+        "loadBalancer": {
+            "deletionProtection": True,
+            "desyncMitigationMode": "defensive",
+            "accessLogRetentionDays": 30,
+            "idleTimeoutSeconds": 60,
+            "waf": True,
+            "wafRateLimit": mapathon_rate_limit(),
+        },
+        "app": {**_APP, "logLevel": "INFO", "accessLog": False},
+        "observability": {
+            "availability": {"targetPercent": 99.5, "windowDays": 30},
+            "latency": {"p95Ms": 1000},
+            "paging": False,
+            "ticketEmails": ["sysadmin@hotosm.org"],
+            "apm": "none",
+        },
+        "database": {
+            "engineVersion": "17",
+            "instanceClass": "db.t4g.small",
+            "allocatedStorageGb": 20,
+            "maxAllocatedStorageGb": 100,
+            "multiAz": True,
+            "deletionProtection": True,
+            "finalSnapshot": True,
+            "backupRetentionDays": 7,
+            "backupWindow": "03:00-04:00",
+            "maintenanceWindow": "sun:04:30-sun:05:30",
+            "logRetentionDays": 90,
+            "slowQueryMs": 1000,
+            "performanceInsightsRetentionDays": 7,
+            "monitoringIntervalSeconds": 60,
+            "reservedConnections": 20,
+            "backupPlan": {"dailyRetentionDays": 14},
+        },
+        # The application's own staging branch, behind basic auth like every non-production branch.
+        "frontend": {**_FRONTEND, "branch": "staging", "stage": "BETA", "basicAuth": True},
+        # Release candidates tried by the team and a few testers; a build per release branch push.
+        "usage": {
+            "apiRequestsPerMonth": 500_000,
+            "logGbPerDay": 0.5,
+            "natGbPerMonth": 20.0,
+            "loadBalancerCapacityUnits": 0.2,
+            "amplifyBuildsPerMonth": 20,
+            "amplifyBuildMinutes": 10.0,
+            "frontendGbServedPerMonth": 5.0,
+        },
+        # The estimate (about $191) plus a fifth, as for prod.
+        "monthlyBudget": {"usd": 230.0},
+    },
     # Development and the base of review apps: two zones, one shared NAT gateway (saves ~$33 a
     # month per zone), flow logs for a month.
     "dev": {

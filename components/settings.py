@@ -37,7 +37,7 @@ CONFIG_NAMESPACE = "tm"
 PROJECT_TAG = "tasking-manager"
 REVIEW_STACK_PATTERN = re.compile(r"^review-pr-([1-9][0-9]*)$")
 
-Environment = Literal["prod", "dev", "review"]
+Environment = Literal["prod", "staging", "dev", "review"]
 NatStrategy = Literal["none", "single", "onePerAz"]
 Apm = Literal["newRelic", "openTelemetry", "none"]
 InterfaceEndpoint = Literal[
@@ -529,9 +529,10 @@ class _CommonSettings(_Model):
 
 
 class BaseSettings(_CommonSettings):
-    """A stack with its own network and data: `prod` or `dev` (the base review apps build on)."""
+    """A stack with its own network and data: `prod`, `staging` or `dev` (the base review apps
+    build on)."""
 
-    environment: Literal["prod", "dev"]
+    environment: Literal["prod", "staging", "dev"]
     dns: DnsSettings
     network: NetworkSettings
     image: ImageSettings
@@ -789,7 +790,7 @@ def _explain(detail: Any, loc: tuple[str | int, ...], environment: str) -> str:
 
 
 def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
-    model: type[BaseModel] = BaseSettings if environment in ("prod", "dev") else ReviewSettings
+    model: type[BaseModel] = ReviewSettings if environment == "review" else BaseSettings
     for part in loc:
         field = next((f for f in model.model_fields.values() if f.alias == part), None)
         annotation = getattr(field, "annotation", None)
@@ -881,7 +882,7 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
                 Problem(
                     _key(("observability", "paging")),
                     True,
-                    "only prod may page; dev and review alerts go to the ticket topic",
+                    "only prod may page; staging, dev and review alerts go to the ticket topic",
                 )
             )
         if settings.dns.zone_name is None and settings.dns.certificate_arn is None:
@@ -1076,10 +1077,12 @@ def _review_host_problems(settings: BaseSettings) -> list[Problem]:
     if review is None:
         return []
     problems = []
-    if settings.environment == "prod":
+    if settings.environment != "dev":
         problems.append(
             Problem(
-                _key(("review",)), review.host, "review apps build on dev, never on prod; remove tm:review"
+                _key(("review",)),
+                review.host,
+                f"review apps build on dev, never on {settings.environment}; remove tm:review",
             )
         )
     zone = settings.dns.zone_name

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from offline.engine import PROJECT_DIR
 
-STACKS = ("dev", "prod", "review-pr-123")
+STACKS = ("dev", "staging", "prod", "review-pr-123")
 
 
 @dataclass(frozen=True)

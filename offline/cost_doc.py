@@ -17,7 +17,7 @@ from offline.policy_run import load_config
 COSTS_DOC = PROJECT_DIR / "docs" / "costs.md"
 BEGIN = "<!-- BEGIN GENERATED: cost tables (python -m offline docs) -->"
 END = "<!-- END GENERATED: cost tables -->"
-STACKS = ("prod", "dev", "review-pr-123")
+STACKS = ("prod", "staging", "dev", "review-pr-123")
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ if str(_PACK_DIR) not in sys.path:
     sys.path.append(str(_PACK_DIR))
 
 from operations_guardrails import costs  # noqa: E402  (needs the path above)
+from operations_guardrails import environments as pack_environments  # noqa: E402
 
-__all__ = ["costs", "estimate", "resource_of"]
+__all__ = ["costs", "estimate", "pack_environments", "resource_of"]
 
 
 def resource_of(registration: Registration) -> costs.Resource:

@@ -39,6 +39,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import ResourceValidationPolicy
 
+from offline.costing import pack_environments
 from offline.engine import PROJECT_DIR, PROJECT_NAME, Plan
 from offline.mocks import Registration
 
@@ -510,7 +511,8 @@ def _violations(
 # -- docs/policies.md ------------------------------------------------------------------------------
 
 POLICIES_DOC = PROJECT_DIR / "docs" / "policies.md"
-ENVIRONMENTS = ("prod", "dev", "review")
+# The policies named `<prefix>-*` and the environments they hold (environments.py of the pack).
+SCOPES = {"prod": pack_environments.PRODUCTION_SHAPED, "review": ("review",)}
 
 
 def pack_policies(pack: str) -> list[Any]:
@@ -528,10 +530,10 @@ def pack_policies(pack: str) -> list[Any]:
 
 def environment_level(pack: str, policy: Any, environment: str) -> str:
     """What `policy` is in `environment`: its enforcement level there (the config file's, else the
-    policy's default), or `-` for a policy named for another environment (`prod-*`, `review-*`),
-    which its config scopes away from this one."""
-    scoped = next((e for e in ENVIRONMENTS if policy.name.startswith(f"{e}-")), None)
-    if scoped is not None and scoped != environment:
+    policy's default), or `-` for a policy scoped to other environments (`prod-*`: prod and
+    staging, `review-*`: review), which its config scopes away from this one."""
+    scoped = SCOPES.get(policy.name.split("-", 1)[0])
+    if scoped is not None and environment not in scoped:
         return "-"
     document = load_config(pack, environment)
     entry = document.get(policy.name, document.get("all"))
@@ -555,8 +557,9 @@ def policies_doc() -> str:
         "is in each environment: `mandatory` blocks a deployment, `advisory` reports, `-` does not",
         "apply there. Critical and high severity policies are mandatory by default, medium and low",
         "advisory; each environment's config file (`policies/<pack>/config/<environment>.json`)",
-        "raises or disables some. Every operations policy is mandatory; those named `prod-*` and",
-        "`review-*` apply only to stacks of that environment (their config names it), which is where",
+        "raises or disables some. Every operations policy is mandatory; those named `prod-*` apply",
+        "only to production-shaped stacks (prod, and staging, which rehearses releases on its shape),",
+        "those named `review-*` only to review stacks (their config names the environment), which is where",
         "the program deliberately differs elsewhere (dev and review apps are deletable, dev has ECS",
         "Exec; `tests/policies/test_flips.py` flips each safety setting and requires its policy to",
         "catch it in every environment the program sets it). Controls: FSBP = AWS Security Hub",
@@ -565,8 +568,8 @@ def policies_doc() -> str:
         "security-controls reference (no anchor id). `aws:lb/*` types stand for their `aws:alb/*`",
         "aliases too, and `aws:s3/*` types for their deprecated `*V2` tokens.",
         "",
-        "| Pack | Policy | Promise | prod | dev | review | Severity | Resource types | Controls |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Pack | Policy | Promise | prod | staging | dev | review | Severity | Resource types | Controls |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     details = [
         "",
@@ -583,7 +586,7 @@ def policies_doc() -> str:
         for policy in pack_policies(pack):
             kind = "" if isinstance(policy, ResourceValidationPolicy) else " (stack)"
             types = "<br>".join(f"`{t}`" for t in policy.resource_types)
-            levels = " | ".join(environment_level(pack, policy, e) for e in ENVIRONMENTS)
+            levels = " | ".join(environment_level(pack, policy, e) for e in pack_environments.ENVIRONMENTS)
             lines.append(
                 f"| {pack} | `{policy.name}`{kind} | {_cell(policy.summary)} | {levels} "
                 f"| {policy.severity.value} | {types} | {_cell(', '.join(policy.controls))} |"

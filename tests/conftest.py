@@ -32,9 +32,9 @@ def plan() -> Callable[..., Plan]:
     return plan_for
 
 
-@pytest.fixture(params=["dev", "prod"])
+@pytest.fixture(params=["dev", "staging", "prod"])
 def base_plan(request: pytest.FixtureRequest) -> Plan:
-    """The plan of each committed base stack (dev, prod)."""
+    """The plan of each committed base stack (dev, staging, prod)."""
     return plan_for(request.param)
 
 

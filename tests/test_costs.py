@@ -467,16 +467,17 @@ def test_a_review_app_costs_at_most_10_usd_a_month_and_creates_within_5_minutes(
     assert create_time(review).minutes <= 5
 
 
-def test_dev_costs_at_most_150_usd_and_prod_stays_within_its_budget() -> None:
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_dev_costs_at_most_150_usd_and_the_others_stay_within_their_budgets(stack: str) -> None:
     assert estimate(plan_for("dev")).total_usd <= 150
-    prod_budget = load_config("operations", "prod")["stack-monthly-budget"]["monthlyBudgetUsd"]
-    assert estimate(plan_for("prod")).total_usd <= prod_budget
+    budget = load_config("operations", stack)["stack-monthly-budget"]["monthlyBudgetUsd"]
+    assert estimate(plan_for(stack)).total_usd <= budget
 
 
 # -- budgets ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("environment", ["prod", "dev", "review"])
+@pytest.mark.parametrize("environment", ["prod", "staging", "dev", "review"])
 def test_the_policy_prices_with_the_environments_usage_settings(environment: str) -> None:
     """A pack sees resources, not settings: its config restates the profiles' usage."""
     config = load_config("operations", environment)["stack-monthly-budget"]

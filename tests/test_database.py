@@ -126,7 +126,7 @@ def test_logs_are_exported_to_groups_with_retention(base_plan: Plan) -> None:
     groups = {
         g.inputs["name"]: g.inputs for g in database_of(base_plan).of_type("aws:cloudwatch/logGroup:LogGroup")
     }
-    days = 365 if base_plan.stack == "prod" else 30
+    days = {"prod": 365, "staging": 90, "dev": 30}[base_plan.stack]
     identifier = f"tasking-manager-{base_plan.stack}"
     assert {name: g["retentionInDays"] for name, g in groups.items()} == {
         f"/aws/rds/instance/{identifier}/postgresql": days,

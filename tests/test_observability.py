@@ -380,7 +380,7 @@ def test_prod_pages_for_fast_burns_and_tickets_the_rest() -> None:
     assert below_desired.inputs["alarmActions"] == [topics["page"]]
 
 
-@pytest.mark.parametrize("stack", ["dev"])
+@pytest.mark.parametrize("stack", ["staging", "dev"])
 def test_dev_never_pages(stack: str) -> None:
     plan = plan_for(stack)
     topics = topic_arns(plan)
@@ -389,9 +389,10 @@ def test_dev_never_pages(stack: str) -> None:
         assert set(alarm.inputs.get("alarmActions", [])) <= {topics["ticket"]}
 
 
-def test_only_prod_may_page() -> None:
+@pytest.mark.parametrize("stack", ["staging", "dev"])
+def test_only_prod_may_page(stack: str) -> None:
     with pytest.raises(Exception, match=r"tm:observability\.paging = true: only prod may page"):
-        settings_of("dev", {"tm:observability.paging": True})
+        settings_of(stack, {"tm:observability.paging": True})
 
 
 def test_every_alerting_alarm_has_actions_and_every_input_feeds_a_composite(base_plan: Plan) -> None:

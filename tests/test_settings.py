@@ -123,7 +123,7 @@ BAD_CONFIGS = [
         '{"x": 1}',
         "allowed keys: api, app, appSecrets, awsAccountId, costCenter, database, dns, ecs",
     ),
-    ("tm:environment", "staging", "tm:environment", '"staging"', "dev, prod, review"),
+    ("tm:environment", "qa", "tm:environment", '"qa"', "dev, prod, review, staging"),
 ]
 
 
@@ -310,6 +310,19 @@ def test_review_slots_are_capped_by_the_bases_connection_reserve() -> None:
         "dev", {"tm:review.slots": dev.review.slots + 1, "tm:database.reservedConnections": reserve + 12}
     )
     assert isinstance(more, BaseSettings)
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_review_apps_build_only_on_dev(stack: str) -> None:
+    review = settings_of("dev").review
+    assert review is not None
+    overrides = {
+        "tm:review.host": review.host,
+        "tm:review.adminImage": review.admin_image,
+        "tm:review.slots": review.slots,
+    }
+    message = problems_of(stack, overrides)["tm:review"]
+    assert f"review apps build on dev, never on {stack}; remove tm:review" in message
 
 
 def _review_problems(overrides: dict[str, Any]) -> dict[str, str]:

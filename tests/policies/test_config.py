@@ -16,7 +16,7 @@ from offline.policy_run import (
     reconcile_config,
 )
 
-ENVIRONMENTS = ("prod", "dev", "review")
+ENVIRONMENTS = ("prod", "staging", "dev", "review")
 
 
 def _info(packs: list[PackProcess], name: str) -> PackInfo:
@@ -90,8 +90,8 @@ def test_a_wrong_security_config_is_refused(
     [
         ({}, "required-tags: environment is required"),
         (
-            {"required-tags": {"environment": "staging"}},
-            'environment = "staging": must be one of prod, dev, review',
+            {"required-tags": {"environment": "qa"}},
+            'environment = "qa": must be one of prod, staging, dev, review',
         ),
     ],
 )
@@ -104,8 +104,8 @@ def test_a_wrong_operations_config_is_refused(
 
 
 def test_a_missing_environment_file_is_an_error() -> None:
-    with pytest.raises(PolicyRunError, match="no policy config for environment 'staging'"):
-        load_config("operations", "staging")
+    with pytest.raises(PolicyRunError, match="no policy config for environment 'qa'"):
+        load_config("operations", "qa")
 
 
 def test_the_two_packs_share_one_framework_file() -> None:
@@ -135,26 +135,34 @@ THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
     "operations": {
         # Review stacks also carry their pull request and expiry (the sweeper reads ExpiresAt).
         "required-tags": {
-            "tags": {"prod": BASE_TAGS, "dev": BASE_TAGS, "review": [*BASE_TAGS, "PullRequest", "ExpiresAt"]}
+            "tags": {
+                "prod": BASE_TAGS,
+                "staging": BASE_TAGS,
+                "dev": BASE_TAGS,
+                "review": [*BASE_TAGS, "PullRequest", "ExpiresAt"],
+            }
         },
         "allowed-regions": {"regions": _all(["us-east-1"])},
         "allowed-instance-classes": {
-            # prod db.t4g.large (8 GiB) and up, dev small burstable ones, review none of its own.
+            # prod db.t4g.large (8 GiB) and up, staging up to prod's, dev small burstable ones,
+            # review none of its own.
             "rdsInstanceClasses": {
                 "prod": ["db.t4g.large", "db.t4g.xlarge", "db.t4g.2xlarge", "db.m7g.*", "db.r7g.*"],
+                "staging": ["db.t4g.small", "db.t4g.medium", "db.t4g.large"],
                 "dev": ["db.t4g.micro", "db.t4g.small", "db.t4g.medium"],
                 "review": [],
             },
             "ec2InstanceTypes": _all([]),  # Fargate only
         },
-        # Two weeks of point-in-time recovery and recovery points at least (prod keeps 30 and 35).
-        "prod-backup-retention": {"minimumDays": _all(14)},
+        # Two weeks of point-in-time recovery and recovery points at least (prod keeps 30 and 35);
+        # staging, which holds no one's work, a week (FSBP RDS.11's).
+        "prod-backup-retention": {"minimumDays": {**_all(14), "staging": 7}},
         # Production never serves from a single API task (service and autoscaling minimum).
         "prod-api-min-tasks": {"minimumTasks": _all(2), "apiServicePattern": _all("(^|-)api(-|$)")},
-        # A year of production logs.
-        "prod-log-retention": {"minimumDays": _all(365)},
-        # USD a month: prod and dev as their AWS budgets, a review app 10.
-        "stack-monthly-budget": {"monthlyBudgetUsd": {"prod": 650, "dev": 150, "review": 10}},
+        # A year of production logs; staging's a quarter.
+        "prod-log-retention": {"minimumDays": {**_all(365), "staging": 90}},
+        # USD a month: prod, staging and dev as their AWS budgets, a review app 10.
+        "stack-monthly-budget": {"monthlyBudgetUsd": {"prod": 650, "staging": 230, "dev": 150, "review": 10}},
     },
     "security-baseline": {
         "security-group-internet-ingress-authorized-ports": {"authorizedPorts": _all([80, 443])},
@@ -173,7 +181,9 @@ THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
         "secret-rotation-period": {"maximumDays": _all(90)},
         "kms-key-deletion-window": {"minimumDays": _all(30)},
         # A review app's roles also use its base's (dev's) secrets and key.
-        "iam-own-stack-secrets-and-keys": {"sharedFromStacks": {"prod": [], "dev": [], "review": ["dev"]}},
+        "iam-own-stack-secrets-and-keys": {
+            "sharedFromStacks": {"prod": [], "staging": [], "dev": [], "review": ["dev"]}
+        },
         # Any retention at all (never "forever"); prod's guardrail asks a year.
         "log-group-retention": {"minimumDays": _all(1)},
         "iam-aws-managed-policies-allowlisted": {

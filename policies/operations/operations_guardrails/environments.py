@@ -12,12 +12,14 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, StackValidationArgs
 
-ENVIRONMENTS = ("prod", "dev", "review")
+ENVIRONMENTS = ("prod", "staging", "dev", "review")
+# Stacks held to production's shape: staging rehearses releases on it, with its own thresholds.
+PRODUCTION_SHAPED = ("prod", "staging")
 ENVIRONMENT: dict[str, dict[str, Any]] = {
     "environment": {
         "type": "string",
         "enum": list(ENVIRONMENTS),
-        "description": "The stack's environment: prod, dev or review",
+        "description": "The stack's environment: prod, staging, dev or review",
     }
 }
 MISSING = (
@@ -31,8 +33,16 @@ def environment(args: ResourceValidationArgs | StackValidationArgs) -> str | Non
     return str(value) if value else None
 
 
+def _applies(wanted: str | tuple[str, ...], configured: str) -> str | None:
+    """Why a policy for `wanted` environments does not apply to a `configured` stack, or None."""
+    environments = (wanted,) if isinstance(wanted, str) else wanted
+    if configured in environments:
+        return None
+    return f"applies to {' and '.join(environments)} stacks only, this one is {configured}"
+
+
 def only_in(
-    wanted: str, check: Callable[[ResourceValidationArgs], Iterable[str]]
+    wanted: str | tuple[str, ...], check: Callable[[ResourceValidationArgs], Iterable[str]]
 ) -> Callable[[ResourceValidationArgs], Iterator[str]]:
     """`check`, run only on `wanted` stacks; elsewhere the policy is marked not applicable."""
 
@@ -41,8 +51,9 @@ def only_in(
         if configured is None:
             yield MISSING
             return
-        if configured != wanted:
-            args.not_applicable(f"applies to {wanted} stacks only, this one is {configured}")
+        reason = _applies(wanted, configured)
+        if reason:
+            args.not_applicable(reason)
         yield from check(args)
 
     return scoped
@@ -52,7 +63,7 @@ StackItem = tuple[str, str | None]
 
 
 def stack_only_in(
-    wanted: str, check: Callable[[StackValidationArgs], Iterable[StackItem]]
+    wanted: str | tuple[str, ...], check: Callable[[StackValidationArgs], Iterable[StackItem]]
 ) -> Callable[[StackValidationArgs], Iterator[StackItem]]:
     """The stack-policy form of `only_in`."""
 
@@ -61,8 +72,9 @@ def stack_only_in(
         if configured is None:
             yield (MISSING, None)
             return
-        if configured != wanted:
-            args.not_applicable(f"applies to {wanted} stacks only, this one is {configured}")
+        reason = _applies(wanted, configured)
+        if reason:
+            args.not_applicable(reason)
         yield from check(args)
 
     return scoped

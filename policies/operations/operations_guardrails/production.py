@@ -1,6 +1,9 @@
 """Production must be highly available and protected: Multi-AZ, deletion protection, a final
 snapshot, automated backups that outlive the database and enough of them, at least two API tasks,
-no shell into its containers, a WAF, and logs kept for a year."""
+no shell into its containers, a WAF, and logs kept for a year.
+
+Staging rehearses releases on production's shape, so these policies hold it too; its config file
+sets its own thresholds (retention days)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity, StackValidationArgs
 
-from .environments import ENVIRONMENT, only_in, stack_only_in
+from .environments import ENVIRONMENT, PRODUCTION_SHAPED, only_in, stack_only_in
 from .framework import (
     ResourcePolicy,
     StackPolicy,
@@ -43,7 +46,7 @@ prod_database_multi_az = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE,),
     unset="multiAz unset: false",
-    check=only_in("prod", must_be_true("multiAz", "one zone's outage takes the database down")),
+    check=only_in(PRODUCTION_SHAPED, must_be_true("multiAz", "one zone's outage takes the database down")),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -74,7 +77,7 @@ prod_deletion_protection = ResourcePolicy(
     resource_types=(RDS_INSTANCE, RDS_CLUSTER, LOAD_BALANCER, REPOSITORY, BUCKET, BUCKET_V2),
     unset="deletionProtection / enableDeletionProtection unset: false; "
     "forceDelete / forceDestroy unset: false",
-    check=only_in("prod", _deletion_protection),
+    check=only_in(PRODUCTION_SHAPED, _deletion_protection),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -95,7 +98,7 @@ prod_final_snapshot = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE, RDS_CLUSTER),
     unset="skipFinalSnapshot unset: false; finalSnapshotIdentifier unset: none",
-    check=only_in("prod", _final_snapshot),
+    check=only_in(PRODUCTION_SHAPED, _final_snapshot),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -116,7 +119,7 @@ prod_keep_automated_backups = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE,),
     unset="deleteAutomatedBackups unset: true (AWS deletes them)",
-    check=only_in("prod", _keeps_automated_backups),
+    check=only_in(PRODUCTION_SHAPED, _keeps_automated_backups),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -156,7 +159,7 @@ prod_backup_retention = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE, RDS_CLUSTER, BACKUP_PLAN),
     unset="backupRetentionPeriod unset: 1 day; a backup rule's deleteAfter unset: kept forever",
-    check=only_in("prod", _backups),
+    check=only_in(PRODUCTION_SHAPED, _backups),
     config=_BACKUP_DAYS,
     required=["environment"],
     enforcement=MANDATORY,
@@ -198,7 +201,7 @@ prod_api_min_tasks = ResourcePolicy(
     severity=Severity.HIGH,
     resource_types=(ECS_SERVICE, SCALING_TARGET),
     unset="desiredCount unset: 0",
-    check=only_in("prod", _api_tasks),
+    check=only_in(PRODUCTION_SHAPED, _api_tasks),
     config=_API_TASKS,
     required=["environment"],
     enforcement=MANDATORY,
@@ -213,7 +216,7 @@ prod_ecs_exec_off = ResourcePolicy(
     resource_types=(ECS_SERVICE,),
     unset="enableExecuteCommand unset: false",
     check=only_in(
-        "prod",
+        PRODUCTION_SHAPED,
         must_not_be_true("enableExecuteCommand", "anyone with ecs:ExecuteCommand gets a shell in production"),
     ),
     config=ENVIRONMENT,
@@ -241,7 +244,7 @@ prod_waf_attached = StackPolicy(
     severity=Severity.HIGH,
     resource_types=(LOAD_BALANCER, WEB_ACL_ASSOCIATION),
     unset="LoadBalancer.internal unset: internet-facing",
-    check=stack_only_in("prod", _waf),
+    check=stack_only_in(PRODUCTION_SHAPED, _waf),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -272,7 +275,7 @@ prod_log_retention = ResourcePolicy(
     severity=Severity.MEDIUM,
     resource_types=(LOG_GROUP,),
     unset="retentionInDays unset: never expire, long enough (the security baseline asks for a value)",
-    check=only_in("prod", _log_retention),
+    check=only_in(PRODUCTION_SHAPED, _log_retention),
     config=_LOG_DAYS,
     required=["environment"],
     enforcement=MANDATORY,
