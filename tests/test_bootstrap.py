@@ -118,9 +118,10 @@ def test_an_existing_oidc_provider_is_reused_not_created(bootstrap: Callable[...
 def test_only_the_deploy_roles_get_long_sessions(bootstrap: Callable[..., Bootstrap]) -> None:
     result = bootstrap()
     sessions = {
-        key: result.role(key).inputs["maxSessionDuration"] for key in ("prod", "dev", "review", "preview")
+        key: result.role(key).inputs["maxSessionDuration"]
+        for key in ("prod", "staging", "dev", "review", "preview")
     }
-    assert sessions == {"prod": 7200, "dev": 7200, "review": 3600, "preview": 3600}
+    assert sessions == {"prod": 7200, "staging": 7200, "dev": 7200, "review": 3600, "preview": 3600}
 
 
 # -- state bucket and keys ---------------------------------------------------------------------
@@ -166,6 +167,7 @@ def test_every_key_rotates_and_is_protected_with_a_waiting_period(
         "state-secrets-dev",
         "state-secrets-prod",
         "state-secrets-review",
+        "state-secrets-staging",
         "state-state",
     ]
     for key in keys:
@@ -228,11 +230,12 @@ def _state_object_access(result: Bootstrap, key: str) -> Callable[[str, str], bo
 @pytest.mark.parametrize(
     ("key", "writes", "reads", "denied"),
     [
-        ("prod", ["prod"], [], ["dev", "review-pr-7"]),
-        ("dev", ["dev"], [], ["prod", "review-pr-7"]),
-        ("review", ["review-pr-7", "review-pr-123"], ["dev"], ["prod"]),
-        ("preview", [], ["dev", "prod"], ["review-pr-7"]),
-        ("drift", [], ["dev", "prod"], ["review-pr-7"]),
+        ("prod", ["prod"], [], ["staging", "dev", "review-pr-7"]),
+        ("staging", ["staging"], [], ["prod", "dev", "review-pr-7"]),
+        ("dev", ["dev"], [], ["prod", "staging", "review-pr-7"]),
+        ("review", ["review-pr-7", "review-pr-123"], ["dev"], ["prod", "staging"]),
+        ("preview", [], ["dev", "staging", "prod"], ["review-pr-7"]),
+        ("drift", [], ["dev", "staging", "prod"], ["review-pr-7"]),
     ],
 )
 def test_each_role_reaches_only_its_own_stacks_state(
@@ -257,10 +260,11 @@ def test_each_role_reaches_only_its_own_stacks_state(
 @pytest.mark.parametrize(
     ("key", "usable", "unusable"),
     [
-        ("prod", ["prod"], ["dev", "review"]),
-        ("dev", ["dev"], ["prod", "review"]),
-        ("review", ["review", "dev"], ["prod"]),
-        ("preview", ["dev", "prod"], ["review"]),
+        ("prod", ["prod"], ["staging", "dev", "review"]),
+        ("staging", ["staging"], ["prod", "dev", "review"]),
+        ("dev", ["dev"], ["prod", "staging", "review"]),
+        ("review", ["review", "dev"], ["prod", "staging"]),
+        ("preview", ["dev", "staging", "prod"], ["review"]),
     ],
 )
 def test_each_role_decrypts_only_the_secrets_of_the_stacks_it_reaches(
@@ -353,10 +357,10 @@ def test_only_the_review_deploy_reads_the_review_database_key(bootstrap: Callabl
     assert allowed(bootstrap().role_policies("review"), "secretsmanager:GetSecretValue", key)
 
 
-@pytest.mark.parametrize("key", ["prod", "dev", "review", "preview", "drift"])
+@pytest.mark.parametrize("key", ["prod", "staging", "dev", "review", "preview", "drift"])
 def test_no_role_can_change_the_bootstrap(bootstrap: Callable[..., Bootstrap], key: str) -> None:
     policy = bootstrap().role_policies(key)
-    for other in ("prod", "dev", "review", "preview", "drift"):
+    for other in ("prod", "staging", "dev", "review", "preview", "drift"):
         role = f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{other}"
         assert not allowed(policy, "iam:PutRolePolicy", role, {"aws:ResourceTag/Environment": key})
         assert not allowed(policy, "iam:UpdateAssumeRolePolicy", role, {"aws:ResourceTag/Environment": key})
@@ -390,7 +394,7 @@ def test_the_deploy_roles_attach_only_aws_service_role_policies(bootstrap: Calla
     assert not allowed(policy, "iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/someone")
 
 
-@pytest.mark.parametrize("key", ["prod", "dev", "review", "preview", "drift", "boundary"])
+@pytest.mark.parametrize("key", ["prod", "staging", "dev", "review", "preview", "drift", "boundary"])
 def test_policies_have_no_parliament_finding_of_medium_or_higher(
     bootstrap: Callable[..., Bootstrap], key: str
 ) -> None:
@@ -407,7 +411,9 @@ def test_policies_have_no_parliament_finding_of_medium_or_higher(
 
 
 def test_the_bucket_policy_names_every_ci_role() -> None:
-    account = Account(ACCOUNT, "us-east-1", "b", "k", {"prod": "p", "dev": "d", "review": "r"})
+    account = Account(
+        ACCOUNT, "us-east-1", "b", "k", {"prod": "p", "staging": "s", "dev": "d", "review": "r"}
+    )
     policy = state_bucket_policy(account, ci_roles("dev"))
     principals = {
         s["Condition"]["ArnEquals"]["aws:PrincipalArn"]
@@ -416,14 +422,15 @@ def test_the_bucket_policy_names_every_ci_role() -> None:
     }
     assert principals == {
         f"arn:aws:iam::{ACCOUNT}:role/tasking-manager-ci-{k}"
-        for k in ("prod", "dev", "review", "drift", "preview")
+        for k in ("prod", "staging", "dev", "review", "drift", "preview")
     }
 
 
-def test_the_prod_role_only_reads_the_dev_release_images_it_promotes(
-    bootstrap: Callable[..., Bootstrap],
+@pytest.mark.parametrize("key", ["prod", "staging"])
+def test_the_prod_and_staging_roles_only_read_the_dev_release_images_they_promote(
+    bootstrap: Callable[..., Bootstrap], key: str
 ) -> None:
-    policy = bootstrap().role_policies("prod")
+    policy = bootstrap().role_policies(key)
     dev = {"aws:ResourceTag/Environment": "dev"}
     repository = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/tasking-manager/%s"
     for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages"):
@@ -444,7 +451,7 @@ def test_the_prod_role_only_reads_the_dev_release_images_it_promotes(
 def test_the_drift_role_reads_only_the_checked_stacks_secrets(bootstrap: Callable[..., Bootstrap]) -> None:
     policy = bootstrap().role_policies("drift")
     secret = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:%s-AbCdEf"
-    for stack in ("dev", "prod"):
+    for stack in ("dev", "staging", "prod"):
         tagged = {"aws:ResourceTag/Environment": stack}
         assert allowed(
             policy, "secretsmanager:GetSecretValue", secret % f"tasking-manager/{stack}/app", tagged
@@ -468,7 +475,7 @@ def test_only_the_review_role_claims_and_releases_the_bases_review_slots(
         assert review(action, "review-slots/dev/slot-3.json"), action
         assert not review(action, "review-slots/prod/slot-1.json"), action
         assert not review(action, "review-slots/dev/other.json"), action
-    for key in ("prod", "dev", "preview", "drift"):
+    for key in ("prod", "staging", "dev", "preview", "drift"):
         other = _state_object_access(result, key)
         assert not other("s3:PutObject", "review-slots/dev/slot-1.json"), key
         assert not other("s3:DeleteObject", "review-slots/dev/slot-1.json"), key

@@ -962,7 +962,7 @@ def test_a_part_turned_off_is_not_declared_and_nothing_is_when_all_are() -> None
 
 
 # -- the CI roles cannot reach it --------------------------------------------------------------------
-@pytest.mark.parametrize("role", ["prod", "dev", "review", "preview", "drift"])
+@pytest.mark.parametrize("role", ["prod", "staging", "dev", "review", "preview", "drift"])
 def test_no_ci_role_can_blind_the_trail_or_silence_the_findings(
     bootstrap: Callable[..., Bootstrap], role: str
 ) -> None:

@@ -34,7 +34,7 @@ class GitHubRolesArgs:
 
 class GitHubRoles(pulumi.ComponentResource):
     """`tm:bootstrap:GitHubRoles`: the OIDC provider, the review permissions boundary and the CI
-    roles (`tasking-manager-ci-<dev|prod|review|preview>`), each with its managed policies
+    roles (`tasking-manager-ci-<prod|staging|dev|review|drift|preview>`), each with its managed policies
     (`tasking-manager-ci-<key>-<part>`)."""
 
     oidc_provider_arn: pulumi.Output[str]

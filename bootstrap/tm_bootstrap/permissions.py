@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .baseline import baseline_arns
-from .settings import PROJECT, ROLE_PREFIX
+from .settings import ENVIRONMENTS, PROJECT, ROLE_PREFIX
 
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_AUDIENCE = "sts.amazonaws.com"
@@ -40,7 +40,7 @@ Document = dict[str, Any]
 class CiRole:
     """One role the workflows assume."""
 
-    key: str  # dev, prod, review, preview
+    key: str  # prod, staging, dev, review, drift, preview
     environment_tag: str | None  # the Environment tag of what it deploys; None: deploys nothing
     github_environment: str | None  # None: pull-request jobs without an environment
     description: str
@@ -70,27 +70,31 @@ def review_slot_claims(review_base_stack: str) -> str:
     return f"review-slots/{review_base_stack}/slot-*.json"
 
 
+def base_stacks(review_base_stack: str) -> tuple[str, ...]:
+    """The stacks with a network and database of their own, which the deploy workflow deploys."""
+    return (review_base_stack, "staging", "prod")
+
+
+def deploy_role(key: str, github_environment: str, promotes_from: str | None = None) -> CiRole:
+    """A base stack's deploy role: that one stack, kept off every other environment."""
+    return CiRole(
+        key,
+        key,
+        github_environment,
+        f"Deploys the {key} stack from the deploy workflow (GitHub environment {github_environment})",
+        writes_stacks=(key,),
+        session_hours=2,
+        protected_environments=tuple(e for e in ENVIRONMENTS if e != key),
+        promotes_from=promotes_from,
+    )
+
+
 def ci_roles(review_base_stack: str) -> list[CiRole]:
     return [
-        CiRole(
-            "prod",
-            "prod",
-            "production",
-            "Deploys the prod stack from the deploy workflow (GitHub environment production)",
-            writes_stacks=("prod",),
-            session_hours=2,
-            protected_environments=("dev", "review"),
-            promotes_from="dev",
-        ),
-        CiRole(
-            "dev",
-            "dev",
-            "dev",
-            "Deploys the dev stack from the deploy workflow (GitHub environment dev)",
-            writes_stacks=("dev",),
-            session_hours=2,
-            protected_environments=("prod", "review"),
-        ),
+        # prod and staging run the images dev built, copied by digest.
+        deploy_role("prod", "production", promotes_from="dev"),
+        deploy_role("staging", "staging", promotes_from="dev"),
+        deploy_role("dev", "dev"),
         CiRole(
             "review",
             "review",
@@ -98,24 +102,24 @@ def ci_roles(review_base_stack: str) -> list[CiRole]:
             "Deploys and destroys review-pr-<N> stacks (GitHub environment review)",
             writes_stacks=("review-pr-*",),
             reads_stacks=(review_base_stack,),
-            protected_environments=("prod",),
+            protected_environments=("prod", "staging"),
             writes_objects=(review_slot_claims(review_base_stack),),
         ),
         CiRole(
             "drift",
             None,
             "drift",
-            "Read-only: pulumi preview --refresh of dev and prod on a schedule (drift workflow)",
-            reads_stacks=(review_base_stack, "prod"),
+            "Read-only: pulumi preview --refresh of dev, staging and prod on a schedule (drift workflow)",
+            reads_stacks=base_stacks(review_base_stack),
             protected_environments=("review",),
         ),
         CiRole(
             "preview",
             None,
             None,
-            "Read-only: pulumi preview of dev and prod in pull requests",
-            reads_stacks=(review_base_stack, "prod"),
-            protected_environments=("prod", "dev", "review"),
+            "Read-only: pulumi preview of dev, staging and prod in pull requests",
+            reads_stacks=base_stacks(review_base_stack),
+            protected_environments=ENVIRONMENTS,
         ),
     ]
 
@@ -304,7 +308,9 @@ def _state_access(role: CiRole, account: Account) -> list[Document]:
 
 
 def _environment_of(stack: str) -> str:
-    return "prod" if stack == "prod" else "review" if stack.startswith("review-pr-") else "dev"
+    if stack in ("prod", "staging"):
+        return stack
+    return "review" if stack.startswith("review-pr-") else "dev"
 
 
 # What copying an image out of a repository takes (and no more).
@@ -522,13 +528,13 @@ ROLE_READS = [
 
 
 def deploy_statements(role: CiRole, account: Account) -> list[Document]:
-    """dev and prod: the whole stack's lifecycle, in the services the program uses. Service-wide
+    """dev, staging and prod: the whole stack's lifecycle, in the services the program uses. Service-wide
     actions are deliberate (the program creates, changes and deletes everything in them), except
     for keys and secrets, which hold credentials: those only of this environment (its tag, its
     `tasking-manager/<environment>/` secrets), never an RDS master secret's value. The other fences
     are the denies of guard_rails and the state bucket policy."""
     environment = role.environment_tag
-    assert environment in ("dev", "prod"), role
+    assert environment in ("dev", "staging", "prod"), role
     roles = account.arn("iam", "role/*", regional=False)
     tagged = {"StringEquals": {"aws:ResourceTag/Environment": environment}}
     return [
@@ -962,10 +968,10 @@ def preview_statements() -> list[Document]:
 
 
 def drift_statements(account: Account) -> list[Document]:
-    """drift: what `pulumi preview --refresh` reads of every resource of dev and prod (the
+    """drift: what `pulumi preview --refresh` reads of every resource of the base stacks (the
     services' Describe/Get/List actions), and the program's lookups. It changes nothing; it does
     read secret values, as refreshing a secret version must."""
-    stacks = (account.review_base_stack, "prod")
+    stacks = base_stacks(account.review_base_stack)
     return [
         {
             "Sid": "ReadEveryResourceOfTheStacks",

@@ -25,6 +25,10 @@ NAMESPACE = "bootstrap"
 # The names the workflows and the main program rely on; changing one means changing both.
 PROJECT = "tasking-manager"
 ROLE_PREFIX = "tasking-manager-ci"
+# The Environment tags of the program's stacks: each is deployed by its own CI role and has its
+# own secrets provider key, so a role that may read one environment's encrypted config (committed
+# in Pulumi.<stack>.yaml) cannot read another's.
+ENVIRONMENTS = ("prod", "staging", "dev", "review")
 # The Environment tag of the bootstrap's own resources: no CI role deploys that environment.
 SHARED_ENVIRONMENT = "shared"
 

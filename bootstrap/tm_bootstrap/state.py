@@ -11,11 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .buckets import lifecycle_rule, private_bucket
-from .settings import PROJECT
-
-# prod, dev and review stacks each get their own secrets provider, so that a role that may read
-# one environment's encrypted config (committed in Pulumi.<stack>.yaml) cannot read another's.
-SECRETS_ENVIRONMENTS = ("prod", "dev", "review")
+from .settings import ENVIRONMENTS, PROJECT
 
 
 def key_policy(account_id: str, partition: str = "aws") -> dict[str, Any]:
@@ -66,7 +62,7 @@ class StateBackend(pulumi.ComponentResource):
                 policy,
                 kept,
             )
-            for environment in SECRETS_ENVIRONMENTS
+            for environment in ENVIRONMENTS
         }
 
         self.bucket = private_bucket(name, args.bucket_name, self)
@@ -96,7 +92,7 @@ class StateBackend(pulumi.ComponentResource):
         )
         self.secrets_providers = {
             environment: f"awskms://alias/{PROJECT}-pulumi-secrets-{environment}?region={args.region}"
-            for environment in SECRETS_ENVIRONMENTS
+            for environment in ENVIRONMENTS
         }
         self.register_outputs({"backendUrl": self.backend_url, "secretsProviders": self.secrets_providers})
 

@@ -50,7 +50,10 @@ def role(key: str) -> list[dict[str, Any]]:
     return bootstrap_run().role_policies(key)
 
 
-@pytest.mark.parametrize(("key", "other"), [("prod", "dev"), ("dev", "prod")])
+@pytest.mark.parametrize(
+    ("key", "other"),
+    [("prod", "dev"), ("prod", "staging"), ("staging", "prod"), ("staging", "dev"), ("dev", "prod")],
+)
 def test_a_deploy_role_reads_only_its_own_environments_secrets(key: str, other: str) -> None:
     policies = role(key)
     assert allowed(policies, "secretsmanager:GetSecretValue", f"{SECRETS}tasking-manager/{key}/app-a1b2c3")
@@ -62,7 +65,10 @@ def test_a_deploy_role_reads_only_its_own_environments_secrets(key: str, other: 
     assert not allowed(policies, "secretsmanager:GetSecretValue", f"{SECRETS}rds!db-1234-Ab12Cd")
 
 
-@pytest.mark.parametrize(("key", "other"), [("prod", "dev"), ("dev", "prod")])
+@pytest.mark.parametrize(
+    ("key", "other"),
+    [("prod", "dev"), ("prod", "staging"), ("staging", "prod"), ("staging", "dev"), ("dev", "prod")],
+)
 def test_a_deploy_role_uses_only_its_own_environments_keys(key: str, other: str) -> None:
     policies = role(key)
     own = {"aws:ResourceTag/Environment": key}
@@ -75,7 +81,7 @@ def test_a_deploy_role_uses_only_its_own_environments_keys(key: str, other: str)
 
 
 def test_review_and_drift_decrypt_only_through_secrets_manager_with_their_stacks_keys() -> None:
-    for key, environments in (("review", ["dev"]), ("drift", ["dev", "prod"])):
+    for key, environments in (("review", ["dev"]), ("drift", ["dev", "staging", "prod"])):
         policies = role(key)
         for environment in environments:
             assert allowed(
@@ -93,7 +99,7 @@ def test_review_and_drift_decrypt_only_through_secrets_manager_with_their_stacks
     )
 
 
-@pytest.mark.parametrize("key", ["prod", "dev"])
+@pytest.mark.parametrize("key", ["prod", "staging", "dev"])
 def test_a_deploy_role_cannot_claim_the_accounts_own_keys(key: str) -> None:
     """Tagging a key as this environment's is how a new key is made; the bootstrap's keys and the
     security baseline's, which carry no Environment tag, are denied outright (the gap for other
@@ -101,7 +107,11 @@ def test_a_deploy_role_cannot_claim_the_accounts_own_keys(key: str) -> None:
     result = bootstrap_run()
     policies = result.role_policies(key)
     claim = {"aws:RequestTag/Environment": key}
-    for name in ("state-state", "security-key", *(f"state-secrets-{e}" for e in ("prod", "dev", "review"))):
+    for name in (
+        "state-state",
+        "security-key",
+        *(f"state-secrets-{e}" for e in ("prod", "staging", "dev", "review")),
+    ):
         arn = result.key_arn(name)
         assert not allowed(policies, "kms:TagResource", arn, claim), (key, name)
         assert not allowed(policies, "kms:PutKeyPolicy", arn, claim), (key, name)
