@@ -73,4 +73,4 @@ def test_the_pull_request_workflow_plans_the_base_for_the_cost_diff() -> None:
     assert step["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     script = (Path(__file__).resolve().parent.parent / ".github" / "scripts" / "offline-plans.sh").read_text()
     assert 'git worktree add --quiet --detach "$out/base" "$BASE_SHA"' in script
-    assert 'offline.cost_diff "$out/base-plans" "$out" dev prod "$review"' in script
+    assert 'offline.cost_diff "$out/base-plans" "$out" dev staging prod "$review"' in script

@@ -70,8 +70,19 @@ def all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
     return [(path.name, job_id, job) for path in WORKFLOWS for job_id, job in jobs(path.name).items()]
 
 
+# The committed base stacks: each has a stack file, and every workflow that covers the base
+# stacks (deploy, drift, previews, offline plans) covers each of them.
+BASE_STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
     return list(job.get("steps", []))
+
+
+def step_named(job: dict[str, Any], name_or_id: str) -> dict[str, Any]:
+    """The one step of `job` with this id or name."""
+    (step,) = [s for s in steps(job) if name_or_id in (s.get("id"), s.get("name"))]
+    return step
 
 
 def uses(step: dict[str, Any]) -> str:
@@ -310,13 +321,16 @@ def test_the_pulumi_cli_is_the_release_of_the_pinned_sdk() -> None:
 
 
 # -- deploy ------------------------------------------------------------------------------------
-def run_step(script: str, env: dict[str, str], tmp_path: Path) -> tuple[int, dict[str, str], str]:
+def run_step(
+    script: str, env: dict[str, str], tmp_path: Path, cwd: Path | None = None
+) -> tuple[int, dict[str, str], str]:
     """Run a step's bash as Actions would (bash -e -o pipefail); returns its status, what it wrote
     to GITHUB_OUTPUT and its output."""
     output = tmp_path / "github_output"
     output.write_text("")
     result = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
         env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), **env},
         capture_output=True,
         text=True,
@@ -334,6 +348,8 @@ def run_step(script: str, env: dict[str, str], tmp_path: Path) -> tuple[int, dic
         ("release", "refs/tags/v5.1.0", "", "prod", "production"),
         ("workflow_dispatch", "refs/heads/main", "prod", "prod", "production"),
         ("workflow_dispatch", "refs/heads/develop", "dev", "dev", "dev"),
+        ("push", "refs/heads/release/5.6", "", "staging", "staging"),
+        ("workflow_dispatch", "refs/heads/release/5.6", "staging", "staging", "staging"),
     ],
 )
 def test_each_event_deploys_one_stack_through_its_environment(
@@ -346,6 +362,10 @@ def test_each_event_deploys_one_stack_through_its_environment(
     assert outputs == {"stack": stack, "environment": environment}
 
 
+def test_every_base_stack_can_be_dispatched() -> None:
+    assert sorted(load("deploy.yml")["on"]["workflow_dispatch"]["inputs"]["stack"]["options"]) == BASE_STACKS
+
+
 def test_other_branches_deploy_nothing(tmp_path: Path) -> None:
     (step,) = steps(jobs("deploy.yml")["target"])
     status, outputs, log = run_step(
@@ -354,6 +374,51 @@ def test_other_branches_deploy_nothing(tmp_path: Path) -> None:
     assert status == 1
     assert outputs == {}
     assert "nothing deploys from refs/heads/feature" in log
+
+
+@pytest.mark.parametrize(("stack", "ref"), [("dev", "develop"), ("staging", "staging"), ("prod", "main")])
+def test_each_stack_deploys_its_branch_of_the_application_by_default(
+    tmp_path: Path, stack: str, ref: str
+) -> None:
+    """HOT's application has a branch per environment: develop, staging and main."""
+    step = step_named(jobs("deploy.yml")["deploy"], "Resolve the application source")
+    env = {"STACK": stack, "APP_REPOSITORY": APP_REPOSITORY, "GITHUB_REPOSITORY": THIS_REPOSITORY}
+    status, outputs, log = run_step(step["run"], {**env, "INPUT_APP_REF": ""}, tmp_path)
+    assert status == 0, log
+    assert outputs == {"dir": "app", "ref": ref}
+    _, outputs, _ = run_step(step["run"], {**env, "INPUT_APP_REF": "v5.6.0"}, tmp_path)
+    assert outputs["ref"] == "v5.6.0"
+
+
+@pytest.mark.parametrize(
+    ("stack", "called"),
+    [
+        ("dev", "push-image.sh URL/tasking-manager/dev/backend TAG app"),
+        (
+            "staging",
+            "promote-image.sh URL/tasking-manager/dev/backend URL/tasking-manager/staging/backend TAG",
+        ),
+        ("prod", "promote-image.sh URL/tasking-manager/dev/backend URL/tasking-manager/prod/backend TAG"),
+    ],
+)
+def test_only_dev_builds_and_the_others_promote_devs_image(tmp_path: Path, stack: str, called: str) -> None:
+    step = step_named(jobs("deploy.yml")["deploy"], "image")
+    scripts, bin_dir = tmp_path / ".github" / "scripts", tmp_path / "bin"
+    scripts.mkdir(parents=True)
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    stub = f'#!/usr/bin/env bash\necho "$(basename "$0") $*" >> {calls}\n'
+    for name in ("push-image.sh", "promote-image.sh"):
+        (scripts / name).write_text(stub)
+    (scripts / "image-tag.sh").write_text("#!/usr/bin/env bash\necho TAG\n")
+    (bin_dir / "pulumi").write_text(f"#!/usr/bin/env bash\necho URL/tasking-manager/{stack}/backend\n")
+    for path in [*scripts.iterdir(), *bin_dir.iterdir()]:
+        path.chmod(0o755)
+    env = {"STACK": stack, "APP_DIR": "app", "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    status, outputs, log = run_step(step["run"], env, tmp_path, cwd=tmp_path)
+    assert status == 0, log
+    assert outputs == {"tag": "TAG"}
+    assert calls.read_text().splitlines() == [called]
 
 
 def test_the_deploy_job_uses_the_chosen_environment_and_is_never_cancelled() -> None:
@@ -393,7 +458,7 @@ def test_pulumi_up_runs_both_policy_packs_with_the_environments_config(workflow:
             assert f"--policy-pack policies/{pack} --policy-pack-config" in script
             environment = "$STACK" if workflow == "deploy.yml" else "review"
             assert f"policies/{pack}/config/{environment}.json" in script
-    for environment in ("dev", "prod", "review"):
+    for environment in ("dev", "staging", "prod", "review"):
         for pack in ("security-baseline", "operations"):
             assert (ROOT / "policies" / pack / "config" / f"{environment}.json").is_file()
 
@@ -1368,17 +1433,22 @@ def test_pull_requests_are_checked_planned_previewed_and_summarised() -> None:
         ".github/scripts/offline-plans.sh"
         in steps(pr["plan"])[index_of(pr["plan"], "offline-plans.sh")]["run"]
     )
-    assert (
-        ".github/scripts/previews.sh dev prod"
-        in steps(pr["preview"])[index_of(pr["preview"], "previews.sh")]["run"]
+    previews = re.search(
+        r"previews\.sh ([\w ]+) >", steps(pr["preview"])[index_of(pr["preview"], "previews.sh")]["run"]
     )
+    assert previews is not None
+    assert sorted(previews[1].split()) == BASE_STACKS
     # Forks get no OIDC token nor a writable token: no preview, no comment for them.
     same_repository = "github.event.pull_request.head.repo.full_name == github.repository"
     assert pr["preview"]["if"] == same_repository
     assert pr["comment"]["if"] == f"always() && {same_repository}"
     assert pr["comment"]["needs"] == ["test", "plan", "preview"]
-    for stack in ("dev", "prod", "review-pr-123"):
-        assert stack in (SCRIPTS_DIR / "offline-plans.sh").read_text()
+    (planned,) = re.findall(
+        r'^for stack in ([\w ]+) "\$review"; do$',
+        (SCRIPTS_DIR / "offline-plans.sh").read_text(),
+        re.MULTILINE,
+    )
+    assert sorted(planned.split()) == BASE_STACKS
 
 
 # -- scripts -----------------------------------------------------------------------------------

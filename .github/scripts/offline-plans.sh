@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The offline plans, with both policy packs, of dev, prod and a review stack: each plan's text in
+# The offline plans, with both policy packs, of dev, staging, prod and a review stack: each plan's text in
 # the log, a Markdown table of them on stdout. Exits 1 when any plan fails (a config error or a
 # mandatory policy violation).
 #
@@ -25,7 +25,7 @@ out=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/plans.XXXXXX")
 status=0
 echo "| stack | resources | mandatory violations | advisory findings | result |"
 echo "|---|---|---|---|---|"
-for stack in dev prod "$review"; do
+for stack in dev staging prod "$review"; do
   set=""
   if [ "$stack" = "$review" ]; then
     set="${review_config[*]}"
@@ -47,7 +47,7 @@ if [ -n "${BASE_SHA:-}" ]; then
   root=$(pwd)
   mkdir -p "$out/base-plans"
   if git worktree add --quiet --detach "$out/base" "$BASE_SHA" >&2; then
-    for stack in dev prod "$review"; do
+    for stack in dev staging prod "$review"; do
       args=()
       if [ "$stack" = "$review" ]; then
         for kv in "${review_config[@]}"; do args+=(--set "$kv"); done
@@ -60,6 +60,6 @@ if [ -n "${BASE_SHA:-}" ]; then
   echo
   echo "#### Monthly cost: before and after this change"
   echo
-  .venv/bin/python -m offline.cost_diff "$out/base-plans" "$out" dev prod "$review"
+  .venv/bin/python -m offline.cost_diff "$out/base-plans" "$out" dev staging prod "$review"
 fi
 exit "$status"
