@@ -1,6 +1,6 @@
 """Patching as a schedule: weekly, the image dev runs is rebuilt from the same commit on fresh base
 images under a new immutable tag, deployed to dev through the deploy workflow, then promoted to
-prod (after the production environment's approval) when prod runs that commit."""
+staging and to prod (after the production environment's approval) where they run that commit."""
 
 from __future__ import annotations
 
@@ -32,6 +32,19 @@ def test_the_patch_workflow_rebuilds_dev_then_promotes_to_prod_weekly() -> None:
     assert "refresh-base" not in prod  # prod never builds: it promotes dev's rebuilt image
 
 
+def test_the_patch_workflow_promotes_the_rebuild_to_staging_when_staging_runs_devs_commit() -> None:
+    workflow = jobs("patch.yml")
+    staging = workflow["staging"]
+    assert staging["needs"] == ["deployed", "dev"]
+    assert staging["if"] == "needs.deployed.outputs.staging-commit == needs.deployed.outputs.dev-commit"
+    run = str(staging["steps"][index_of(staging, "dispatch-deploy.sh")]["run"])
+    # Dispatched from main, where the schedule runs; the staging environment admits it.
+    assert run.startswith(".github/scripts/dispatch-deploy.sh main -f stack=staging")
+    assert "refresh-base" not in run
+    read = str(workflow["deployed"]["steps"][index_of(workflow["deployed"], "patch-plan.sh")]["run"])
+    assert "deployed.sh staging image-tag" in read
+
+
 def test_the_deploy_workflow_takes_the_rebuild_inputs() -> None:
     inputs = load("deploy.yml")["on"]["workflow_dispatch"]["inputs"]
     assert inputs["refresh-base"] == {
@@ -46,22 +59,35 @@ def test_the_deploy_workflow_takes_the_rebuild_inputs() -> None:
 
 
 @pytest.mark.parametrize(
-    ("dev", "prod", "expected"),
+    ("dev", "prod", "staging", "expected"),
     [
-        (DEV, DEV, [f"dev-commit={DEV}", f"prod-commit={DEV}", f"tag={DEV}-20261201"]),
-        (f"{DEV}-20261124", PROD, [f"dev-commit={DEV}", f"prod-commit={PROD}", f"tag={DEV}-20261201"]),
+        (
+            DEV,
+            DEV,
+            DEV,
+            [f"dev-commit={DEV}", f"prod-commit={DEV}", f"staging-commit={DEV}", f"tag={DEV}-20261201"],
+        ),
+        (
+            f"{DEV}-20261124",
+            PROD,
+            PROD,
+            [f"dev-commit={DEV}", f"prod-commit={PROD}", f"staging-commit={PROD}", f"tag={DEV}-20261201"],
+        ),
         # Tags of deploys carry the image layer's digest (image-tag.sh).
         (
             f"{DEV}-l1a2b3c4d",
             f"{PROD}-l1a2b3c4d",
-            [f"dev-commit={DEV}", f"prod-commit={PROD}", f"tag={DEV}-20261201"],
+            f"{DEV}-l1a2b3c4d",
+            [f"dev-commit={DEV}", f"prod-commit={PROD}", f"staging-commit={DEV}", f"tag={DEV}-20261201"],
         ),
+        # No staging stack (or nothing deployed to it yet): nothing to patch there.
+        (DEV, DEV, "", [f"dev-commit={DEV}", f"prod-commit={DEV}", "staging-commit=", f"tag={DEV}-20261201"]),
     ],
 )
 def test_the_plan_reads_the_commits_and_names_the_new_tag(
-    tmp_path: Path, dev: str, prod: str, expected: list[str]
+    tmp_path: Path, dev: str, prod: str, staging: str, expected: list[str]
 ) -> None:
-    result = run_script("patch-plan.sh", [dev, prod, "20261201"], {}, tmp_path)
+    result = run_script("patch-plan.sh", [dev, prod, "20261201", staging], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == expected
 
