@@ -390,7 +390,7 @@ def test_the_bootstrap_s_estimate_by_part_with_its_default_usage() -> None:
             # the trail's files for a year in S3, its log group (ingested, 90 days kept), two alarms
             "audit-trail": trail_gb / days * 365 * 0.023 + trail_gb * 0.5 + trail_gb / days * 90 * 0.03 + 0.2,
             "security-key": 1,
-            "state": 4,  # the four bootstrap keys
+            "state": 5,  # the state key and one secrets key per environment (prod, staging, dev, review)
             "access-analyzer": 0,
             "findings": 0,
             "security-logs": 0,
