@@ -348,17 +348,6 @@ def test_a_promoted_tag_is_left_alone_and_a_different_one_refused(tmp_path: Path
     assert "is sha256:b, not the promoted sha256:a" in other.stdout
 
 
-def test_the_deploy_workflow_builds_for_dev_and_promotes_for_prod() -> None:
-    deploy = jobs("deploy.yml")["deploy"]
-    script = str(deploy["steps"][index_of(deploy, "promote-image.sh")]["run"])
-    assert (
-        script.index('if [ "$STACK" = prod ]')
-        < script.index("promote-image.sh")
-        < script.index("push-image.sh")
-    )
-    assert '"${repository%/prod/backend}/dev/backend" "$repository" "$tag"' in script
-
-
 def test_an_image_with_critical_findings_is_not_promoted_unless_that_digest_is_allowed(
     tmp_path: Path,
 ) -> None:
