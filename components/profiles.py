@@ -69,6 +69,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "executeCommand": False,
             "containerInsights": "enabled",
             "logRetentionDays": 365,
+            # Graviton: a fifth cheaper per vCPU and GB than x86 (docs/costs.md); the same
+            # architecture as dev, so prod runs the image variant dev ran.
+            "cpuArchitecture": "ARM64",
         },
         "loadBalancer": {
             "deletionProtection": True,
@@ -172,6 +175,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "executeCommand": True,
             "containerInsights": "enabled",
             "logRetentionDays": 30,
+            # prod's architecture: dev is where each image runs before prod runs it.
+            "cpuArchitecture": "ARM64",
         },
         "loadBalancer": {
             "deletionProtection": False,
@@ -250,6 +255,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "dbMinConnections": 1,
             "dbMaxConnections": 4,
             "logRetentionDays": 3,
+            # x86: its one Spot task has a sourced Spot price; Spot on ARM is priced on demand
+            # (docs/costs.md), which would double the estimate of the cheapest stack.
+            "cpuArchitecture": "X86_64",
             "permissionsBoundary": "tasking-manager-ci-review-boundary",
         },
         "app": {**_APP, "logLevel": "DEBUG"},
