@@ -140,7 +140,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 100.0,
         },
-        # The estimate (about $540) plus a fifth for traffic the assumptions miss; HOT sets its own.
+        # The estimate (about $540 on x86, $522 on ARM64) plus a fifth for traffic the assumptions
+        # miss; HOT sets its own.
         "monthlyBudget": {"usd": 650.0},
     },
     # Development and the base of review apps: two zones, one shared NAT gateway (saves ~$33 a
