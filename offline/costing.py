@@ -20,7 +20,15 @@ if str(_PACK_DIR) not in sys.path:
 
 from operations_guardrails import costs  # noqa: E402  (needs the path above)
 
-__all__ = ["ARCHITECTURES", "architecture_of", "costs", "estimate", "on_architecture", "resource_of"]
+__all__ = [
+    "ARCHITECTURES",
+    "TASK_DEFINITION",
+    "architecture_of",
+    "costs",
+    "estimate",
+    "on_architecture",
+    "resource_of",
+]
 
 
 def resource_of(registration: Registration) -> costs.Resource:

@@ -12,7 +12,7 @@ import pytest
 from components.profiles import PROFILES
 from offline.bootstrap import estimate_bootstrap
 from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
-from offline.costing import costs, estimate, on_architecture
+from offline.costing import TASK_DEFINITION, costs, estimate, on_architecture
 from offline.create_time import create_time, critical_path
 from offline.engine import Plan
 from offline.mocks import Registration
@@ -90,8 +90,13 @@ def test_a_graviton_task_on_spot_is_priced_on_demand_and_says_so() -> None:
 
 
 def test_a_plan_moved_to_the_other_architecture_prices_as_that_architectures_plan() -> None:
+    x86 = plan_for("dev", {"tm:ecs.cpuArchitecture": "X86_64"})
+    # The setting moves every task definition, the review database-admin task's too.
+    assert {t.inputs["runtimePlatform"]["cpuArchitecture"] for t in x86.of_type(TASK_DEFINITION)} == {
+        "X86_64"
+    }
     moved = estimate(on_architecture(plan_for("dev"), "X86_64"))
-    planned = estimate(plan_for("dev", {"tm:ecs.cpuArchitecture": "X86_64"}))
+    planned = estimate(x86)
     assert moved.total_usd == pytest.approx(planned.total_usd)
     assert moved.total_usd > estimate(plan_for("dev")).total_usd  # dev runs on ARM64, a fifth cheaper
 
