@@ -288,7 +288,7 @@ PROD = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/prod/backen
 
 
 # The index push-image.sh pushes: one image per platform, each scanned on its own by ECR.
-INDEX = {"manifests": [{"digest": "sha256:amd64"}, {"digest": "sha256:arm64"}]}
+IMAGE_INDEX = {"manifests": [{"digest": "sha256:amd64"}, {"digest": "sha256:arm64"}]}
 
 
 def promote(
@@ -296,7 +296,7 @@ def promote(
     digests: dict[str, str],
     critical: str = "None",
     env: dict[str, str] | None = None,
-    manifest: dict[str, Any] = INDEX,
+    manifest: dict[str, Any] = IMAGE_INDEX,
     critical_of: dict[str, str] | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Run promote-image.sh with `aws` answering describe-images from `digests` (repository ->
