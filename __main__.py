@@ -256,6 +256,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
                 review_database_key=pulumi.Output.secret(settings.review_database_key.get_secret_value()),
                 log_group_name=backend.log_group.name,
                 log_group_arn=backend.log_group.arn,
+                cpu_architecture=settings.ecs.cpu_architecture,
             ),
             in_account,
         )

@@ -26,6 +26,7 @@ from components.backend_tasks import (
     ecs_tasks_trust,
     execution_role_policy_json,
     role_apm,
+    runtime_platform,
     sidecar_container,
     task_role_policy,
     task_volumes,
@@ -347,9 +348,7 @@ class Backend(pulumi.ComponentResource):
                 network_mode="awsvpc",
                 cpu=str(cpu),
                 memory=str(memory),
-                runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                    operating_system_family="LINUX", cpu_architecture="X86_64"
-                ),
+                runtime_platform=runtime_platform(args.ecs.cpu_architecture),
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_role.arn,
                 container_definitions=containers(role),

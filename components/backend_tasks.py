@@ -15,7 +15,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.app_contract import CONTRACT
-from components.settings import APP_SECRET_NAMES, ApiSettings, Apm, AppSettings, ReviewAppSettings
+from components.settings import (
+    APP_SECRET_NAMES,
+    ApiSettings,
+    Apm,
+    AppSettings,
+    CpuArchitecture,
+    ReviewAppSettings,
+)
 from components.telemetry import instrumentation_environment
 
 # Facts read from the application's source at the tag we deploy (see components/app_contract.py).
@@ -264,6 +271,14 @@ def sidecar_container(container: Mapping[str, Any], runtime: ContainerRuntime) -
         "awslogs-stream-prefix": container["name"],
     }
     return {**container, "logConfiguration": {"logDriver": "awslogs", "options": options}}
+
+
+def runtime_platform(architecture: CpuArchitecture) -> aws.ecs.TaskDefinitionRuntimePlatformArgs:
+    """Linux on the stack's processors; every image a task runs exists for both (the image step
+    builds the back end for both, the pinned images are multi-architecture)."""
+    return aws.ecs.TaskDefinitionRuntimePlatformArgs(
+        operating_system_family="LINUX", cpu_architecture=architecture
+    )
 
 
 def task_volumes(execute_command: bool) -> list[aws.ecs.TaskDefinitionVolumeArgs]:

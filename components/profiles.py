@@ -69,6 +69,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "executeCommand": False,
             "containerInsights": "enabled",
             "logRetentionDays": 365,
+            # Graviton: a fifth cheaper per vCPU and GB than x86 (docs/costs.md); the same
+            # architecture as dev, so prod runs the image variant dev ran.
+            "cpuArchitecture": "ARM64",
         },
         "loadBalancer": {
             "deletionProtection": True,
@@ -137,7 +140,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 100.0,
         },
-        # The estimate (about $540) plus a fifth for traffic the assumptions miss; HOT sets its own.
+        # The estimate (about $540 on x86, $522 on ARM64) plus a fifth for traffic the assumptions
+        # miss; HOT sets its own.
         "monthlyBudget": {"usd": 650.0},
     },
     # Staging, where a release is tried before prod: prod's shape (WAF, a Multi-AZ, protected
@@ -172,6 +176,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "executeCommand": False,
             "containerInsights": "enabled",
             "logRetentionDays": 90,
+            # prod's architecture, so a release is tried on the image variant prod will run.
+            "cpuArchitecture": "ARM64",
         },
         "loadBalancer": {
             "deletionProtection": True,
@@ -219,8 +225,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 5.0,
         },
-        # The estimate (about $191) plus a fifth, as for prod.
-        "monthlyBudget": {"usd": 230.0},
+        # The estimate (about $182) plus a fifth, as for prod.
+        "monthlyBudget": {"usd": 220.0},
     },
     # Development and the base of review apps: two zones, one shared NAT gateway (saves ~$33 a
     # month per zone), flow logs for a month.
@@ -254,6 +260,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "executeCommand": True,
             "containerInsights": "enabled",
             "logRetentionDays": 30,
+            # prod's architecture: dev is where each image runs before prod runs it.
+            "cpuArchitecture": "ARM64",
         },
         "loadBalancer": {
             "deletionProtection": False,
@@ -332,6 +340,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "dbMinConnections": 1,
             "dbMaxConnections": 4,
             "logRetentionDays": 3,
+            # x86: its one Spot task has a sourced Spot price; Spot on ARM is priced on demand
+            # (docs/costs.md), which would double the estimate of the cheapest stack.
+            "cpuArchitecture": "X86_64",
             "permissionsBoundary": "tasking-manager-ci-review-boundary",
         },
         "app": {**_APP, "logLevel": "DEBUG"},

@@ -23,6 +23,7 @@ from components.backend_tasks import (
     app_secrets,
     ecs_tasks_trust,
     execution_role_policy_json,
+    runtime_platform,
     target_group_health_check,
     task_volumes,
 )
@@ -313,9 +314,7 @@ class ReviewApp(pulumi.ComponentResource):
                 network_mode="awsvpc",
                 cpu=str(settings.cpu),
                 memory=str(settings.memory),
-                runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                    operating_system_family="LINUX", cpu_architecture="X86_64"
-                ),
+                runtime_platform=runtime_platform(settings.cpu_architecture),
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_role.arn,
                 container_definitions=containers(role),

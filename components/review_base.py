@@ -13,10 +13,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.app_contract import CONTRACT
-from components.backend_tasks import ecs_tasks_trust
+from components.backend_tasks import ecs_tasks_trust, runtime_platform
 from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
-from components.settings import REVIEW_CONNECTION_LIMIT, ReviewHostSettings
+from components.settings import REVIEW_CONNECTION_LIMIT, CpuArchitecture, ReviewHostSettings
 
 SEED_PATH = Path(__file__).resolve().parent.parent / "scripts" / "review-seed.sql"
 # `:TaskStatus_MAPPED` in the seed: a value of one of the application's enumerations.
@@ -105,6 +105,8 @@ class ReviewBaseArgs:
     review_database_key: pulumi.Input[str]
     log_group_name: pulumi.Input[str]
     log_group_arn: pulumi.Input[str]
+    # The base stack's tm:ecs.cpuArchitecture: the PostgreSQL client image is multi-architecture.
+    cpu_architecture: CpuArchitecture
 
 
 class ReviewBase(pulumi.ComponentResource):
@@ -237,6 +239,7 @@ class ReviewBase(pulumi.ComponentResource):
             network_mode="awsvpc",
             cpu="256",
             memory="512",
+            runtime_platform=runtime_platform(args.cpu_architecture),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.all(

@@ -223,6 +223,10 @@ class WorkerSettings(_Model):
 
 
 Capacity = Literal["onDemand", "mostlySpot", "spot"]
+# The processors a Fargate task runs on (botocore's ECS `CPUArchitecture`). Every combination with
+# Capacity is allowed: ECS's API reference (botocore 1.44) says FARGATE_SPOT runs Linux tasks of
+# either architecture, ARM64 on platform version 1.4.0 or later, and the services run on LATEST.
+CpuArchitecture = Literal["X86_64", "ARM64"]
 
 
 class EcsSettings(_Model):
@@ -232,6 +236,9 @@ class EcsSettings(_Model):
     execute_command: bool
     container_insights: Literal["enabled", "enhanced"]
     log_retention_days: LogRetentionDays
+    # Every Fargate task of the stack (api, cron, migrate, the review database-admin task); the
+    # image step builds each image for both.
+    cpu_architecture: CpuArchitecture
 
 
 # Connections one review app's login may hold (its role's CONNECTION LIMIT, set by the base's
@@ -571,6 +578,7 @@ class ReviewAppSettings(_Model):
     db_min_connections: Annotated[int, Field(ge=0, le=10)]
     db_max_connections: Annotated[int, Field(ge=1, le=10)]
     log_retention_days: LogRetentionDays
+    cpu_architecture: CpuArchitecture
     # Every IAM role a review stack creates carries this managed policy as its permissions
     # boundary (bootstrap creates it; CI's review role may create roles only with it).
     permissions_boundary: Annotated[str, _matching(r"[\w+=,.@-]{1,128}", "an IAM policy name")]

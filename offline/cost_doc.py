@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from offline.bootstrap import BootstrapPlan, estimate_bootstrap
-from offline.costing import costs, estimate
+from offline.costing import ARCHITECTURES, architecture_of, costs, estimate, on_architecture
 from offline.create_time import create_time
 from offline.engine import PROJECT_DIR, Plan
 from offline.policy_run import load_config
@@ -137,6 +137,28 @@ def _biggest_lines(cost: costs.StackCost) -> list[str]:
     ]
 
 
+def _architecture_table(plans: Mapping[str, Plan], prices: costs.Prices) -> list[str]:
+    lines = [
+        "| stack | runs on | on X86_64 | on ARM64 | ARM64 - X86_64 | ARM64 Spot tasks priced on demand |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for stack in STACKS:
+        total = {a: estimate(on_architecture(plans[stack], a), prices) for a in ARCHITECTURES}
+        spot = sum(
+            charge.usd
+            for r in total["ARM64"].resources
+            for charge in r.charges
+            if "priced on demand" in charge.what
+        )
+        difference = total["ARM64"].total_usd - total["X86_64"].total_usd
+        lines.append(
+            f"| `{stack}` | {architecture_of(plans[stack])} | {_usd(total['X86_64'].total_usd)} "
+            f"| {_usd(total['ARM64'].total_usd)} | {'-' if difference < 0 else '+'}{_usd(abs(difference))} "
+            f"| {_usd(spot)} |"
+        )
+    return lines
+
+
 def cost_tables(
     plans: Mapping[str, Plan], bootstrap: BootstrapPlan, prices: costs.Prices | None = None
 ) -> str:
@@ -164,6 +186,9 @@ def cost_tables(
     for setup in setups:
         top = ", ".join(line.item for line in sorted(setup.lines, key=lambda x: -x.usd)[:3])
         lines.append(f"| {setup.name} | {_usd(setup.usd)} | | | {_cell(top)} |")
+
+    lines += ["", "### Each stack on X86_64 and on ARM64 (`tm:ecs.cpuArchitecture`)", ""]
+    lines += _architecture_table(plans, prices)
 
     for stack in STACKS:
         cost = estimates[stack]

@@ -8,6 +8,7 @@ goes on the import path, as `python -m pulumi.policy .` puts it there, and the s
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from components.profiles import PROFILES
 from offline.engine import PROJECT_DIR, Plan
@@ -20,7 +21,16 @@ if str(_PACK_DIR) not in sys.path:
 from operations_guardrails import costs  # noqa: E402  (needs the path above)
 from operations_guardrails import environments as pack_environments  # noqa: E402
 
-__all__ = ["costs", "estimate", "pack_environments", "resource_of"]
+__all__ = [
+    "ARCHITECTURES",
+    "TASK_DEFINITION",
+    "architecture_of",
+    "costs",
+    "estimate",
+    "on_architecture",
+    "pack_environments",
+    "resource_of",
+]
 
 
 def resource_of(registration: Registration) -> costs.Resource:
@@ -42,3 +52,31 @@ def estimate(plan: Plan, prices: costs.Prices | None = None) -> costs.StackCost:
     by hand, without them, gets its environment's defaults)."""
     usage = plan.usage or PROFILES[plan.environment]["usage"]
     return costs.estimate([resource_of(r) for r in plan.resources], costs.Usage.from_mapping(usage), prices)
+
+
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ARCHITECTURES = ("X86_64", "ARM64")
+
+
+def architecture_of(plan: Plan) -> str | None:
+    """The CPU architecture of the plan's Fargate tasks (one per stack), None without tasks."""
+    found = {r.inputs["runtimePlatform"]["cpuArchitecture"] for r in plan.of_type(TASK_DEFINITION)}
+    if len(found) > 1:
+        raise ValueError(
+            f"stack {plan.stack} runs tasks on {', '.join(sorted(found))}: one architecture expected"
+        )
+    return str(found.pop()) if found else None
+
+
+def on_architecture(plan: Plan, architecture: str) -> Plan:
+    """The plan with every task definition on `architecture`: all that tm:ecs.cpuArchitecture (or
+    tm:reviewApp.cpuArchitecture) changes in a plan, so it prices alike (a test holds it to a
+    real plan of the other architecture)."""
+
+    def moved(r: Registration) -> Registration:
+        if r.type != TASK_DEFINITION:
+            return r
+        platform = {**r.inputs.get("runtimePlatform", {}), "cpuArchitecture": architecture}
+        return replace(r, inputs={**r.inputs, "runtimePlatform": platform})
+
+    return replace(plan, resources=[moved(r) for r in plan.resources])

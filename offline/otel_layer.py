@@ -8,14 +8,17 @@
 2. Reads the pinned OpenTelemetry wheels from PyPI and writes `images/api/opentelemetry.json`: per
    instrumentation, the library versions it instruments (its `instruments` extra); every `OTEL_*`
    variable the packages read; the programs they install; the metrics the instrumentations can
-   record (named by the pinned semantic conventions). Tests hold the API's command and
-   environment, and the image's own package versions, to these facts.
+   record (named by the pinned semantic conventions); and, for every platform the image is built
+   for (images/platforms), the wheel of each pinned package pip installs there, whose hash the lock
+   must hold. Tests hold the API's command and environment, the image's own package versions, and
+   the lock's reach to every platform, to these facts.
 """
 
 from __future__ import annotations
 
 import ast
 import email.parser
+import hashlib
 import json
 import re
 import subprocess
@@ -34,6 +37,21 @@ FACTS = LAYER / "opentelemetry.json"
 # The extras under which an instrumentation names the libraries (and versions) it instruments.
 INSTRUMENTS_EXTRAS = ("instruments", "instruments-any")
 _VARIABLE = re.compile(r"OTEL_[A-Z0-9_]*[A-Z0-9]")
+PLATFORMS = LAYER.parent / "platforms"
+# The image's platforms as wheel tags name their machines, and the glibc of the application's base
+# image (Debian bookworm's 2.36; components/app_contract.json names the base).
+MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+GLIBC_MINOR = 36
+
+
+def manylinux_tags(platform: str) -> list[str]:
+    """The manylinux platform tags a wheel may carry to install on the image's glibc, newest
+    first, as pip ranks them (PEP 600; manylinux2014 is glibc 2.17)."""
+    machine = MACHINES[platform]
+    return [
+        *(f"manylinux_2_{minor}_{machine}" for minor in range(GLIBC_MINOR, 16, -1)),
+        f"manylinux2014_{machine}",
+    ]
 
 
 def recorded() -> dict[str, Any]:
@@ -47,6 +65,45 @@ def locked(lock: str) -> dict[str, str]:
         m.group(1).lower(): m.group(2)
         for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", lock, re.MULTILINE)
     }
+
+
+def locked_hashes(lock: str) -> dict[str, set[str]]:
+    """name -> the sha256 digests the lock accepts for it (`--hash=sha256:` under its pin)."""
+    hashes: dict[str, set[str]] = {}
+    name = ""
+    for line in lock.splitlines():
+        pin = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", line)
+        if pin:
+            name = pin.group(1).lower()
+        hashes.setdefault(name, set()).update(re.findall(r"--hash=sha256:([0-9a-f]{64})", line))
+    hashes.pop("", None)
+    return hashes
+
+
+def platform_wheels(python: str) -> dict[str, dict[str, dict[str, str]]]:
+    """platform -> package -> the wheel pip picks there for the pinned version (binary only: the
+    image has no compiler to build one) and its sha256, which the lock must hold."""
+    pins = locked(LOCK.read_text())
+    hashes = locked_hashes(LOCK.read_text())
+    wheels: dict[str, dict[str, dict[str, str]]] = {}
+    for platform in PLATFORMS.read_text().strip().split(","):
+        with tempfile.TemporaryDirectory() as scratch:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
+                 "--python-version", python, "--implementation", "cp",
+                 *(f"--platform={tag}" for tag in manylinux_tags(platform)), "--dest", scratch,
+                 *(f"{name}=={version}" for name, version in sorted(pins.items()))],
+                check=True,
+            )  # fmt: skip
+            found = {}
+            for wheel in sorted(Path(scratch).glob("*.whl")):
+                name = wheel.name.split("-", 1)[0].replace("_", "-").lower()
+                digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+                if digest not in hashes[name]:
+                    raise SystemExit(f"{wheel.name} for {platform} is not among the hashes the lock holds")
+                found[name] = {"wheel": wheel.name, "sha256": digest}
+        wheels[platform] = found
+    return wheels
 
 
 def compile_lock() -> None:
@@ -184,6 +241,7 @@ def write_facts() -> dict[str, Any]:
         "variables": sorted(variables),
         "programs": sorted(programs),
         "metrics": sorted(metric_names[n] for n in metrics_used if n in metric_names),
+        "wheels": platform_wheels(CONTRACT.python),
     }
     FACTS.write_text(json.dumps(facts_json, indent=2) + "\n")
     return facts_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from offline.costing import costs, estimate
+from offline.costing import ARCHITECTURES, architecture_of, costs, estimate, on_architecture
 from offline.create_time import CreateTime, create_time
 from offline.engine import Plan
 from offline.mocks import Registration
@@ -50,7 +50,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:acm/certificate:Certificate": ("domainName", "validationMethod"),
     "aws:wafv2/webAcl:WebAcl": ("scope",),
     "aws:ecs/cluster:Cluster": ("name",),
-    "aws:ecs/taskDefinition:TaskDefinition": ("family", "cpu", "memory"),
+    "aws:ecs/taskDefinition:TaskDefinition": ("family", "cpu", "memory", "runtimePlatform.cpuArchitecture"),
     "aws:ecs/service:Service": ("desiredCount", "enableExecuteCommand"),
     "aws:appautoscaling/target:Target": ("minCapacity", "maxCapacity"),
     "aws:amplify/app:App": ("repository", "platform", "accessToken", "enableBasicAuth"),
@@ -186,7 +186,8 @@ def render_text(plan: Plan) -> str:
         lines += ["", "Alarms by severity:"]
         for severity, names in alarms.items():
             lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
-    lines += ["", *render_cost(estimate(plan)), "", *render_create_time(create_time(plan))]
+    lines += ["", *render_cost(estimate(plan)), *render_architecture(plan)]
+    lines += ["", *render_create_time(create_time(plan))]
     if is_review(plan):
         lines += ["", *render_time_to_url(time_to_url(create_time(plan)))]
     lines += ["", *render_rollouts(rollouts(plan))]
@@ -245,6 +246,20 @@ def render_cost(cost: costs.StackCost) -> list[str]:
     assumed = "  ".join(f"{k}={v:g}" for k, v in usage.to_mapping().items())
     lines.append(f"    Usage assumed: {assumed}")
     return lines
+
+
+def render_architecture(plan: Plan) -> list[str]:
+    """The Fargate tasks' CPU architecture, and what the stack would cost on the other one."""
+    architecture = architecture_of(plan)
+    if architecture is None:
+        return []
+    (other,) = (a for a in ARCHITECTURES if a != architecture)
+    there = estimate(on_architecture(plan, other)).total_usd
+    difference = there - estimate(plan).total_usd
+    return [
+        f"    Fargate tasks on {architecture}; on {other} the estimate would be ${there:,.2f} "
+        f"({'+' if difference >= 0 else '-'}${abs(difference):,.2f})"
+    ]
 
 
 def render_create_time(created: CreateTime) -> list[str]:

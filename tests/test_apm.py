@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.tags import compatible_tags, cpython_tags
+from packaging.utils import parse_wheel_filename
 
-from components.app_contract import CONTRACT
+from components.app_contract import CONTRACT, CONTRACT_PATH
 from components.backend_tasks import NEW_RELIC_SECTIONS
 from components.settings import SettingsError
 from components.telemetry import COLLECTOR_IMAGE
@@ -201,6 +203,29 @@ def test_the_layer_is_pinned_for_the_image_it_goes_into() -> None:
     )
     # What the image has once the layer is in: each instrumentation has its library at a version it supports.
     assert not unmet_instruments(LAYER["instruments"], {**lock, **CONTRACT.python_packages})
+
+
+def test_every_pinned_package_installs_on_every_platform_the_image_is_built_for() -> None:
+    """`make otel-lock` records, per platform of images/platforms, the wheel pip installs there:
+    the lock holds its hash (the Dockerfile installs with --require-hashes) and its tags fit that
+    platform's CPython and the application image's glibc."""
+    lock = otel_layer.LOCK.read_text()
+    pins, hashes = otel_layer.locked(lock), otel_layer.locked_hashes(lock)
+    base = json.loads(CONTRACT_PATH.read_text())["image"]["base"]
+    assert base.endswith("-bookworm")  # Debian 12, glibc 2.36: otel_layer.GLIBC_MINOR
+    platforms = otel_layer.PLATFORMS.read_text().strip().split(",")
+    assert sorted(LAYER["wheels"]) == sorted(platforms)
+    python = tuple(int(part) for part in CONTRACT.python.split("."))
+    for platform in platforms:
+        wheels = LAYER["wheels"][platform]
+        assert set(wheels) == set(pins), platform
+        allowed = otel_layer.manylinux_tags(platform)
+        supported = {*cpython_tags(python, platforms=allowed), *compatible_tags(python, platforms=allowed)}
+        for name, wheel in wheels.items():
+            _, version, _, tags = parse_wheel_filename(wheel["wheel"])
+            assert str(version) == pins[name], wheel
+            assert wheel["sha256"] in hashes[name], wheel
+            assert tags & supported, (platform, wheel)
 
 
 def unmet_instruments(instruments: dict[str, list[str]], packages: dict[str, str]) -> dict[str, list[str]]:

@@ -295,6 +295,34 @@ def test_task_definitions_validate_against_the_ecs_api_model(base_plan: Plan, ro
     assert not report.has_errors(), report.generate_report()
 
 
+def test_every_fargate_task_runs_on_the_stacks_cpu_architecture(base_plan: Plan) -> None:
+    """ARM64 in both profiles; X86_64 is held by tests/test_costs.py's plan of dev on it."""
+    stack, architecture = base_plan.stack, settings_of(base_plan.stack).ecs.cpu_architecture
+    assert architecture == "ARM64"
+    tasks = base_plan.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    names = {"backend-api", "backend-cron", "backend-migrate"} | (
+        {"review-database-admin"} if stack == "dev" else set()
+    )
+    assert {t.name for t in tasks} == names
+    for task in tasks:
+        assert task.inputs["runtimePlatform"] == {
+            "operatingSystemFamily": "LINUX",
+            "cpuArchitecture": architecture,
+        }
+
+
+def test_spot_runs_either_architecture_on_the_services_platform_version(base_plan: Plan) -> None:
+    """ECS's API reference: FARGATE_SPOT runs ARM64 tasks on platform version 1.4.0 or later, which
+    is what LATEST is for Linux; so every capacity setting goes with either architecture."""
+    documentation = ECS_MODEL.shape_for("CapacityProviderStrategyItem").documentation
+    assert (
+        "<code>FARGATE_SPOT</code> supports Linux tasks with the ARM64 architecture on platform version "
+        "1.4.0 or later." in documentation
+    )
+    for service in base_plan.of_type("aws:ecs/service:Service"):
+        assert service.inputs["platformVersion"] == "LATEST"
+
+
 @pytest.mark.parametrize("role", ["api", "cron", "migrate"])
 def test_containers_are_hardened(base_plan: Plan, role: str) -> None:
     definition = task_definition(base_plan, role).inputs

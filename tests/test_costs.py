@@ -12,7 +12,7 @@ import pytest
 from components.profiles import PROFILES
 from offline.bootstrap import estimate_bootstrap
 from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
-from offline.costing import costs, estimate
+from offline.costing import TASK_DEFINITION, costs, estimate, on_architecture
 from offline.create_time import create_time, critical_path
 from offline.engine import Plan
 from offline.mocks import Registration
@@ -42,8 +42,15 @@ def priced(*resources: costs.Resource, usage: costs.Usage = NO_USAGE) -> costs.S
     return costs.estimate(list(resources), usage)
 
 
-def fargate(cpu: str, memory: str, count: float, provider: str) -> costs.StackCost:
-    task = resource("aws:ecs/taskDefinition:TaskDefinition", "api", {"cpu": cpu, "memory": memory})
+def fargate(
+    cpu: str, memory: str, count: float, provider: str, architecture: str = "X86_64"
+) -> costs.StackCost:
+    platform = {"operatingSystemFamily": "LINUX", "cpuArchitecture": architecture}
+    task = resource(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "api",
+        {"cpu": cpu, "memory": memory, "runtimePlatform": platform},
+    )
     service = resource(
         "aws:ecs/service:Service",
         "api",
@@ -64,6 +71,43 @@ def test_a_fargate_task_of_one_vcpu_and_two_gb_costs_36_04_a_month_on_demand() -
 def test_a_quarter_vcpu_task_on_spot_costs_2_71_a_month() -> None:
     # (0.25 x 0.01218784 + 0.5 x 0.00133831) x 730 = 2.71
     assert fargate("256", "512", 1, "FARGATE_SPOT").total_usd == pytest.approx(2.71, abs=0.01)
+
+
+def test_a_graviton_task_of_one_vcpu_and_two_gb_costs_28_84_a_month_on_demand() -> None:
+    # (1 x 0.03238 + 2 x 0.00356) x 730 = 28.84 per task
+    assert fargate("1024", "2048", 1, "FARGATE", "ARM64").total_usd == pytest.approx(28.84, abs=0.01)
+
+
+def test_a_graviton_task_on_spot_is_priced_on_demand_and_says_so() -> None:
+    # No sourced Fargate Spot price for ARM: (0.25 x 0.03238 + 0.5 x 0.00356) x 730 = 7.21, an upper bound.
+    cost = fargate("256", "512", 1, "FARGATE_SPOT", "ARM64")
+    assert cost.total_usd == pytest.approx(7.21, abs=0.01)
+    (charge,) = next(r for r in cost.resources if r.type == "aws:ecs/service:Service").charges
+    assert (
+        charge.what
+        == "1 Spot task(s) of 0.25 vCPU / 0.5 GB ARM64, priced on demand: no sourced Spot price for ARM"
+    )
+
+
+def test_a_plan_moved_to_the_other_architecture_prices_as_that_architectures_plan() -> None:
+    x86 = plan_for("dev", {"tm:ecs.cpuArchitecture": "X86_64"})
+    # The setting moves every task definition, the review database-admin task's too.
+    assert {t.inputs["runtimePlatform"]["cpuArchitecture"] for t in x86.of_type(TASK_DEFINITION)} == {
+        "X86_64"
+    }
+    moved = estimate(on_architecture(plan_for("dev"), "X86_64"))
+    planned = estimate(x86)
+    assert moved.total_usd == pytest.approx(planned.total_usd)
+    assert moved.total_usd > estimate(plan_for("dev")).total_usd  # dev runs on ARM64, a fifth cheaper
+
+
+def test_the_plan_shows_the_architecture_and_what_the_other_would_cost() -> None:
+    prod = plan_for("prod")
+    x86 = estimate(on_architecture(prod, "X86_64")).total_usd
+    difference = x86 - estimate(prod).total_usd
+    assert f"Fargate tasks on ARM64; on X86_64 the estimate would be ${x86:,.2f} (+${difference:,.2f})" in (
+        render_text(prod)
+    )
 
 
 def test_mostly_spot_keeps_the_base_task_on_demand_and_splits_the_rest_one_to_three() -> None:

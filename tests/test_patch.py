@@ -5,6 +5,8 @@ staging and to prod (after the production environment's approval) where they run
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +17,7 @@ from tests.test_workflows import index_of, jobs, load, run_script, stub
 
 DEV, PROD = "0123456789ab", "fedcba987654"
 ROOT = Path(__file__).resolve().parent.parent
+PLATFORMS = "linux/amd64,linux/arm64"
 
 
 def test_the_patch_workflow_rebuilds_dev_then_promotes_to_prod_weekly() -> None:
@@ -132,9 +135,11 @@ def checkout(tmp_path: Path) -> tuple[Path, str]:
     return app, commit
 
 
-def layer_digest(layer: Path) -> str:
+def layer_digest(layer: Path, platforms: str = PLATFORMS) -> str:
+    """Of the layer's files and of the platforms its image is built for."""
+    built_for = f"{platforms}\n".encode()
     return hashlib.sha256(
-        (layer / "Dockerfile").read_bytes() + (layer / "requirements.txt").read_bytes()
+        (layer / "Dockerfile").read_bytes() + (layer / "requirements.txt").read_bytes() + built_for
     ).hexdigest()[:8]
 
 
@@ -161,57 +166,128 @@ def test_a_changed_layer_is_a_new_tag(tmp_path: Path) -> None:
     after = run_script("layer-digest.sh", [str(layer)], {}, tmp_path).stdout.strip()
     assert after != before
     assert after == layer_digest(layer)
+    # An image built for other platforms is other bytes too.
+    amd64 = run_script("layer-digest.sh", [str(layer)], {"IMAGE_PLATFORMS": "linux/amd64"}, tmp_path)
+    assert amd64.stdout.strip() == layer_digest(layer, "linux/amd64") != after
+
+
+def index_of_platforms(*platforms: str) -> str:
+    """An OCI image index as `skopeo inspect --raw` prints it, one manifest per platform."""
+    manifests = [
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "platform": dict(zip(("os", "architecture"), p.split("/"), strict=True)),
+        }
+        for p in platforms
+    ]
+    return json.dumps({"schemaVersion": 2, "manifests": manifests})
+
+
+def fake_skopeo(bin_dir: Path, calls: Path, index: str) -> None:
+    stub(
+        bin_dir,
+        "skopeo",
+        f'echo "skopeo $*" >> "{calls}"\n'
+        f"case \"$1\" in login) cat > /dev/null ;; inspect) echo '{index}' ;; esac",
+    )
+
+
+def builds(calls: Path) -> list[str]:
+    return [line for line in calls.read_text().splitlines() if line.startswith("docker")]
 
 
 @pytest.mark.parametrize(("refresh", "flags"), [("true", "--pull --no-cache "), ("false", "")])
-def test_the_image_is_the_applications_with_the_opentelemetry_layer(
+def test_the_image_is_the_applications_with_the_opentelemetry_layer_for_every_platform(
     tmp_path: Path, refresh: str, flags: str
 ) -> None:
     calls = tmp_path / "calls"
     stub(
         tmp_path / "bin", "aws", 'case "$2" in describe-images) exit 1 ;; get-login-password) echo t ;; esac'
     )
-    stub(tmp_path / "bin", "docker", f'[ "$1" != login ] || cat > /dev/null\necho "$*" >> "{calls}"')
+    # No builder yet: `buildx inspect` fails, so the script creates one.
+    stub(tmp_path / "bin", "docker", f'echo "docker $*" >> "{calls}"\n[ "$2" != inspect ]')
+    fake_skopeo(tmp_path / "bin", calls, index_of_platforms("linux/arm64", "linux/amd64"))
     repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/backend"
     tag = f"{DEV}-20261201"
     result = run_script(
         "push-image.sh", [repository, tag, "/app"], {"REFRESH_BASE": refresh}, tmp_path / "bin"
     )
     assert result.returncode == 0, result.stderr
-    application, layer = [line for line in calls.read_text().splitlines() if line.startswith("build")]
-    # The application's own image, built on fresh bases for the weekly rebuild, kept local...
-    local = f"tasking-manager-application:{tag}"
+    inspect, create, application, layer = builds(calls)
+    assert (inspect, create) == (
+        "docker buildx inspect tasking-manager-images",
+        "docker buildx create --name tasking-manager-images --driver docker-container",
+    )
+    built = "--builder tasking-manager-images --platform linux/amd64,linux/arm64 --provenance=false"
+    # The application's own image for both platforms, on fresh bases for the weekly rebuild, into
+    # an OCI layout on this machine...
+    work = re.fullmatch(
+        r".*type=oci,dest=(\S+)/application,tar=false,name=application:build /app", application
+    )
+    assert work, application
     assert application == (
-        f"build {flags}--file /app/scripts/docker/Dockerfile --target prod --tag {local} /app"
+        f"docker buildx build {built} {flags}--file /app/scripts/docker/Dockerfile --target prod "
+        f"--output type=oci,dest={work[1]}/application,tar=false,name=application:build /app"
     )
-    # ...then our layer on top of it (never --pull: its base exists only on this machine).
+    # ...then our layer on each platform's image of it, read from that layout (never pulled).
+    archive = layer.rsplit("--output type=oci,dest=", 1)[1].split()[0]
     assert layer == (
-        f"build {flags.replace('--pull ', '')}--file images/api/Dockerfile "
-        f"--build-arg APP_IMAGE={local} --tag {repository}:{tag} images/api"
+        f"docker buildx build {built} {flags.replace('--pull ', '')}"
+        f"--build-context application=oci-layout://{work[1]}/application:build "
+        "--build-arg APP_IMAGE=application "
+        f"--file images/api/Dockerfile --output type=oci,dest={archive} images/api"
     )
-    pushes = [line for line in calls.read_text().splitlines() if line.startswith("push")]
-    assert pushes == [f"push {repository}:{tag}"]
+    # The index and both images pushed as built, digests and all.
+    assert calls.read_text().splitlines()[-3:] == [
+        f"skopeo inspect --raw oci-archive:{archive}",
+        "skopeo login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        f"skopeo copy --all --preserve-digests oci-archive:{archive} docker://{repository}:{tag}",
+    ]
+
+
+def test_an_image_missing_a_platform_is_not_pushed(tmp_path: Path) -> None:
+    """An archive of one platform (a build of before, or a partial one) is refused, naming both."""
+    calls = tmp_path / "calls"
+    stub(
+        tmp_path / "bin", "aws", f'echo "aws $*" >> "{calls}"\ncase "$2" in describe-images) exit 254 ;; esac'
+    )
+    fake_skopeo(tmp_path / "bin", calls, index_of_platforms("linux/amd64"))
+    result = run_script(
+        "push-image.sh",
+        ["--push-only", REVIEW_REPOSITORY, "pr-1-5a4da86c1f0e-l0123abcd", "/tmp/in/backend-image.tar"],
+        {},
+        tmp_path / "bin",
+    )
+    assert result.returncode == 1
+    assert "holds images for linux/amd64, not for linux/amd64,linux/arm64" in result.stdout
+    assert not [line for line in calls.read_text().splitlines() if "copy" in line or "login" in line]
 
 
 REVIEW_REPOSITORY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/review"
 
 
-def test_a_review_image_is_built_without_credentials_and_saved(tmp_path: Path) -> None:
-    """The build job has no AWS credentials: it builds the same two layers and saves the image."""
+def test_a_review_image_is_built_without_credentials_for_its_platform(tmp_path: Path) -> None:
+    """The build job has no AWS credentials: it builds the same two layers, for the platform the
+    review app runs on, into the archive it uploads."""
     calls = tmp_path / "calls"
     stub(tmp_path / "bin", "aws", f'echo "aws $*" >> "{calls}"; exit 1')
-    stub(tmp_path / "bin", "docker", f'echo "$*" >> "{calls}"')
+    stub(tmp_path / "bin", "docker", f'echo "docker $*" >> "{calls}"')
+    fake_skopeo(tmp_path / "bin", calls, index_of_platforms("linux/amd64"))
     result = run_script(
-        "push-image.sh", ["--build-only", "app", "/tmp/out/backend-image.tar"], {}, tmp_path / "bin"
+        "push-image.sh",
+        ["--build-only", "app", "/tmp/out/backend-image.tar"],
+        {"IMAGE_PLATFORMS": "linux/amd64"},
+        tmp_path / "bin",
     )
     assert result.returncode == 0, result.stderr
-    assert calls.read_text().splitlines() == [
-        "build --file app/scripts/docker/Dockerfile --target prod "
-        "--tag tasking-manager-application:build app",
-        "build --file images/api/Dockerfile --build-arg APP_IMAGE=tasking-manager-application:build "
-        "--tag tasking-manager-review:build images/api",
-        "save --output /tmp/out/backend-image.tar tasking-manager-review:build",
-    ]
+    lines = calls.read_text().splitlines()
+    assert not [line for line in lines if line.startswith("aws")]
+    inspect, application, layer = builds(calls)
+    assert inspect == "docker buildx inspect tasking-manager-images"
+    assert "--platform linux/amd64 " in application
+    assert "--platform linux/amd64 " in layer
+    assert layer.endswith("--output type=oci,dest=/tmp/out/backend-image.tar images/api")
+    assert lines[-1] == "skopeo inspect --raw oci-archive:/tmp/out/backend-image.tar"
 
 
 @pytest.mark.parametrize("exists", [True, False])
@@ -227,13 +303,13 @@ def test_a_review_image_archive_is_pushed_by_skopeo_unless_its_tag_exists(
         f'case "$2" in describe-images) exit {0 if exists else 254} ;; '
         "get-login-password) echo t ;; esac",
     )
-    stub(tmp_path / "bin", "skopeo", f'[ "$1" != login ] || cat > /dev/null\necho "skopeo $*" >> "{calls}"')
+    fake_skopeo(tmp_path / "bin", calls, index_of_platforms("linux/amd64"))
     stub(tmp_path / "bin", "docker", f'echo "docker $*" >> "{calls}"')
     tag = "pr-6512-5a4da86c1f0e-l0123abcd"
     result = run_script(
         "push-image.sh",
         ["--push-only", REVIEW_REPOSITORY, tag, "/tmp/in/backend-image.tar"],
-        {},
+        {"IMAGE_PLATFORMS": "linux/amd64"},
         tmp_path / "bin",
     )
     assert result.returncode == 0, result.stderr
@@ -246,7 +322,9 @@ def test_a_review_image_archive_is_pushed_by_skopeo_unless_its_tag_exists(
         assert lines == lines[:1]
         assert f"{REVIEW_REPOSITORY}:{tag} exists already; not rebuilt" in result.stdout
     else:
-        assert lines[-2:] == [
+        assert [line for line in lines if line.startswith("skopeo")] == [
+            "skopeo inspect --raw oci-archive:/tmp/in/backend-image.tar",
             "skopeo login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com",
-            f"skopeo copy docker-archive:/tmp/in/backend-image.tar docker://{REVIEW_REPOSITORY}:{tag}",
+            "skopeo copy --all --preserve-digests oci-archive:/tmp/in/backend-image.tar "
+            f"docker://{REVIEW_REPOSITORY}:{tag}",
         ]

@@ -93,6 +93,16 @@ def test_one_spot_task_without_autoscaling_in_the_bases_private_subnets(review: 
     assert review.of_type("aws:appautoscaling/target:Target") == []
 
 
+def test_its_tasks_run_on_the_review_apps_cpu_architecture(review: Plan) -> None:
+    tasks = review.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    assert {t.name for t in tasks} == {"pr-123-api", "pr-123-migrate"}
+    for task in tasks:
+        assert task.inputs["runtimePlatform"] == {
+            "operatingSystemFamily": "LINUX",
+            "cpuArchitecture": "X86_64",
+        }
+
+
 def test_host_rule_on_the_base_listener_with_its_own_priority(review: Plan, dev: Plan) -> None:
     (rule,) = review.of_type("aws:lb/listenerRule:ListenerRule")
     assert rule.inputs["listenerArn"] == dev.outputs["httpsListenerArn"]

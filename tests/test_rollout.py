@@ -287,24 +287,41 @@ DEV = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/dev/backend"
 PROD = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tasking-manager/prod/backend"
 
 
+# The index push-image.sh pushes: one image per platform, each scanned on its own by ECR.
+IMAGE_INDEX = {"manifests": [{"digest": "sha256:amd64"}, {"digest": "sha256:arm64"}]}
+
+
 def promote(
-    tmp_path: Path, digests: dict[str, str], critical: str = "None", env: dict[str, str] | None = None
+    tmp_path: Path,
+    digests: dict[str, str],
+    critical: str = "None",
+    env: dict[str, str] | None = None,
+    manifest: dict[str, Any] = IMAGE_INDEX,
+    critical_of: dict[str, str] | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Run promote-image.sh with `aws` answering describe-images from `digests` (repository ->
-    digest; a copy gives the target the source's) and `skopeo` recording its calls."""
+    digest; a copy gives the target the source's), batch-get-image with `manifest`, each image's
+    scan with `critical_of` or else `critical`, and `skopeo` recording its calls."""
     tmp_path.mkdir(exist_ok=True)
     calls = tmp_path / "calls"
     calls.touch()
     if critical:
         (tmp_path / "critical").write_text(critical)
+    for digest, count in (critical_of or {}).items():
+        (tmp_path / f"critical-{digest}").write_text(count)
+    (tmp_path / "manifest").write_text(json.dumps(manifest))
     for repository, digest in digests.items():
         (tmp_path / repository.replace("/", "_")).write_text(digest)
     stub(
         tmp_path / "bin",
         "aws",
         f'if [ "$2" = get-login-password ]; then echo token; exit 0; fi\n'
+        f'if [ "$2" = batch-get-image ]; then cat "{tmp_path}/manifest"; exit 0; fi\n'
         f'if [ "$2" = describe-image-scan-findings ]; then\n'
-        f'  cat "{tmp_path}/critical" 2>/dev/null || exit 254; exit 0\nfi\n'
+        f'  image="${{6#imageDigest=}}"\n'
+        f'  cat "{tmp_path}/critical-$image" 2>/dev/null || cat "{tmp_path}/critical" 2>/dev/null \\\n'
+        "    || exit 254\n"
+        "  exit 0\nfi\n"
         f'file="{tmp_path}/$(echo "$4" | tr / _)"; [ -f "$file" ] && cat "$file" || echo None',
     )
     stub(
@@ -354,7 +371,7 @@ def test_an_image_with_critical_findings_is_not_promoted_unless_that_digest_is_a
     dev = {"tasking-manager/dev/backend": "sha256:aaa"}
     refused, calls = promote(tmp_path / "refused", dev, critical="2")
     assert refused.returncode == 1
-    assert "has critical findings (2): not promoted" in refused.stdout
+    assert "has critical findings (sha256:amd64: 2, sha256:arm64: 2): not promoted" in refused.stdout
     assert "allow-critical-findings=sha256:aaa" in refused.stdout
     assert calls == []
     other, _ = promote(tmp_path / "other", dev, critical="2", env={"ALLOW_CRITICAL_FINDINGS": "sha256:bbb"})
@@ -369,5 +386,24 @@ def test_an_image_with_critical_findings_is_not_promoted_unless_that_digest_is_a
 def test_an_image_without_a_scan_result_is_not_promoted(tmp_path: Path) -> None:
     result, calls = promote(tmp_path, {"tasking-manager/dev/backend": "sha256:aaa"}, critical="")
     assert result.returncode == 1
-    assert "has critical findings (no scan result)" in result.stdout
+    assert (
+        "has critical findings (sha256:amd64: no scan result, sha256:arm64: no scan result)" in result.stdout
+    )
     assert calls == []
+
+
+def test_each_platforms_image_is_held_to_its_own_scan(tmp_path: Path) -> None:
+    """ECR scans the images under an index, not the index: findings in one platform's image stop
+    the promotion; a tag of one image (built before images had two platforms) is its own scan."""
+    dev = {"tasking-manager/dev/backend": "sha256:aaa"}
+    arm, calls = promote(tmp_path / "arm", dev, critical="0", critical_of={"sha256:arm64": "1"})
+    assert arm.returncode == 1
+    assert "has critical findings (sha256:arm64: 1): not promoted" in arm.stdout
+    assert calls == []
+    single, calls = promote(
+        tmp_path / "single", dev, critical="0", manifest={"config": {}}, critical_of={"sha256:aaa": "3"}
+    )
+    assert "has critical findings (sha256:aaa: 3)" in single.stdout
+    clean, calls = promote(tmp_path / "clean", dev, critical="0")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert calls[-1].startswith("copy --all --preserve-digests")

@@ -6,8 +6,9 @@ import datetime
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+import botocore.session
 import pytest
 
 from components import settings
@@ -344,3 +345,26 @@ def test_a_review_app_fits_in_its_logins_connection_limit() -> None:
 @pytest.mark.parametrize("slot", [0, 51, "two"])
 def test_a_review_slot_is_a_number_from_1_to_50(slot: Any) -> None:
     assert "tm:slot" in _review_problems({"tm:slot": slot})
+
+
+def test_the_cpu_architectures_are_the_ones_ecs_accepts() -> None:
+    ecs = botocore.session.get_session().get_service_model("ecs")
+    assert set(get_args(settings.CpuArchitecture)) == set(ecs.shape_for("CPUArchitecture").enum)
+
+
+@pytest.mark.parametrize(
+    ("stack", "key", "overrides"),
+    [
+        ("prod", "tm:ecs.cpuArchitecture", {}),
+        ("review-pr-42", "tm:reviewApp.cpuArchitecture", REVIEW),
+    ],
+)
+def test_another_cpu_architecture_is_refused_naming_both(
+    stack: str, key: str, overrides: dict[str, Any]
+) -> None:
+    config = load_stack_config(ROOT, stack, {**overrides, key: "AMD64"})
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(stack, config.values)
+    problems = {p.key: str(p) for p in caught.value.problems}
+    assert '= "AMD64":' in problems[key]
+    assert "'X86_64' or 'ARM64'" in problems[key]

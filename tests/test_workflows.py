@@ -22,12 +22,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 
-from components.settings import parse_settings
+from components.profiles import PROFILES
+from components.settings import CpuArchitecture, parse_settings
 from offline.config import load_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -717,15 +718,41 @@ def test_the_review_config_ci_sets_is_valid_and_matches_the_offline_review_plan(
 def test_a_review_image_is_tagged_with_the_application_commit_and_the_image_layer(tmp_path: Path) -> None:
     deploy = jobs(REVIEW)["deploy"]
     step = steps(deploy)[index_of(deploy, "layer-digest.sh")]
-    status, outputs, log = run_step(str(step["run"]), {"PR": "7", "SHA": HEAD}, tmp_path)
+    platforms = load(REVIEW)["env"]["IMAGE_PLATFORMS"]
+    status, outputs, log = run_step(
+        str(step["run"]), {"PR": "7", "SHA": HEAD, "IMAGE_PLATFORMS": platforms}, tmp_path
+    )
     assert status == 0, log
     layer = ROOT / "images" / "api"
-    digest = hashlib.sha256((layer / "Dockerfile").read_bytes() + (layer / "requirements.txt").read_bytes())
+    digest = hashlib.sha256(
+        (layer / "Dockerfile").read_bytes()
+        + (layer / "requirements.txt").read_bytes()
+        + f"{platforms}\n".encode()
+    )
     assert outputs == {"tag": f"pr-7-{HEAD[:12]}-l{digest.hexdigest()[:8]}"}
     assert step["env"] == {"SHA": "${{ needs.prepare.outputs.app-sha }}"}
     # Pushed and deployed under that one tag.
     tagged = [s for s in steps(deploy) if "steps.image.outputs.tag" in json.dumps(s.get("env", {}))]
     assert len(tagged) == 2
+
+
+# The Docker platform of each ECS CPU architecture (tm:ecs.cpuArchitecture).
+DOCKER_PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+
+
+def test_images_are_built_for_every_architecture_a_stack_may_run_on() -> None:
+    """Deployed images hold both platforms, so any stack may choose either architecture and prod
+    runs the image dev ran; a review app's image holds the one its review stack runs."""
+    built = (ROOT / "images" / "platforms").read_text().strip().split(",")
+    assert sorted(built) == sorted(DOCKER_PLATFORMS[a] for a in get_args(CpuArchitecture))
+    review = PROFILES["review"]["reviewApp"]["cpuArchitecture"]
+    assert load(REVIEW)["env"]["IMAGE_PLATFORMS"] == DOCKER_PLATFORMS[review]
+    # The runner is x86: dev's build runs the arm64 half under QEMU, installed before it.
+    deploy = jobs("deploy.yml")["deploy"]
+    qemu = index_of(deploy, "apt-get install -y -q qemu-user-static")
+    assert steps(deploy)[qemu]["if"] == "env.STACK == 'dev'"  # staging and prod promote dev's image
+    assert qemu < index_of(deploy, ".github/scripts/push-image.sh")
+    assert "IMAGE_PLATFORMS" not in json.dumps(load("deploy.yml"))
 
 
 def test_the_sweeper_runs_nightly_and_on_demand() -> None:

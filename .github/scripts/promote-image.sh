@@ -25,11 +25,24 @@ if [ -z "$wanted" ] || [ "$wanted" = None ]; then
   echo "::error::$source has no image $tag: deploy that application commit to dev first, then promote it"
   exit 1
 fi
-critical=$(aws ecr describe-image-scan-findings --repository-name "${source#*/}" \
-  --image-id imageDigest="$wanted" --query 'imageScanFindings.findingSeverityCounts.CRITICAL' \
-  --output text 2> /dev/null) || critical="no scan result"
-if [ "$critical" != None ] && [ "$critical" != 0 ] && [ "${ALLOW_CRITICAL_FINDINGS:-}" != "$wanted" ]; then
-  echo "::error::$source@$wanted has critical findings ($critical): not promoted. Rebuild it on a patched base, or dispatch the deploy with allow-critical-findings=$wanted to promote it anyway"
+# ECR scans images, not indexes: each platform's image under the tag's index (push-image.sh) is
+# checked, or the tag's image itself when it is a single image.
+images=$(aws ecr batch-get-image --repository-name "${source#*/}" --image-ids imageDigest="$wanted" \
+  --accepted-media-types application/vnd.oci.image.index.v1+json application/vnd.oci.image.manifest.v1+json \
+  application/vnd.docker.distribution.manifest.list.v2+json application/vnd.docker.distribution.manifest.v2+json \
+  --query 'images[0].imageManifest' --output text \
+  | jq -r --arg self "$wanted" '[.manifests[]?.digest] | if . == [] then [$self] else . end | .[]')
+found=""
+for image in $images; do
+  critical=$(aws ecr describe-image-scan-findings --repository-name "${source#*/}" \
+    --image-id imageDigest="$image" --query 'imageScanFindings.findingSeverityCounts.CRITICAL' \
+    --output text 2> /dev/null) || critical="no scan result"
+  if [ "$critical" != None ] && [ "$critical" != 0 ]; then
+    found="${found:+$found, }$image: $critical"
+  fi
+done
+if [ -n "$found" ] && [ "${ALLOW_CRITICAL_FINDINGS:-}" != "$wanted" ]; then
+  echo "::error::$source@$wanted has critical findings ($found): not promoted. Rebuild it on a patched base, or dispatch the deploy with allow-critical-findings=$wanted to promote it anyway"
   exit 1
 fi
 have=$(digest_of "$target") || have=""

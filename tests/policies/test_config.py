@@ -162,7 +162,7 @@ THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
         # A year of production logs; staging's a quarter.
         "prod-log-retention": {"minimumDays": {**_all(365), "staging": 90}},
         # USD a month: prod, staging and dev as their AWS budgets, a review app 10.
-        "stack-monthly-budget": {"monthlyBudgetUsd": {"prod": 650, "staging": 230, "dev": 150, "review": 10}},
+        "stack-monthly-budget": {"monthlyBudgetUsd": {"prod": 650, "staging": 220, "dev": 150, "review": 10}},
     },
     "security-baseline": {
         "security-group-internet-ingress-authorized-ports": {"authorizedPorts": _all([80, 443])},

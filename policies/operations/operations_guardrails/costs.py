@@ -546,16 +546,19 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     prefix = "fargateArm" if arm else "fargate"
     hourly = vcpu * p[f"{prefix}.vcpuHour"] + gb * p[f"{prefix}.gbHour"]
     spot_hourly = vcpu * p["fargateSpot.vcpuHour"] + gb * p["fargateSpot.gbHour"]
-    if arm:  # Fargate Spot is x86 only: an ARM task runs on demand
-        on_demand, spot = on_demand + spot, 0.0
-    size = f"{vcpu:g} vCPU / {gb:g} GB{' ARM' if arm else ''}"
+    size = f"{vcpu:g} vCPU / {gb:g} GB{' ARM64' if arm else ''}"
+    spot_what = f"{spot:g} Spot task(s) of {size}"
+    if arm:
+        # Fargate Spot runs ARM64 tasks (ECS API reference), but prices.json has no sourced Spot
+        # price for ARM: its on-demand price is the upper bound.
+        spot_hourly, spot_what = hourly, f"{spot_what}, priced on demand: no sourced Spot price for ARM"
     charges = []
     if on_demand:
         charges.append(
             Charge(f"{on_demand:g} on-demand task(s) of {size}", on_demand * hourly * p.hours_per_month)
         )
     if spot:
-        charges.append(Charge(f"{spot:g} Spot task(s) of {size}", spot * spot_hourly * p.hours_per_month))
+        charges.append(Charge(spot_what, spot * spot_hourly * p.hours_per_month))
     charges += _telemetry_charges(r, tasks[0], stack)
     network = r.props.get("networkConfiguration") or {}
     if _is_true(network.get("assignPublicIp")):
