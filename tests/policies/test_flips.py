@@ -462,9 +462,20 @@ def test_every_safety_setting_the_program_makes_has_a_row() -> None:
     assert not stale, f"reasons for settings the program no longer makes: {stale}"
 
 
-def test_the_stack_with_a_sidecar_passes_every_mandatory_policy(packs: list[PackProcess]) -> None:
-    """What the sidecar flips below start from: prod under OpenTelemetry, clean."""
-    plan = plan_for("prod", {"tm:observability.apm": "openTelemetry"})
+NAT_INSTANCE = {"tm:network.natGateways": "instance"}
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides"),
+    [("prod", {"tm:observability.apm": "openTelemetry"}), ("dev", NAT_INSTANCE)],
+    ids=["sidecar", "nat-instance"],
+)
+def test_the_stacks_the_flips_below_start_from_pass_every_mandatory_policy(
+    packs: list[PackProcess], stack: str, overrides: dict[str, str]
+) -> None:
+    """prod under OpenTelemetry (the sidecar's flips) and dev with a NAT instance, whose public
+    address is dev's allowed exception: clean."""
+    plan = plan_for(stack, overrides)
     assert [f"{v.policy} {v.urn}" for v in check_plan(plan, packs).mandatory] == []
 
 
@@ -494,3 +505,29 @@ def test_a_sidecar_is_held_to_the_same_hardening(
         "aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions", unsafe, policy, change=collector_only
     )
     assert policy in new_mandatory(packs, plan, flip)
+
+
+@pytest.mark.parametrize(
+    ("setting", "unsafe", "policy"),
+    [
+        ("metadataOptions.httpTokens", "optional", "ec2-imdsv2-required"),
+        ("rootBlockDevice.encrypted", False, "ec2-volumes-encrypted"),
+        ("rootBlockDevice.kmsKeyId", None, "ec2-volumes-encrypted"),
+        ("sourceDestCheck", True, "ec2-no-public-ip"),
+        ("instanceType", "m7g.large", "allowed-instance-classes"),
+    ],
+)
+def test_the_nat_instance_is_held_to_its_hardening(
+    packs: list[PackProcess], setting: str, unsafe: Any, policy: str
+) -> None:
+    flip = Flip("aws:ec2/instance:Instance", setting, unsafe, policy)
+    assert policy in new_mandatory(packs, plan_for("dev", NAT_INSTANCE), flip)
+
+
+def test_prod_refuses_the_nat_instance_s_public_address(packs: list[PackProcess]) -> None:
+    """The exception is dev's config: the same instance judged with prod's is a violation."""
+    dev = plan_for("dev", NAT_INSTANCE)
+    as_prod = Plan(dev.stack, "prod", dev.resources, dev.outputs)
+    (instance,) = as_prod.of_type("aws:ec2/instance:Instance")
+    found = {v.policy for v in check_resources(as_prod, (instance.urn,), packs, stack=False).mandatory}
+    assert "ec2-no-public-ip" in found
