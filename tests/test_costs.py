@@ -13,7 +13,7 @@ from components.profiles import PROFILES
 from offline.bootstrap import estimate_bootstrap
 from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
 from offline.costing import costs, estimate
-from offline.create_time import create_time, critical_path
+from offline.create_time import create_time, critical_path, duration
 from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import load_config
@@ -154,6 +154,14 @@ def test_dev_with_a_nat_instance_instead_of_its_gateway_saves_the_gateway_and_it
     assert gateway.total_usd - instance.total_usd == pytest.approx(36.50 + 0.90 - 7.36, abs=0.01)
     not_priced = [estimate.types_with_status(costs.NOT_PRICED).keys() for estimate in (instance, gateway)]
     assert not_priced[0] == not_priced[1]
+
+
+def test_a_nat_instance_takes_a_minute_to_forward_and_stays_off_dev_s_critical_path() -> None:
+    plan = plan_for("dev", {"tm:network.natGateways": "instance"})
+    (instance,) = plan.of_type("aws:ec2/instance:Instance")
+    assert duration(instance)[0] == 60
+    # Without NAT gateways awsx's VPC is seconds: the database still sets dev's time.
+    assert create_time(plan).minutes < create_time(plan_for("dev")).minutes
 
 
 def test_an_internet_facing_load_balancer_pays_for_an_address_per_zone() -> None:
