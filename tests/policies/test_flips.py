@@ -462,20 +462,9 @@ def test_every_safety_setting_the_program_makes_has_a_row() -> None:
     assert not stale, f"reasons for settings the program no longer makes: {stale}"
 
 
-NAT_INSTANCE = {"tm:network.natGateways": "instance"}
-
-
-@pytest.mark.parametrize(
-    ("stack", "overrides"),
-    [("prod", {"tm:observability.apm": "openTelemetry"}), ("dev", NAT_INSTANCE)],
-    ids=["sidecar", "nat-instance"],
-)
-def test_the_stacks_the_flips_below_start_from_pass_every_mandatory_policy(
-    packs: list[PackProcess], stack: str, overrides: dict[str, str]
-) -> None:
-    """prod under OpenTelemetry (the sidecar's flips) and dev with a NAT instance, whose public
-    address is dev's allowed exception: clean."""
-    plan = plan_for(stack, overrides)
+def test_the_stack_with_a_sidecar_passes_every_mandatory_policy(packs: list[PackProcess]) -> None:
+    """What the sidecar flips below start from: prod under OpenTelemetry, clean."""
+    plan = plan_for("prod", {"tm:observability.apm": "openTelemetry"})
     assert [f"{v.policy} {v.urn}" for v in check_plan(plan, packs).mandatory] == []
 
 
@@ -505,6 +494,21 @@ def test_a_sidecar_is_held_to_the_same_hardening(
         "aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions", unsafe, policy, change=collector_only
     )
     assert policy in new_mandatory(packs, plan, flip)
+
+
+NAT_INSTANCE = {"tm:network.natGateways": "instance"}
+
+
+def test_the_nat_instance_its_group_and_routes_pass_every_mandatory_policy(packs: list[PackProcess]) -> None:
+    """What the flips below start from: its public address is dev's allowed exception."""
+    plan = plan_for("dev", NAT_INSTANCE)
+    added = [
+        r.urn
+        for r in plan.resources
+        if r.type in ("aws:ec2/instance:Instance", "aws:ec2/route:Route") or r.name == "network-nat"
+    ]
+    assert len(added) == 4  # the instance, its security group, a route per zone
+    assert check_resources(plan, tuple(added), packs, stack=False).mandatory == []
 
 
 @pytest.mark.parametrize(
