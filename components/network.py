@@ -25,7 +25,8 @@ _NAT_STRATEGIES = {
 AL2023_ARM64_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 # The AL2023 image's root volume size (GiB); smaller is refused at launch.
 NAT_INSTANCE_ROOT_GB = 8
-# Forwarding and masquerading on AL2023, the steps of the AWS VPC user guide ("Create a NAT AMI").
+# Forwarding and masquerading on AL2023, the steps of the AWS VPC user guide ("Create a NAT AMI"),
+# kept across reboots by iptables.service and sysctl.d.
 NAT_INSTANCE_USER_DATA = """#!/bin/bash
 set -euo pipefail
 dnf install -y iptables-services
@@ -35,7 +36,7 @@ sysctl -p /etc/sysctl.d/90-nat.conf
 interface=$(ip -o route show default | awk '{print $5; exit}')
 iptables -t nat -A POSTROUTING -o "$interface" -j MASQUERADE
 iptables -F FORWARD
-service iptables save
+iptables-save > /etc/sysconfig/iptables
 """
 
 
@@ -45,7 +46,7 @@ class NetworkArgs:
     scope: AwsScope
     kms_key_arn: pulumi.Input[str]
     # TCP ports the private subnets' tasks reach the internet on, forwarded by a NAT instance.
-    egress_ports: tuple[int, ...] = (443,)
+    egress_ports: tuple[int, ...]
 
 
 def _nth_sorted(index: int, ids: list[str]) -> str:
