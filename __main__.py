@@ -38,7 +38,12 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
     key = StackKey("stack-key", StackKeyArgs(scope=scope), in_account)
     network = Network(
         "network",
-        NetworkArgs(settings=settings.network, scope=scope, kms_key_arn=key.arn),
+        NetworkArgs(
+            settings=settings.network,
+            scope=scope,
+            kms_key_arn=key.arn,
+            egress_ports=(443, settings.app.smtp.port),
+        ),
         in_account,
     )
     task_groups = TaskSecurityGroups(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -16,7 +17,27 @@ _NAT_STRATEGIES = {
     "none": awsx.ec2.NatGatewayStrategy.NONE,
     "single": awsx.ec2.NatGatewayStrategy.SINGLE,
     "onePerAz": awsx.ec2.NatGatewayStrategy.ONE_PER_AZ,
+    # awsx leaves the private route tables without a default route; Network adds the instance's.
+    "instance": awsx.ec2.NatGatewayStrategy.NONE,
 }
+# AWS's public parameter naming the current Amazon Linux 2023 image for arm64 (AL2023 user guide,
+# "Launching AL2023 using the SSM parameter"): a new release replaces the instance at the next deploy.
+AL2023_ARM64_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+# The AL2023 image's root volume size (GiB); smaller is refused at launch.
+NAT_INSTANCE_ROOT_GB = 8
+# Forwarding and masquerading on AL2023, the steps of the AWS VPC user guide ("Create a NAT AMI"),
+# kept across reboots by iptables.service and sysctl.d.
+NAT_INSTANCE_USER_DATA = """#!/bin/bash
+set -euo pipefail
+dnf install -y iptables-services
+systemctl enable --now iptables
+echo "net.ipv4.ip_forward=1" > /etc/sysctl.d/90-nat.conf
+sysctl -p /etc/sysctl.d/90-nat.conf
+interface=$(ip -o route show default | awk '{print $5; exit}')
+iptables -t nat -A POSTROUTING -o "$interface" -j MASQUERADE
+iptables -F FORWARD
+iptables-save > /etc/sysconfig/iptables
+"""
 
 
 @dataclass(frozen=True)
@@ -24,6 +45,12 @@ class NetworkArgs:
     settings: NetworkSettings
     scope: AwsScope
     kms_key_arn: pulumi.Input[str]
+    # TCP ports the private subnets' tasks reach the internet on, forwarded by a NAT instance.
+    egress_ports: tuple[int, ...]
+
+
+def _nth_sorted(index: int, ids: list[str]) -> str:
+    return sorted(ids)[index]
 
 
 def no_public_ip_auto_assign(
@@ -49,6 +76,7 @@ class Network(pulumi.ComponentResource):
     default_security_group: aws.ec2.DefaultSecurityGroup
     s3_endpoint: aws.ec2.VpcEndpoint
     interface_endpoints: dict[str, aws.ec2.VpcEndpoint]
+    nat_instance: aws.ec2.Instance | None
     vpc_id: pulumi.Output[str]
     cidr: str
     availability_zones: pulumi.Output[list[str]]
@@ -102,8 +130,20 @@ class Network(pulumi.ComponentResource):
             name, vpc_id=self.vpc_id, ingress=[], egress=[], opts=child
         )
 
+        # The private subnets' route tables, read once awsx has created all of them.
+        private_route_table_ids = aws.ec2.get_route_tables_output(
+            vpc_id=self.vpc_id,
+            filters=[aws.ec2.GetRouteTablesFilterArgs(name="tag:SubnetType", values=["Private"])],
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[self.vpc]),
+        ).ids
+
         self._flow_logs(name, args)
-        self._endpoints(name, args)
+        self._endpoints(name, args, private_route_table_ids)
+        self.nat_instance = (
+            self._nat_instance(name, args, private_route_table_ids)
+            if settings.nat_gateways == "instance"
+            else None
+        )
 
         self.register_outputs(
             {
@@ -186,21 +226,17 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _endpoints(self, name: str, args: NetworkArgs) -> None:
+    def _endpoints(
+        self, name: str, args: NetworkArgs, private_route_table_ids: pulumi.Output[list[str]]
+    ) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        # The private subnets' route tables, read once awsx has created all of them.
-        private_route_tables = aws.ec2.get_route_tables_output(
-            vpc_id=self.vpc_id,
-            filters=[aws.ec2.GetRouteTablesFilterArgs(name="tag:SubnetType", values=["Private"])],
-            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[self.vpc]),
-        )
         # Free, and image layers pulled from ECR come from S3: keeps that traffic off the NAT bill.
         self.s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=self.vpc_id,
             service_name=f"com.amazonaws.{args.scope.region}.s3",
             vpc_endpoint_type="Gateway",
-            route_table_ids=private_route_tables.ids,
+            route_table_ids=private_route_table_ids,
             opts=child,
         )
         self.interface_endpoints = {}
@@ -210,15 +246,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-endpoints",
             description="Interface endpoints: HTTPS from inside the VPC only",
             vpc_id=self.vpc_id,
-            ingress=[
-                aws.ec2.SecurityGroupIngressArgs(
-                    description="HTTPS from the VPC",
-                    protocol="tcp",
-                    from_port=443,
-                    to_port=443,
-                    cidr_blocks=[self.cidr],
-                )
-            ],
+            ingress=[self._tcp_from_the_vpc(443, "HTTPS from the VPC")],
             opts=child,
         )
         for service in args.settings.interface_endpoints:
@@ -232,3 +260,77 @@ class Network(pulumi.ComponentResource):
                 security_group_ids=[endpoint_sg.id],
                 opts=child,
             )
+
+    def _tcp_from_the_vpc(self, port: int, description: str) -> aws.ec2.SecurityGroupIngressArgs:
+        return aws.ec2.SecurityGroupIngressArgs(
+            description=description, protocol="tcp", from_port=port, to_port=port, cidr_blocks=[self.cidr]
+        )
+
+    def _nat_instance(
+        self, name: str, args: NetworkArgs, private_route_table_ids: pulumi.Output[list[str]]
+    ) -> aws.ec2.Instance:
+        """One Graviton instance in the first public subnet that masquerades the private subnets'
+        traffic on the tasks' ports: no key pair and no instance profile, so no way in; IMDSv2 only;
+        its root volume under the stack's key. No failover: docs/architecture.md says what then."""
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-nat",
+            description="NAT instance: the tasks' outbound ports, from inside the VPC to the internet",
+            vpc_id=self.vpc_id,
+            ingress=[
+                self._tcp_from_the_vpc(
+                    port, f"TCP {port} from the VPC's subnets (only the private ones route here)"
+                )
+                for port in args.egress_ports
+            ],
+            egress=[
+                aws.ec2.SecurityGroupEgressArgs(
+                    description=f"TCP {port} to the internet (443 also its own package installs)",
+                    protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_blocks=["0.0.0.0/0"],
+                )
+                for port in args.egress_ports
+            ],
+            opts=child,
+        )
+        image = aws.ssm.get_parameter_output(
+            name=AL2023_ARM64_IMAGE, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        instance = aws.ec2.Instance(
+            f"{name}-nat",
+            ami=image.insecure_value,
+            instance_type=args.settings.nat_instance_type,
+            subnet_id=self.public_subnet_ids.apply(lambda ids: ids[0]),
+            vpc_security_group_ids=[group.id],
+            # Its public address is its way out (FSBP EC2.9's documented exception for NAT).
+            associate_public_ip_address=True,
+            source_dest_check=False,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                encrypted=True,
+                kms_key_id=args.kms_key_arn,
+                volume_type="gp3",
+                volume_size=NAT_INSTANCE_ROOT_GB,
+                delete_on_termination=True,
+            ),
+            # Standard credits: a burst beyond the baseline slows down instead of adding charges.
+            credit_specification=aws.ec2.InstanceCreditSpecificationArgs(cpu_credits="standard"),
+            user_data=NAT_INSTANCE_USER_DATA,
+            user_data_replace_on_change=True,
+            tags={"Name": f"tasking-manager-{args.scope.stack}-nat"},
+            opts=child,
+        )
+        # One route per private table, in sorted order so each route keeps its table across deploys.
+        for index in range(args.settings.availability_zones):
+            aws.ec2.Route(
+                f"{name}-private-{index + 1}-to-nat",
+                route_table_id=private_route_table_ids.apply(functools.partial(_nth_sorted, index)),
+                destination_cidr_block="0.0.0.0/0",
+                network_interface_id=instance.primary_network_interface_id,
+                opts=child,
+            )
+        return instance

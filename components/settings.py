@@ -38,7 +38,9 @@ PROJECT_TAG = "tasking-manager"
 REVIEW_STACK_PATTERN = re.compile(r"^review-pr-([1-9][0-9]*)$")
 
 Environment = Literal["prod", "staging", "dev", "review"]
-NatStrategy = Literal["none", "single", "onePerAz"]
+NatStrategy = Literal["none", "single", "onePerAz", "instance"]
+# Graviton sizes for the NAT instance (its image is arm64), each priced in the cost model.
+NatInstanceType = Literal["t4g.nano", "t4g.micro", "t4g.small"]
 Apm = Literal["newRelic", "openTelemetry", "none"]
 InterfaceEndpoint = Literal[
     "ecr.api",
@@ -149,6 +151,7 @@ class NetworkSettings(_Model):
     cidr: Annotated[ipaddress.IPv4Network, AfterValidator(_private_vpc_cidr)]
     availability_zones: Literal[2, 3]
     nat_gateways: NatStrategy
+    nat_instance_type: NatInstanceType = "t4g.nano"
     interface_endpoints: Annotated[tuple[InterfaceEndpoint, ...], AfterValidator(_unique)] = ()
     flow_log_retention_days: LogRetentionDays
 
@@ -876,6 +879,15 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
                     "without a NAT gateway, tasks in private subnets reach AWS only through interface "
                     f"endpoints; add {', '.join(missing)} to tm:network.interfaceEndpoints or choose "
                     "single or onePerAz",
+                )
+            )
+        if network.nat_gateways == "instance" and settings.environment in ("prod", "staging"):
+            problems.append(
+                Problem(
+                    _key(("network", "natGateways")),
+                    "instance",
+                    "a NAT instance is one machine in one zone with no automatic failover, so "
+                    f"{settings.environment} may not use it; choose single or onePerAz",
                 )
             )
         problems.extend(_secret_presence_problems(settings))

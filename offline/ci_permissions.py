@@ -205,6 +205,8 @@ def data_source_needs(plan: Plan, index: Index) -> list[Need]:
                 context = {"kms:ViaService": f"{own_service}.{index.region}.amazonaws.com"}
             elif takes_resource(action) and entry.get("resourceArgument") in args:
                 target = str(args[entry["resourceArgument"]])
+            elif takes_resource(action) and "resourceArnFormat" in entry:
+                target = entry["resourceArnFormat"].format(region=index.region, **args)
             if target != "*" and target in index.environments:
                 context["aws:ResourceTag/Environment"] = index.environments[target]
             needs.append(Need(token, "read", Request(action, target, context)))
@@ -306,6 +308,9 @@ def _key_arn(resource: Registration, index: Index) -> str:
     for key in ("kmsKeyId", "kmsKeyArn", "encryptionKeyArn", "masterUserSecretKmsKeyId"):
         if resource.inputs.get(key):
             return str(resource.inputs[key])
+    root_volume = resource.inputs.get("rootBlockDevice") or {}  # an instance's
+    if root_volume.get("kmsKeyId"):
+        return str(root_volume["kmsKeyId"])
     # A secret's version is encrypted with the secret's key.
     secret = str(resource.inputs.get("secretId") or "")
     return index.secret_keys.get(secret, index.regional("kms", "key/*"))

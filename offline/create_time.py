@@ -35,6 +35,10 @@ DURATIONS: dict[str, tuple[float, str]] = {
     ),
     "aws:route53/record:Record": (40.0, "Terraform log: 35 s (waits until the change is in sync)"),
     "aws:ecs/cluster:Cluster": (10.0, "seconds"),
+    "aws:ec2/instance:Instance": (
+        60.0,
+        "Terraform log: running after 13-22 s; its user data (iptables install) assumed 40 s more",
+    ),
     "aws:wafv2/webAclAssociation:WebAclAssociation": (30.0, "seconds; retries until the ALB is active"),
 }
 RDS_SINGLE_AZ = (300.0, "reference 5.1: RDS single-AZ 3.3-6.1 min")

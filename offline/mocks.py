@@ -32,6 +32,7 @@ _ID_PREFIXES = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
     "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/instance:Instance": "i",
 }
 
 
@@ -315,6 +316,14 @@ class OfflineMocks(Mocks):
         arn = self._regional("sns", name)
         return {"arn": arn, "id": arn}
 
+    def _ec2_instance(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
+        """An instance's network interface (the one routes name) and its addresses."""
+        return {
+            "primaryNetworkInterfaceId": f"eni-{_digest(args.name)}",
+            "privateIp": "10.0.0.10",
+            **({"publicIp": "198.51.100.10"} if args.inputs.get("associatePublicIpAddress") else {}),
+        }
+
     def _web_acl(self, args: MockResourceArgs, name: str) -> dict[str, Any]:
         return {"arn": self._regional("wafv2", f"regional/webacl/{name}/{_uuid(args.name)}")}
 
@@ -335,6 +344,7 @@ class OfflineMocks(Mocks):
         "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
         "aws:s3/bucket:Bucket": _s3_bucket,
         "aws:wafv2/webAcl:WebAcl": _web_acl,
+        "aws:ec2/instance:Instance": _ec2_instance,
         "aws:sns/topic:Topic": _sns_topic,
         "aws:amplify/app:App": _amplify,
         "aws:amplify/branch:Branch": _amplify,
@@ -474,6 +484,23 @@ class OfflineMocks(Mocks):
         self.hosted_zones[zone_id] = {"zoneId": zone_id, "name": name, "privateZone": private, "id": zone_id}
         return self.hosted_zones[zone_id]
 
+    def _ssm_parameter(self, args: dict[str, Any]) -> dict[str, Any]:
+        """AWS's public parameters of the current Amazon Linux images: an image id per name."""
+        name = str(args.get("name"))
+        if not name.startswith("/aws/service/ami-amazon-linux-latest/"):
+            raise KeyError(f"no SSM parameter {name} offline: only AWS's Amazon Linux image parameters")
+        image = f"ami-{_digest(name)}"
+        arn = f"arn:aws:ssm:{self.region}::parameter{name}"
+        return {
+            "name": name,
+            "type": "String",
+            "value": image,
+            "insecureValue": image,
+            "arn": arn,
+            "version": 1,
+            "id": name,
+        }
+
     _DATA_SOURCES: ClassVar[dict[str, Callable[..., dict[str, Any]]]] = {
         "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
         "aws:index/getPartition:getPartition": _partition,
@@ -481,6 +508,7 @@ class OfflineMocks(Mocks):
         "aws:ec2/getRouteTables:getRouteTables": _route_tables_lookup,
         "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
         "aws:route53/getZone:getZone": _hosted_zone,
+        "aws:ssm/getParameter:getParameter": _ssm_parameter,
     }
 
 

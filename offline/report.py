@@ -29,6 +29,14 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType"),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ingress", "egress"),
     "aws:ec2/securityGroup:SecurityGroup": ("description",),
+    "aws:ec2/instance:Instance": (
+        "instanceType",
+        "associatePublicIpAddress",
+        "sourceDestCheck",
+        "metadataOptions.httpTokens",
+        "rootBlockDevice.encrypted",
+    ),
+    "aws:ec2/route:Route": ("destinationCidrBlock", "networkInterfaceId"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ipProtocol", "fromPort", "toPort"),
     "aws:rds/instance:Instance": (
         "instanceClass",

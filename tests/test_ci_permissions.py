@@ -68,6 +68,17 @@ def test_the_role_that_deploys_a_stack_allows_every_call_of_its_lifecycle(stack:
     assert refused(needs, role_policies(role), role) == []
 
 
+def test_the_dev_roles_allow_a_nat_instance_s_lifecycle_and_image_lookup() -> None:
+    """dev's optional NAT instance: its root volume under dev's key, its image from AWS's parameter."""
+    plan = plan_for("dev", {"tm:network.natGateways": "instance"})
+    index = Index.of([plan], OFFLINE_ACCOUNT_ID, REGION)
+    lookups = data_source_needs(plan, index)
+    needs = [n for n in resource_needs(plan, index) if n.subject.startswith("aws:ec2/instance:Instance")]
+    assert {n.request.action for n in needs} >= {"ec2:RunInstances", "kms:GenerateDataKeyWithoutPlaintext"}
+    assert refused(needs + lookups, role_policies("dev"), "dev") == []
+    assert refused(lookups, role_policies("preview"), "preview") == []
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_preview_role_allows_every_lookup_of_a_preview(stack: str) -> None:
     """`pulumi preview` (no --refresh) reads resources from the state and calls the data sources."""

@@ -13,7 +13,7 @@ from components.profiles import PROFILES
 from offline.bootstrap import estimate_bootstrap
 from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
 from offline.costing import TASK_DEFINITION, costs, estimate, on_architecture
-from offline.create_time import create_time, critical_path
+from offline.create_time import create_time, critical_path, duration
 from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import load_config
@@ -169,6 +169,43 @@ def test_nat_gateways_the_engine_shows_are_priced_once() -> None:
     cost = priced(vpc, nat, eip)
     assert cost.total_usd == pytest.approx(36.50, abs=0.01)
     assert [r.status for r in cost.resources] == [costs.FREE, costs.PRICED, costs.PRICED]
+
+
+def test_a_nat_instance_pays_its_hours_address_and_volume_and_nothing_per_gb() -> None:
+    # t4g.nano 0.0042 x 730 = 3.07, its public IPv4 0.005 x 730 = 3.65, 8 GB gp3 x 0.08 = 0.64
+    nat = resource(
+        "aws:ec2/instance:Instance",
+        "nat",
+        {
+            "instanceType": "t4g.nano",
+            "associatePublicIpAddress": True,
+            "sourceDestCheck": False,
+            "rootBlockDevice": {"volumeType": "gp3", "volumeSize": 8},
+        },
+    )
+    usage = costs.Usage(**{**NO_USAGE.__dict__, "nat_gb_per_month": 1000})
+    cost = priced(nat, usage=usage)
+    assert cost.total_usd == pytest.approx(3.066 + 3.65 + 0.64, abs=0.01)
+    assert "1000 GB" in cost.resources[0].note
+    unknown_size = resource("aws:ec2/instance:Instance", "x", {"instanceType": "m5.large"})
+    assert priced(unknown_size).resources[0].status == costs.NOT_PRICED
+
+
+def test_dev_with_a_nat_instance_instead_of_its_gateway_saves_the_gateway_and_its_traffic_fee() -> None:
+    gateway = estimate(plan_for("dev"))
+    instance = estimate(plan_for("dev", {"tm:network.natGateways": "instance"}))
+    # gone: 36.50 of gateway and address, 20 GB x 0.045 = 0.90; added: 7.36 of instance
+    assert gateway.total_usd - instance.total_usd == pytest.approx(36.50 + 0.90 - 7.36, abs=0.01)
+    not_priced = [estimate.types_with_status(costs.NOT_PRICED).keys() for estimate in (instance, gateway)]
+    assert not_priced[0] == not_priced[1]
+
+
+def test_a_nat_instance_takes_a_minute_to_forward_and_stays_off_dev_s_critical_path() -> None:
+    plan = plan_for("dev", {"tm:network.natGateways": "instance"})
+    (instance,) = plan.of_type("aws:ec2/instance:Instance")
+    assert duration(instance)[0] == 60
+    # Without NAT gateways awsx's VPC is seconds: the database still sets dev's time.
+    assert create_time(plan).minutes < create_time(plan_for("dev")).minutes
 
 
 def test_an_internet_facing_load_balancer_pays_for_an_address_per_zone() -> None:

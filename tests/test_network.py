@@ -178,3 +178,54 @@ def test_account_guard_is_set_only_when_the_stack_names_its_account() -> None:
     guarded = plan_for("prod", {"tm:awsAccountId": "111122223333"})
     (provider,) = guarded.of_type("pulumi:providers:aws")
     assert json.loads(provider.inputs["allowedAccountIds"]) == ["111122223333"]
+
+
+NAT_INSTANCE = {"tm:network.natGateways": "instance"}
+
+
+def test_a_nat_instance_is_the_default_route_of_every_private_subnet() -> None:
+    """dev with `natGateways: instance`: awsx makes no NAT gateway, and each private route table
+    (the mocks answer the lookup from awsx's tables) sends 0.0.0.0/0 to the instance's interface."""
+    plan = plan_for("dev", NAT_INSTANCE)
+    assert vpc_of(plan)["natGateways"] == {"strategy": "None"}
+    network = network_of(plan)
+    instance = network.one("aws:ec2/instance:Instance")
+    routes = network.of_type("aws:ec2/route:Route")
+    private = plan.outputs["privateSubnetIds"]
+    assert sorted(r.inputs["routeTableId"] for r in routes) == sorted(route_table_id(s) for s in private)
+    for route in routes:
+        assert route.inputs["destinationCidrBlock"] == "0.0.0.0/0"
+        assert route.inputs["networkInterfaceId"] == instance.outputs["primaryNetworkInterfaceId"]
+    assert plan_for("dev").of_type("aws:ec2/instance:Instance") == []
+
+
+def test_the_nat_instance_is_a_small_hardened_router_in_a_public_subnet() -> None:
+    plan = plan_for("dev", NAT_INSTANCE)
+    inputs = network_of(plan).one("aws:ec2/instance:Instance").inputs
+    assert inputs["instanceType"] == "t4g.nano"
+    assert inputs["ami"].startswith("ami-")  # AWS's current Amazon Linux 2023 arm64 image
+    assert inputs["subnetId"] == plan.outputs["publicSubnetIds"][0]
+    assert (inputs["associatePublicIpAddress"], inputs["sourceDestCheck"]) == (True, False)
+    assert inputs["metadataOptions"]["httpTokens"] == "required"
+    root = inputs["rootBlockDevice"]
+    assert (root["encrypted"], root["kmsKeyId"]) == (True, plan.outputs["kmsKeyArn"])
+    # No way in: no key pair, no instance profile (nothing to log in with or to steal).
+    assert not {"keyName", "iamInstanceProfile"} & set(inputs)
+    assert "MASQUERADE" in inputs["userData"]
+    assert "ip_forward=1" in inputs["userData"]
+
+
+def test_the_nat_instance_forwards_only_the_ports_the_tasks_use_from_inside_the_vpc() -> None:
+    plan = plan_for("dev", NAT_INSTANCE)
+    network = network_of(plan)
+    (group,) = network.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert network.one("aws:ec2/instance:Instance").inputs["vpcSecurityGroupIds"] == [group.outputs["id"]]
+
+    def rules(direction: str) -> set[tuple[str, int, int, tuple[str, ...]]]:
+        return {
+            (r["protocol"], r["fromPort"], r["toPort"], tuple(r["cidrBlocks"]))
+            for r in group.inputs[direction]
+        }
+
+    assert rules("ingress") == {("tcp", 443, 443, ("10.20.0.0/16",)), ("tcp", 587, 587, ("10.20.0.0/16",))}
+    assert rules("egress") == {("tcp", 443, 443, ("0.0.0.0/0",)), ("tcp", 587, 587, ("0.0.0.0/0",))}

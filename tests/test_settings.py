@@ -93,7 +93,14 @@ def test_review_stack_settings_and_tags() -> None:
 BAD_CONFIGS = [
     ("tm:network.availabilityZones", 4, "tm:network.availabilityZones", "= 4:", "2 or 3"),
     ("tm:network.availabilityZones", "three", "tm:network.availabilityZones", '"three"', "2 or 3"),
-    ("tm:network.natGateways", "twoPerAz", "tm:network.natGateways", '"twoPerAz"', "'single' or 'onePerAz'"),
+    (
+        "tm:network.natGateways",
+        "twoPerAz",
+        "tm:network.natGateways",
+        '"twoPerAz"',
+        "'single', 'onePerAz' or 'instance'",
+    ),
+    ("tm:network.natInstanceType", "t3.nano", "tm:network.natInstanceType", '"t3.nano"', "'t4g.nano'"),
     ("tm:network.cidr", "10.0.0.0/33", "tm:network.cidr", '"10.0.0.0/33"', "valid IPv4 network"),
     ("tm:network.cidr", "8.8.0.0/16", "tm:network.cidr", '"8.8.0.0/16"', "private (RFC 1918)"),
     ("tm:network.cidr", "10.0.0.0/24", "tm:network.cidr", '"10.0.0.0/24"', "/16 to /19"),
@@ -151,6 +158,18 @@ def test_nat_none_requires_the_endpoints_private_tasks_need() -> None:
     )
     assert isinstance(settings, BaseSettings)
     assert settings.network.nat_gateways == "none"
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_a_nat_instance_is_for_dev_and_refused_in_prod_and_staging(stack: str) -> None:
+    problems = problems_of(stack, {"tm:network.natGateways": "instance"})
+    message = problems["tm:network.natGateways"]
+    assert '"instance"' in message
+    assert f"{stack} may not use it" in message
+    assert "single or onePerAz" in message
+    settings = settings_of("dev", {"tm:network.natGateways": "instance"})
+    assert isinstance(settings, BaseSettings)
+    assert (settings.network.nat_gateways, settings.network.nat_instance_type) == ("instance", "t4g.nano")
 
 
 def test_hosts_must_be_inside_the_configured_zone() -> None:

@@ -297,9 +297,12 @@ CONFIG_RESOURCE_TYPES: dict[str, tuple[str, ...]] = {
     "AWS::ACM::Certificate": ("ACM.1", "ACM.2"),
     "AWS::Backup::RecoveryPoint": ("Backup.1",),
     "AWS::CloudTrail::Trail": ("CloudTrail.2", "CloudTrail.4", "CloudTrail.5"),
+    # Only dev's optional NAT instance and its root volume: Fargate tasks make no instances.
+    "AWS::EC2::Instance": ("EC2.8", "EC2.9"),
     "AWS::EC2::NetworkAcl": ("EC2.21",),
     "AWS::EC2::SecurityGroup": ("EC2.2", "EC2.13", "EC2.14", "EC2.18", "EC2.19"),
     "AWS::EC2::Subnet": ("EC2.15",),
+    "AWS::EC2::Volume": ("EC2.3",),
     "AWS::EC2::VPC": ("EC2.6",),
     "AWS::ECR::Repository": ("ECR.1", "ECR.2", "ECR.3"),
     "AWS::ECS::Cluster": ("ECS.12",),

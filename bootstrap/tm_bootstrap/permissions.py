@@ -488,9 +488,13 @@ KEY_ACTIONS = [
     "kms:EnableKeyRotation",
     "kms:Encrypt",
     "kms:GenerateDataKey",
+    # EBS with the stack's key: dev's NAT instance's root volume.
+    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:GetKeyPolicy",
     "kms:GetKeyRotationStatus",
     "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
     "kms:RetireGrant",
     "kms:ScheduleKeyDeletion",
     "kms:TagResource",
@@ -558,6 +562,7 @@ def deploy_statements(role: CiRole, account: Account) -> list[Document]:
             "Condition": {"StringEquals": {"aws:RequestTag/Environment": environment}},
         },
         {"Sid": "ListAliasesAndKeyTags", "Effect": "Allow", "Action": KEY_LISTING, "Resource": "*"},
+        image_parameter_statement(account),
         {
             "Sid": "KeysOfThisEnvironment",
             "Effect": "Allow",
@@ -947,9 +952,24 @@ def review_identity_and_data_statements(account: Account) -> list[Document]:
     ]
 
 
-def preview_statements() -> list[Document]:
+AMAZON_LINUX_IMAGES = "/aws/service/ami-amazon-linux-latest/*"
+
+
+def image_parameter_statement(account: Account) -> Document:
+    """AWS's public parameters of the current Amazon Linux images (dev's NAT instance's image)."""
+    return {
+        "Sid": "ReadAmazonLinuxImageParameters",
+        "Effect": "Allow",
+        "Action": "ssm:GetParameter",
+        # AWS owns them: their ARNs name no account ("*" matches the empty one).
+        "Resource": f"arn:{account.partition}:ssm:{account.region}:*:parameter{AMAZON_LINUX_IMAGES}",
+    }
+
+
+def preview_statements(account: Account) -> list[Document]:
     """preview: what the program looks up while it runs (its data sources)."""
     return [
+        image_parameter_statement(account),
         {
             "Sid": "DataSourcesOfTheProgram",
             "Effect": "Allow",
@@ -1013,7 +1033,7 @@ def drift_statements(account: Account) -> list[Document]:
                 }
             },
         },
-        *preview_statements(),
+        *preview_statements(account),
     ]
 
 
@@ -1085,7 +1105,7 @@ def identity_policies(role: CiRole, account: Account) -> dict[str, Document]:
             "identities": review_identity_and_data_statements(account),
         }
     elif role.key == "preview":
-        work = {"lookups": preview_statements()}
+        work = {"lookups": preview_statements(account)}
     elif role.key == "drift":
         work = {"reads": drift_statements(account)}
     else:

@@ -152,7 +152,13 @@ THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
                 "dev": ["db.t4g.micro", "db.t4g.small", "db.t4g.medium"],
                 "review": [],
             },
-            "ec2InstanceTypes": _all([]),  # Fargate only
+            # Fargate only, but dev's optional NAT instance (tm:network.natGateways: instance).
+            "ec2InstanceTypes": {
+                "prod": [],
+                "staging": [],
+                "dev": ["t4g.nano", "t4g.micro", "t4g.small"],
+                "review": [],
+            },
         },
         # Two weeks of point-in-time recovery and recovery points at least (prod keeps 30 and 35);
         # staging, which holds no one's work, a week (FSBP RDS.11's).
@@ -197,6 +203,10 @@ THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
             )
         },
         "s3-bucket-encryption": {"allowedAlgorithms": _all(["aws:kms", "aws:kms:dsse", "AES256"])},
+        # Only dev may run a NAT instance, whose public address is its way out (FSBP EC2.9).
+        "ec2-no-public-ip": {
+            "natInstancePublicIp": {"prod": False, "staging": False, "dev": True, "review": False}
+        },
     },
 }
 

@@ -494,3 +494,44 @@ def test_a_sidecar_is_held_to_the_same_hardening(
         "aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions", unsafe, policy, change=collector_only
     )
     assert policy in new_mandatory(packs, plan, flip)
+
+
+NAT_INSTANCE = {"tm:network.natGateways": "instance"}
+
+
+def test_the_nat_instance_its_group_and_routes_pass_every_mandatory_policy(packs: list[PackProcess]) -> None:
+    """What the flips below start from: its public address is dev's allowed exception."""
+    plan = plan_for("dev", NAT_INSTANCE)
+    added = [
+        r.urn
+        for r in plan.resources
+        if r.type in ("aws:ec2/instance:Instance", "aws:ec2/route:Route") or r.name == "network-nat"
+    ]
+    assert len(added) == 4  # the instance, its security group, a route per zone
+    assert check_resources(plan, tuple(added), packs, stack=False).mandatory == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "unsafe", "policy"),
+    [
+        ("metadataOptions.httpTokens", "optional", "ec2-imdsv2-required"),
+        ("rootBlockDevice.encrypted", False, "ec2-volumes-encrypted"),
+        ("rootBlockDevice.kmsKeyId", None, "ec2-volumes-encrypted"),
+        ("sourceDestCheck", True, "ec2-no-public-ip"),
+        ("instanceType", "m7g.large", "allowed-instance-classes"),
+    ],
+)
+def test_the_nat_instance_is_held_to_its_hardening(
+    packs: list[PackProcess], setting: str, unsafe: Any, policy: str
+) -> None:
+    flip = Flip("aws:ec2/instance:Instance", setting, unsafe, policy)
+    assert policy in new_mandatory(packs, plan_for("dev", NAT_INSTANCE), flip)
+
+
+def test_prod_refuses_the_nat_instance_s_public_address(packs: list[PackProcess]) -> None:
+    """The exception is dev's config: the same instance judged with prod's is a violation."""
+    dev = plan_for("dev", NAT_INSTANCE)
+    as_prod = Plan(dev.stack, "prod", dev.resources, dev.outputs)
+    (instance,) = as_prod.of_type("aws:ec2/instance:Instance")
+    found = {v.policy for v in check_resources(as_prod, (instance.urn,), packs, stack=False).mandatory}
+    assert "ec2-no-public-ip" in found

@@ -412,6 +412,30 @@ def _nat_gateway(r: Resource, stack: _Stack) -> _Priced:
     )
 
 
+def _ec2_instance(r: Resource, stack: _Stack) -> _Priced:
+    """An EC2 instance's hours, its public IPv4 address and its root volume. A NAT instance (no
+    source/destination check) forwards the stack's NAT traffic with no per-GB fee."""
+    p = stack.prices
+    instance_type = str(r.props.get("instanceType"))
+    hourly = f"ec2.{instance_type}.hour"
+    if hourly not in p.units:
+        raise _NotPricedError(f"{instance_type} has no price in prices.json")
+    root = r.props.get("rootBlockDevice") or {}
+    gb = _number(root.get("volumeSize"))
+    if not gb:
+        raise _NotPricedError("its root volume takes the image's size, which the plan cannot see")
+    volume_type = str(root.get("volumeType") or "gp3")
+    charges = [
+        Charge(f"{instance_type} Linux, all month", p.monthly(hourly)),
+        Charge(f"{gb:g} GB {volume_type} root volume", gb * p[f"ebs.{volume_type}GbMonth"]),
+    ]
+    if _is_true(r.props.get("associatePublicIpAddress")):
+        charges.append(Charge("public IPv4 address", p.monthly("publicIpv4.hour")))
+    forwards = r.props.get("sourceDestCheck") is False
+    note = f"{stack.usage.nat_gb_per_month:g} GB through NAT, no per-GB fee" if forwards else ""
+    return _Priced(charges, note)
+
+
 def _elastic_ip(r: Resource, stack: _Stack) -> _Priced:
     return _Priced([Charge("public IPv4 address", stack.prices.monthly("publicIpv4.hour"))])
 
@@ -881,6 +905,7 @@ HANDLERS: dict[str, Handler] = {
     AWSX_VPC: _awsx_vpc,
     NAT_GATEWAY: _nat_gateway,
     "aws:ec2/eip:Eip": _elastic_ip,
+    "aws:ec2/instance:Instance": _ec2_instance,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _endpoint,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:wafv2/webAcl:WebAcl": _web_acl,

@@ -6,6 +6,7 @@ from pulumi_policy import Policy
 from . import (
     amplify,
     cloudwatch,
+    ec2,
     ecr,
     ecs,
     iam,
@@ -33,4 +34,5 @@ POLICIES: list[Policy] = [
     *resource_policies.POLICIES,
     *s3.POLICIES,
     *ecr.POLICIES,
+    *ec2.POLICIES,
 ]
