@@ -123,6 +123,10 @@ PROFILES: dict[str, dict[str, Any]] = {
             "monitoringIntervalSeconds": 60,
             "reservedConnections": 20,
             "backupPlan": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365},
+            "engine": "rds",
+            # With engine auroraServerless: HOT's Aurora range today, never paused, a reader in a
+            # second zone (multiAz).
+            "serverless": {"minCapacity": 4, "maxCapacity": 16},
         },
         "frontend": {**_FRONTEND, "branch": "main", "stage": "PRODUCTION"},
         # A month of production for the cost estimate (docs/costs.md): about 2 API requests a
@@ -209,6 +213,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "monitoringIntervalSeconds": 60,
             "reservedConnections": 60,
             "backupPlan": {"dailyRetentionDays": 7},
+            "engine": "rds",
+            # With engine auroraServerless: paused after 10 minutes without a connection.
+            "serverless": {"minCapacity": 0, "maxCapacity": 4, "secondsUntilAutoPause": 600},
         },
         "review": {
             "host": "review.tasks-dev.hotosm.org",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.rds_sizing import max_connections, memory_gib
+from components.rds_sizing import max_connections, memory_gib, serverless_max_connections
 from components.settings import SettingsError
 from offline.engine import Plan
 from tests.conftest import plan_for
@@ -22,15 +22,20 @@ def instance_of(plan: Plan) -> dict[str, Any]:
     return database_of(plan).one("aws:rds/instance:Instance").inputs
 
 
+def assert_isolated(plan: Plan, database_inputs: dict[str, Any]) -> None:
+    """The instance or cluster is in the isolated subnets, behind the database's security group."""
+    database = database_of(plan)
+    subnet_group = database.one("aws:rds/subnetGroup:SubnetGroup")
+    assert subnet_group.inputs["subnetIds"] == plan.outputs["isolatedSubnetIds"]
+    assert database_inputs["dbSubnetGroupName"] == subnet_group.outputs["name"]
+    security_group = database.one("aws:ec2/securityGroup:SecurityGroup")
+    assert database_inputs["vpcSecurityGroupIds"] == [security_group.outputs["id"]]
+
+
 def test_instance_is_private_in_the_isolated_subnets(base_plan: Plan) -> None:
-    database = database_of(base_plan)
     instance = instance_of(base_plan)
     assert instance["publiclyAccessible"] is False
-    subnet_group = database.one("aws:rds/subnetGroup:SubnetGroup")
-    assert subnet_group.inputs["subnetIds"] == base_plan.outputs["isolatedSubnetIds"]
-    assert instance["dbSubnetGroupName"] == subnet_group.outputs["name"]
-    security_group = database.one("aws:ec2/securityGroup:SecurityGroup")
-    assert instance["vpcSecurityGroupIds"] == [security_group.outputs["id"]]
+    assert_isolated(base_plan, instance)
 
 
 def test_only_the_task_security_groups_reach_postgres(base_plan: Plan) -> None:
@@ -274,3 +279,142 @@ def test_max_connections_follows_the_rds_formula(instance_class: str, memory: in
     # LEAST(DBInstanceClassMemory / 9531392, 5000), computed by hand from the nominal memory.
     assert memory_gib(instance_class) == memory
     assert max_connections(instance_class) == connections
+
+
+# -- Aurora Serverless v2 ------------------------------------------------------------------------
+
+AURORA = {"tm:database.engine": "auroraServerless", "tm:database.engineVersion": "17.4"}
+
+
+@pytest.fixture(scope="module")
+def aurora_dev() -> Plan:
+    return plan_for("dev", AURORA)
+
+
+def test_aurora_keeps_the_instances_promises(aurora_dev: Plan) -> None:
+    database = database_of(aurora_dev)
+    key = aurora_dev.outputs["kmsKeyArn"]
+    assert not database.of_type("aws:rds/instance:Instance")
+    cluster = database.one("aws:rds/cluster:Cluster").inputs
+    assert (cluster["engine"], cluster["engineVersion"]) == ("aurora-postgresql", "17.4")
+    assert (cluster["storageEncrypted"], cluster["kmsKeyId"], cluster["masterUserSecretKmsKeyId"]) == (
+        True,
+        key,
+        key,
+    )
+    assert cluster["manageMasterUserPassword"] is True
+    assert not {"masterPassword", "masterPasswordWo"} & set(cluster)
+    assert cluster["masterUsername"] == "tm_admin"
+    assert cluster["iamDatabaseAuthenticationEnabled"] is True
+    assert_isolated(aurora_dev, cluster)
+    group = database.one("aws:rds/clusterParameterGroup:ClusterParameterGroup")
+    assert group.inputs["family"] == "aurora-postgresql17"
+    assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"} in group.inputs["parameters"]
+    assert cluster["dbClusterParameterGroupName"] == group.outputs["name"]
+    assert (cluster["backupRetentionPeriod"], cluster["copyTagsToSnapshot"]) == (7, True)
+    assert (cluster["deletionProtection"], cluster["skipFinalSnapshot"]) == (False, True)
+    assert cluster["enabledCloudwatchLogsExports"] == ["postgresql"]
+    logs = database.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert (logs["name"], logs["kmsKeyId"]) == ("/aws/rds/cluster/tasking-manager-dev/postgresql", key)
+    # dev: one writer, paused after ten idle minutes.
+    assert cluster["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": 0,
+        "maxCapacity": 4,
+        "secondsUntilAutoPause": 600,
+    }
+    (writer,) = database.of_type("aws:rds/clusterInstance:ClusterInstance")
+    assert writer.inputs["instanceClass"] == "db.serverless"
+    assert writer.inputs["publiclyAccessible"] is False
+    assert writer.inputs["caCertIdentifier"] == "rds-ca-rsa2048-g1"
+    assert writer.inputs["performanceInsightsKmsKeyId"] == key
+    assert writer.inputs["monitoringInterval"] == 60
+
+
+def test_aurora_is_backed_up_and_serves_the_back_end_and_review_apps(aurora_dev: Plan) -> None:
+    database = database_of(aurora_dev)
+    cluster = database.one("aws:rds/cluster:Cluster")
+    assert database.one("aws:backup/selection:Selection").inputs["resources"] == [cluster.outputs["arn"]]
+    endpoint = aurora_dev.outputs["databaseAddress"]
+    assert endpoint == cluster.outputs["endpoint"]
+    master = aurora_dev.outputs["databaseMasterSecretArn"]
+    assert master == cluster.outputs["masterUserSecrets"][0]["secretArn"]
+    tasks = {t.name: t for t in aurora_dev.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    api = json.loads(tasks["backend-api"].inputs["containerDefinitions"])[0]
+    assert {"name": "POSTGRES_ENDPOINT", "value": endpoint} in api["environment"]
+    admin = json.loads(tasks["review-database-admin"].inputs["containerDefinitions"])[0]
+    assert {"name": "PGHOST", "value": endpoint} in admin["environment"]
+    assert {"name": "PGUSER", "valueFrom": f"{master}:username::"} in admin["secrets"]
+
+
+def test_prod_aurora_has_a_reader_in_another_zone_and_is_protected() -> None:
+    database = database_of(plan_for("prod", AURORA))
+    cluster = database.one("aws:rds/cluster:Cluster").inputs
+    assert (cluster["deletionProtection"], cluster["skipFinalSnapshot"]) == (True, False)
+    assert (cluster["finalSnapshotIdentifier"], cluster["deleteAutomatedBackups"]) == (
+        "tasking-manager-prod-final",
+        False,
+    )
+    assert cluster["serverlessv2ScalingConfiguration"] == {"minCapacity": 4, "maxCapacity": 16}
+    instances = database.of_type("aws:rds/clusterInstance:ClusterInstance")
+    assert [i.inputs["identifier"] for i in instances] == ["tasking-manager-prod-1", "tasking-manager-prod-2"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "message"),
+    [
+        ({"tm:database.engineVersion": "17"}, "tm:database.engineVersion", "a major.minor version like 17.4"),
+        (
+            {"tm:database.engineVersion": "16.2"},
+            "tm:database.serverless.minCapacity",
+            "0 ACUs (auto-pause) needs Aurora PostgreSQL 16.3 or later; engineVersion is 16.2",
+        ),
+        (
+            {"tm:database.serverless.maxCapacity": 2.25},
+            "tm:database.serverless.maxCapacity",
+            "multiple of 0.5",
+        ),
+        (
+            {"tm:database.serverless.minCapacity": 4, "tm:database.serverless.maxCapacity": 2},
+            "tm:database.serverless.maxCapacity",
+            "must be at least minCapacity (4)",
+        ),
+        (
+            {"tm:database.serverless.minCapacity": 0.5},
+            "tm:database.serverless.secondsUntilAutoPause",
+            "applies only with minCapacity 0 (it is 0.5)",
+        ),
+        (
+            {"tm:database.serverless.secondsUntilAutoPause": 60},
+            "tm:database.serverless.secondsUntilAutoPause",
+            "greater than or equal to 300",
+        ),
+    ],
+)
+def test_aurora_settings_aws_would_refuse_are_named(
+    overrides: dict[str, Any], key: str, message: str
+) -> None:
+    assert message in database_problems({**AURORA, **overrides}, stack="dev")[key]
+
+
+def test_prod_aurora_never_pauses() -> None:
+    problems = database_problems({**AURORA, "tm:database.serverless.minCapacity": 0})
+    assert "production never pauses" in problems["tm:database.serverless.minCapacity"]
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "connections"),
+    [(0, 1, 189), (0, 2, 189), (0.5, 4, 823), (1, 16, 3360), (0.5, 16, 2000), (2, 64, 5000)],
+)
+def test_serverless_connections_follow_the_maximum_acu(
+    minimum: float, maximum: float, connections: int
+) -> None:
+    # AWS's table by maximum ACUs (the lower row between two), capped at 2,000 for a 0 or 0.5 minimum.
+    assert serverless_max_connections(minimum, maximum) == connections
+
+
+def test_the_connection_budget_of_a_serverless_range_is_named() -> None:
+    overrides = {**AURORA, "tm:database.serverless.maxCapacity": 1, "tm:api.dbMaxConnections": 30}
+    message = database_problems(overrides, stack="dev")["tm:api.dbMaxConnections"]
+    assert "could open 240 connections" in message
+    assert "Aurora Serverless v2 at 0-1 ACU allows about 189" in message
+    assert message.endswith("choose a larger database.serverless.maxCapacity")
