@@ -50,6 +50,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             scope=scope,
             vpc_id=network.vpc_id,
             isolated_subnet_ids=network.isolated_subnet_ids,
+            availability_zones=network.availability_zones,
             kms_key_arn=key.arn,
             client_security_group_ids=task_groups.ids,
         ),

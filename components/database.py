@@ -39,6 +39,8 @@ class DatabaseArgs:
     scope: AwsScope
     vpc_id: pulumi.Input[str]
     isolated_subnet_ids: pulumi.Input[list[str]]
+    # The zones of those subnets: an Aurora reader goes to a zone other than its writer's.
+    availability_zones: pulumi.Input[list[str]]
     kms_key_arn: pulumi.Input[str]
     # Security groups admitted on 5432, by role name (api, cron, migrate).
     client_security_group_ids: Mapping[str, pulumi.Input[str]]
@@ -61,6 +63,11 @@ def parameters(settings: DatabaseSettings) -> dict[str, tuple[str, str]]:
 
 def _aws_managed(template: str, partition: pulumi.Input[str]) -> pulumi.Output[str]:
     return pulumi.Output.from_input(partition).apply(lambda value: template.format(partition=value))
+
+
+def _zone(zones: pulumi.Input[list[str]], index: int) -> pulumi.Output[str]:
+    """The index-th of the zones, round the list: one instance per zone."""
+    return pulumi.Output.from_input(zones).apply(lambda names: names[index % len(names)])
 
 
 def _role_trust(service: str, account_id: str) -> str:
@@ -298,19 +305,20 @@ class Database(pulumi.ComponentResource):
         # zone fails (promotion tier 0 scales with the writer, so it can carry the load at once).
         self.cluster_instances = [
             aws.rds.ClusterInstance(
-                f"{name}-{number}",
-                identifier=f"{self.identifier}-{number}",
+                f"{name}-{index + 1}",
+                identifier=f"{self.identifier}-{index + 1}",
                 cluster_identifier=cluster.id,
                 engine=AURORA_ENGINE,
                 engine_version=cluster.engine_version,
                 instance_class="db.serverless",
                 db_subnet_group_name=self.subnet_group.name,
+                availability_zone=_zone(args.availability_zones, index),
                 promotion_tier=0,
                 copy_tags_to_snapshot=True,
                 **self._compute(args),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=created_after),
             )
-            for number in range(1, 3 if settings.multi_az else 2)
+            for index in range(2 if settings.multi_az else 1)
         ]
         self.database = cluster
         self.metric_dimensions = {"DBClusterIdentifier": self.identifier, "Role": "WRITER"}

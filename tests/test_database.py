@@ -356,7 +356,10 @@ def test_prod_aurora_has_a_reader_in_another_zone_and_is_protected() -> None:
     )
     assert cluster["serverlessv2ScalingConfiguration"] == {"minCapacity": 4, "maxCapacity": 16}
     instances = database.of_type("aws:rds/clusterInstance:ClusterInstance")
-    assert [i.inputs["identifier"] for i in instances] == ["tasking-manager-prod-1", "tasking-manager-prod-2"]
+    assert [(i.inputs["identifier"], i.inputs["availabilityZone"]) for i in instances] == [
+        ("tasking-manager-prod-1", "us-east-1a"),
+        ("tasking-manager-prod-2", "us-east-1b"),
+    ]
 
 
 @pytest.mark.parametrize(

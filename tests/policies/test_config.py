@@ -139,10 +139,18 @@ THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
         },
         "allowed-regions": {"regions": _all(["us-east-1"])},
         "allowed-instance-classes": {
-            # prod db.t4g.large (8 GiB) and up, dev small burstable ones, review none of its own.
+            # prod db.t4g.large (8 GiB) and up, dev small burstable ones, review none of its own;
+            # Aurora Serverless v2 instances (db.serverless) in prod and dev, sized by their ACU range.
             "rdsInstanceClasses": {
-                "prod": ["db.t4g.large", "db.t4g.xlarge", "db.t4g.2xlarge", "db.m7g.*", "db.r7g.*"],
-                "dev": ["db.t4g.micro", "db.t4g.small", "db.t4g.medium"],
+                "prod": [
+                    "db.t4g.large",
+                    "db.t4g.xlarge",
+                    "db.t4g.2xlarge",
+                    "db.m7g.*",
+                    "db.r7g.*",
+                    "db.serverless",
+                ],
+                "dev": ["db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.serverless"],
                 "review": [],
             },
             "ec2InstanceTypes": _all([]),  # Fargate only

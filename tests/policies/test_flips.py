@@ -494,3 +494,48 @@ def test_a_sidecar_is_held_to_the_same_hardening(
         "aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions", unsafe, policy, change=collector_only
     )
     assert policy in new_mandatory(packs, plan, flip)
+
+
+# The Aurora Serverless v2 database (tm:database.engine auroraServerless) is held to the same
+# promises: the plans of dev and prod with it, each flipped as above.
+AURORA = {"tm:database.engine": "auroraServerless", "tm:database.engineVersion": "17.4"}
+CLUSTER, MEMBER = "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"
+AURORA_SAFETY: list[Flip] = [
+    Flip(CLUSTER, "storageEncrypted", False, "rds-storage-encrypted", ("prod", "dev")),
+    Flip(CLUSTER, "kmsKeyId", None, "rds-storage-encrypted", ("prod", "dev")),
+    Flip(CLUSTER, "dbClusterParameterGroupName", None, "rds-tls-enforced", ("prod", "dev")),
+    Flip(CLUSTER, "backupRetentionPeriod", 0, "rds-backup-retention", ("prod", "dev")),
+    Flip(CLUSTER, "enabledCloudwatchLogsExports", [], "rds-logs-exported", ("prod", "dev")),
+    Flip(CLUSTER, "dbSubnetGroupName", None, "rds-in-subnet-group", ("prod", "dev")),
+    Flip(CLUSTER, "backupRetentionPeriod", 7, "prod-backup-retention", ("prod",)),
+    Flip(CLUSTER, "deletionProtection", False, "prod-deletion-protection", ("prod",)),
+    Flip(CLUSTER, "skipFinalSnapshot", True, "prod-final-snapshot", ("prod",)),
+    Flip(CLUSTER, "deleteAutomatedBackups", True, "prod-keep-automated-backups", ("prod",)),
+    Flip(MEMBER, "publiclyAccessible", True, "rds-not-public", ("prod", "dev")),
+    Flip(MEMBER, "autoMinorVersionUpgrade", False, "rds-auto-minor-version-upgrade", ("prod", "dev")),
+    Flip(MEMBER, "", REMOVED, "prod-database-multi-az", ("prod",)),
+    Flip("aws:backup/selection:Selection", "", REMOVED, "rds-in-backup-plan", ("prod", "dev")),
+]
+
+
+@pytest.mark.parametrize("environment", ["prod", "dev"])
+def test_the_aurora_stacks_pass_every_mandatory_policy(packs: list[PackProcess], environment: str) -> None:
+    plan = plan_for(environment, AURORA)
+    assert [f"{v.policy} {v.urn}" for v in check_plan(plan, packs).mandatory] == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "flip"),
+    [
+        pytest.param(
+            environment, flip, id=f"{environment}:{flip.token.split(':')[-1]}.{flip.setting or 'removed'}"
+        )
+        for flip in AURORA_SAFETY
+        for environment in flip.environments
+    ],
+)
+def test_each_unsafe_aurora_flip_is_a_mandatory_violation_of_its_policy(
+    packs: list[PackProcess], environment: str, flip: Flip
+) -> None:
+    found = new_mandatory(packs, plan_for(environment, AURORA), flip)
+    assert flip.policy in found, f"{flip.setting}={flip.unsafe!r}: new mandatory {sorted(found)}"

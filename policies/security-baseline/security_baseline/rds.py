@@ -86,13 +86,16 @@ rds_storage_encrypted = ResourcePolicy(
 )
 
 
-def _force_ssl(parameters: Any, family_major: int | None) -> str | None:
+def _force_ssl(parameters: Any, family: str) -> str | None:
     """Why a parameter group lets clients connect without TLS, or None."""
     for parameter in parameters or []:
         if parameter.get("name") == "rds.force_ssl":
             return None if str(parameter.get("value")) == "1" else "sets rds.force_ssl to 0"
+    if family.startswith("aurora"):
+        return "leaves rds.force_ssl at Aurora PostgreSQL's default 0"
+    family_major = _major(family)
     if family_major is not None and family_major >= 15:
-        return None  # PostgreSQL 15 and later default to rds.force_ssl=1
+        return None  # RDS for PostgreSQL 15 and later default to rds.force_ssl=1
     return "leaves rds.force_ssl at its default 0 (PostgreSQL before 15)"
 
 
@@ -101,17 +104,20 @@ def _tls(args: ResourceValidationArgs) -> Iterator[str]:
     if token in (PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP):
         family = str(args.props.get("family") or "")
         if "postgres" in family:
-            reason = _force_ssl(args.props.get("parameters"), _major(family))
+            reason = _force_ssl(args.props.get("parameters"), family)
             if reason:
                 yield f"the {family} parameter group {reason}: clients may connect in plaintext"
         return
     if not _postgres(args.props):
         return
-    group = str(args.props.get("parameterGroupName") or "")
+    cluster = token == CLUSTER
+    group = str(args.props.get("dbClusterParameterGroupName" if cluster else "parameterGroupName") or "")
     if group and not group.startswith("default."):
-        return  # a group of the program's own is checked as a ParameterGroup
+        return  # a group of the program's own is checked as a (cluster) parameter group
     major = _major(args.props.get("engineVersion"))
-    if major is not None and major < 15:
+    if cluster:
+        yield "Aurora PostgreSQL on the default cluster parameter group accepts plaintext: set rds.force_ssl"
+    elif major is not None and major < 15:
         yield f"PostgreSQL {major} on the default parameter group accepts plaintext; set rds.force_ssl=1"
 
 
@@ -120,10 +126,11 @@ rds_tls_enforced = ResourcePolicy(
     summary="PostgreSQL databases refuse unencrypted connections (rds.force_ssl=1)",
     controls=("FSBP RDS.38 [3P]", "CKV2_AWS_69"),
     severity=Severity.MEDIUM,
-    resource_types=(INSTANCE, PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP),
+    resource_types=(INSTANCE, CLUSTER, PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP),
     unset=(
-        "rds.force_ssl not in the group: 1 for PostgreSQL 15+, 0 before; engineVersion unset: the "
-        "latest (15+); parameterGroupName unset: the default group"
+        "rds.force_ssl not in the group: 1 for RDS for PostgreSQL 15+, 0 before and 0 on Aurora "
+        "PostgreSQL; engineVersion unset: the latest (15+); parameterGroupName or "
+        "dbClusterParameterGroupName unset: the default group"
     ),
     check=_tls,
 )
