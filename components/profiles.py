@@ -140,6 +140,11 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 10,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 100.0,
+            # With Aurora: both instances at 5 ACU on average (floor 4), never paused.
+            "databaseAverageAcu": 5.0,
+            "databasePausedHoursPerMonth": 0.0,
+            "databaseStorageGb": 100.0,
+            "databaseIoMillionsPerMonth": 100.0,
         },
         # The estimate (about $540) plus a fifth for traffic the assumptions miss; HOT sets its own.
         "monthlyBudget": {"usd": 650.0},
@@ -240,6 +245,12 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 60,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 5.0,
+            # With Aurora: at its 0.5 ACU floor while awake; never paused, since the API, cron and
+            # the load balancer's health checks keep connections open round the clock.
+            "databaseAverageAcu": 0.5,
+            "databasePausedHoursPerMonth": 0.0,
+            "databaseStorageGb": 20.0,
+            "databaseIoMillionsPerMonth": 5.0,
         },
         # Review apps have their own budget: a handful open at a time at about $5 a month each.
         "monthlyBudget": {"usd": 150.0, "reviewAppsUsd": 50.0},
@@ -270,6 +281,11 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 0,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 0.5,
+            # Its database lives in the base's.
+            "databaseAverageAcu": 0.0,
+            "databasePausedHoursPerMonth": 0.0,
+            "databaseStorageGb": 0.0,
+            "databaseIoMillionsPerMonth": 0.0,
         },
     },
 }

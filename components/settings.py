@@ -556,6 +556,13 @@ class UsageSettings(_Model):
     amplify_builds_per_month: Annotated[int, Field(ge=0)]
     amplify_build_minutes: Annotated[float, Field(gt=0, le=120)]
     frontend_gb_served_per_month: Annotated[float, Field(ge=0)]
+    # Aurora Serverless v2 (tm:database.engine auroraServerless): the average ACUs of each instance
+    # while it runs, the hours a month it is paused (0 ACU: no connection for secondsUntilAutoPause),
+    # the GB it stores and its millions of I/O requests (Aurora Standard bills them).
+    database_average_acu: Annotated[float, Field(ge=0, le=256)]
+    database_paused_hours_per_month: Annotated[float, Field(ge=0, le=744)]
+    database_storage_gb: Annotated[float, Field(ge=0)]
+    database_io_millions_per_month: Annotated[float, Field(ge=0)]
 
 
 class MonthlyBudgetSettings(_Model):

@@ -519,9 +519,14 @@ AURORA_SAFETY: list[Flip] = [
 
 
 @pytest.mark.parametrize("environment", ["prod", "dev"])
-def test_the_aurora_stacks_pass_every_mandatory_policy(packs: list[PackProcess], environment: str) -> None:
+def test_the_aurora_stacks_pass_every_mandatory_policy_but_the_budget(
+    packs: list[PackProcess], environment: str
+) -> None:
+    """At the profiles' usage Aurora costs more than the instance (prod's writer and reader at 5 ACU
+    about $900 a month, dev's awake all month $47): both stacks go over their budgets, which the
+    budget policy says (docs/costs.md compares the engines). Nothing else is refused."""
     plan = plan_for(environment, AURORA)
-    assert [f"{v.policy} {v.urn}" for v in check_plan(plan, packs).mandatory] == []
+    assert [v.policy for v in check_plan(plan, packs).mandatory] == ["stack-monthly-budget"]
 
 
 @pytest.mark.parametrize(
