@@ -493,6 +493,7 @@ class Observability(pulumi.ComponentResource):
             target = ["LoadBalancer", lb, "TargetGroup", tg]
             api_dims = ["ClusterName", cluster, "ServiceName", api]
             db = [part for dimension in args.database_dimensions.items() for part in dimension]
+            storage_bounded = args.database_max_storage_bytes is not None
 
             def widget(x: int, y: int, title: str, metrics: list[list[Any]], **extra: Any) -> dict[str, Any]:
                 properties = {"title": title, "region": region, "metrics": metrics, "view": "timeSeries"}
@@ -609,10 +610,18 @@ class Observability(pulumi.ComponentResource):
                 widget(
                     12,
                     12,
-                    "Database memory and storage",
+                    f"Database memory and {'storage' if storage_bounded else 'capacity'}",
                     [
                         ["AWS/RDS", "FreeableMemory", *db, {"stat": "Minimum", "label": "Freeable memory"}],
-                        ["AWS/RDS", "FreeStorageSpace", *db, {"stat": "Minimum", "label": "Free storage"}],
+                        ["AWS/RDS", "FreeStorageSpace", *db, {"stat": "Minimum", "label": "Free storage"}]
+                        if storage_bounded
+                        # Aurora's storage grows by itself; its Serverless v2 ACUs are what moves.
+                        else [
+                            "AWS/RDS",
+                            "ServerlessDatabaseCapacity",
+                            *db,
+                            {"stat": "Average", "label": "ACUs (0: paused)", "yAxis": "right"},
+                        ],
                     ],
                     period=300,
                 ),

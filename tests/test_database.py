@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import botocore.session
 import pytest
+from pydantic import ValidationError
 
+from components.database import LOG_EXPORTS
 from components.rds_sizing import max_connections, memory_gib, serverless_max_connections
-from components.settings import SettingsError
+from components.settings import ServerlessSettings, SettingsError
 from offline.engine import Plan
 from tests.conftest import plan_for
 from tests.test_settings import settings_of
@@ -421,3 +425,69 @@ def test_the_connection_budget_of_a_serverless_range_is_named() -> None:
     assert "could open 240 connections" in message
     assert "Aurora Serverless v2 at 0-1 ACU allows about 189" in message
     assert message.endswith("choose a larger database.serverless.maxCapacity")
+
+
+def test_aurora_is_watched_through_its_writer(aurora_dev: Plan) -> None:
+    alarms = {
+        a.inputs["name"].removeprefix("tasking-manager-dev-"): a.inputs
+        for a in aurora_dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs.get("namespace") == "AWS/RDS"
+    }
+    # No storage alarm: Aurora's storage grows by itself. The limits are the ACU range's: 80 % of
+    # 823 connections, a tenth of 4 ACUs' 8 GiB (Serverless v2 reports memory against its maximum).
+    assert sorted(alarms) == ["database-connections-near-limit", "database-cpu-high", "database-memory-low"]
+    writer = {"DBClusterIdentifier": "tasking-manager-dev", "Role": "WRITER"}
+    assert all(a["dimensions"] == writer for a in alarms.values())
+    assert alarms["database-connections-near-limit"]["threshold"] == int(823 * 0.8)
+    assert alarms["database-memory-low"]["threshold"] == 8 * 1024**3 // 10
+    body = aurora_dev.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"]
+    assert (
+        '"ServerlessDatabaseCapacity", "DBClusterIdentifier", "tasking-manager-dev", "Role", "WRITER"' in body
+    )
+
+
+RDS_API = botocore.session.get_session().get_service_model("rds")
+
+
+def _accepts(**capacity: float) -> bool:
+    try:
+        ServerlessSettings.model_validate({"minCapacity": 0, "maxCapacity": 4, **capacity})
+    except ValidationError:
+        return False
+    return True
+
+
+def test_the_serverless_bounds_and_log_types_are_those_the_rds_api_documents() -> None:
+    """botocore's RDS model: 0 to 256 ACUs in half steps, a pause after 300 to 86,400 idle seconds,
+    and the log types each engine exports."""
+    scaling = RDS_API.shape_for("ServerlessV2ScalingConfiguration").members
+    assert (
+        "auto-pause feature, the smallest value that you can use is 0."
+        in scaling["MinCapacity"].documentation
+    )
+    assert "The largest value that you can use is 256" in scaling["MaxCapacity"].documentation
+    assert "half-step increments" in scaling["MaxCapacity"].documentation
+    assert (
+        "between 300 seconds (five minutes) and 86,400 seconds"
+        in scaling["SecondsUntilAutoPause"].documentation
+    )
+    accepted = [
+        {"minCapacity": 0},
+        {"maxCapacity": 256},
+        {"maxCapacity": 40.5},
+        {"secondsUntilAutoPause": 300},
+        {"secondsUntilAutoPause": 86_400},
+    ]
+    refused = [
+        {"minCapacity": -0.5},
+        {"maxCapacity": 256.5},
+        {"maxCapacity": 40.25},
+        {"secondsUntilAutoPause": 299},
+        {"secondsUntilAutoPause": 86_401},
+    ]
+    assert [_accepts(**c) for c in accepted + refused] == [True] * len(accepted) + [False] * len(refused)
+    exports = RDS_API.operation_model("CreateDBCluster").input_shape.members["EnableCloudwatchLogsExports"]
+    for engine, documented in (("auroraServerless", "Aurora PostgreSQL"), ("rds", "RDS for PostgreSQL")):
+        allowed = re.search(rf"{documented} - <code>([^<]+)</code>", exports.documentation)
+        assert allowed is not None
+        assert set(LOG_EXPORTS[engine]) <= {t.strip() for t in allowed[1].split("|")}
