@@ -308,8 +308,7 @@ class Database(pulumi.ComponentResource):
                 f"{name}-{index + 1}",
                 identifier=f"{self.identifier}-{index + 1}",
                 cluster_identifier=cluster.id,
-                engine=AURORA_ENGINE,
-                engine_version=cluster.engine_version,
+                engine=AURORA_ENGINE,  # its version is the cluster's
                 instance_class="db.serverless",
                 db_subnet_group_name=self.subnet_group.name,
                 availability_zone=_zone(args.availability_zones, index),

@@ -1043,21 +1043,12 @@ def _database_size(database: DatabaseSettings) -> str:
 
 
 def _serverless_problems(settings: BaseSettings) -> list[Problem]:
-    """Aurora Serverless v2: a full engine version, a range AWS accepts for it, and no pause in prod."""
+    """Aurora Serverless v2: a range AWS accepts for the engine version, and no pause in prod."""
     database = settings.database
     if database.engine != "auroraServerless":
         return []
     capacity, version = database.serverless, database.engine_version
     problems = []
-    if "." not in version:
-        problems.append(
-            Problem(
-                _key(("database", "engineVersion")),
-                version,
-                "Aurora PostgreSQL needs a major.minor version like 17.4 (`aws rds "
-                "describe-db-engine-versions --engine aurora-postgresql`)",
-            )
-        )
     if capacity.max_capacity < capacity.min_capacity:
         problems.append(
             Problem(
@@ -1068,8 +1059,17 @@ def _serverless_problems(settings: BaseSettings) -> list[Problem]:
         )
     if capacity.min_capacity == 0:
         major, _, minor = version.partition(".")
-        first = AURORA_AUTO_PAUSE_FROM.get(int(major), 0)
-        if minor and int(minor.split(".")[0]) < first:
+        first = AURORA_AUTO_PAUSE_FROM.get(int(major))
+        if first is not None and not minor:
+            problems.append(
+                Problem(
+                    _key(("database", "engineVersion")),
+                    version,
+                    f"with a minimum of 0 ACUs Aurora PostgreSQL {major} needs its minor version, "
+                    f"{major}.{first} or later, to be known to pause; or use 17",
+                )
+            )
+        elif first is not None and int(minor) < first:
             problems.append(
                 Problem(
                     _key(("database", "serverless", "minCapacity")),

@@ -498,7 +498,7 @@ def test_a_sidecar_is_held_to_the_same_hardening(
 
 # The Aurora Serverless v2 database (tm:database.engine auroraServerless) is held to the same
 # promises: the plans of dev and prod with it, each flipped as above.
-AURORA = {"tm:database.engine": "auroraServerless", "tm:database.engineVersion": "17.4"}
+AURORA = {"tm:database.engine": "auroraServerless"}
 CLUSTER, MEMBER = "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"
 AURORA_SAFETY: list[Flip] = [
     Flip(CLUSTER, "storageEncrypted", False, "rds-storage-encrypted", ("prod", "dev")),
