@@ -298,6 +298,7 @@ class Database(pulumi.ComponentResource):
             ),
             preferred_backup_window=settings.backup_window,
             preferred_maintenance_window=settings.maintenance_window,
+            auto_minor_version_upgrade=True,  # FSBP RDS.35: the cluster's own, besides its instances'
             **self._stored(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=created_after),
         )

@@ -69,6 +69,20 @@ def test_the_role_that_deploys_a_stack_allows_every_call_of_its_lifecycle(stack:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_role_allows_every_call_of_an_aurora_database(stack: str) -> None:
+    """tm:database.engine auroraServerless: the cluster, its instances and parameter group."""
+    plan = plan_for(stack, {"tm:database.engine": "auroraServerless"})
+    index = Index.of([plan], OFFLINE_ACCOUNT_ID, REGION)
+    needs = [n for n in resource_needs(plan, index) if n.subject.startswith("aws:rds/cluster")]
+    assert {n.subject.split(" ")[0] for n in needs} >= {
+        "aws:rds/cluster:Cluster",
+        "aws:rds/clusterInstance:ClusterInstance",
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+    }
+    assert refused(needs, role_policies(stack), stack) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_preview_role_allows_every_lookup_of_a_preview(stack: str) -> None:
     """`pulumi preview` (no --refresh) reads resources from the state and calls the data sources."""
     plan = plan_for(stack)

@@ -512,6 +512,7 @@ AURORA_SAFETY: list[Flip] = [
     Flip(CLUSTER, "skipFinalSnapshot", True, "prod-final-snapshot", ("prod",)),
     Flip(CLUSTER, "deleteAutomatedBackups", True, "prod-keep-automated-backups", ("prod",)),
     Flip(MEMBER, "publiclyAccessible", True, "rds-not-public", ("prod", "dev")),
+    Flip(CLUSTER, "autoMinorVersionUpgrade", False, "rds-auto-minor-version-upgrade", ("prod", "dev")),
     Flip(MEMBER, "autoMinorVersionUpgrade", False, "rds-auto-minor-version-upgrade", ("prod", "dev")),
     Flip(MEMBER, "", REMOVED, "prod-database-multi-az", ("prod",)),
     Flip("aws:backup/selection:Selection", "", REMOVED, "rds-in-backup-plan", ("prod", "dev")),

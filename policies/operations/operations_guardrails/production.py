@@ -57,7 +57,13 @@ prod_database_multi_az = StackPolicy(
     name="prod-database-multi-az",
     summary="Production databases are Multi-AZ: an instance with a standby, a cluster with instances "
     "in two zones",
-    controls=("FSBP RDS.5", "awsguard rds-instance-multi-az-enabled", "AwsSolutions-RDS3", "CKV_AWS_157"),
+    controls=(
+        "FSBP RDS.5",
+        "FSBP RDS.15",
+        "awsguard rds-instance-multi-az-enabled",
+        "AwsSolutions-RDS3",
+        "CKV_AWS_157",
+    ),
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE),
     unset="multiAz unset: false; a cluster instance's availabilityZone unset: AWS picks, maybe the writer's",
@@ -87,7 +93,7 @@ prod_deletion_protection = ResourcePolicy(
     name="prod-deletion-protection",
     summary="Production databases and load balancers have deletion protection; its image repositories "
     "and buckets cannot be force-deleted with their contents",
-    controls=("FSBP RDS.8", "FSBP ELB.6", "AwsSolutions-RDS10", "CKV_AWS_293", "CKV_AWS_150"),
+    controls=("FSBP RDS.7", "FSBP RDS.8", "FSBP ELB.6", "AwsSolutions-RDS10", "CKV_AWS_293", "CKV_AWS_150"),
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE, RDS_CLUSTER, LOAD_BALANCER, REPOSITORY, BUCKET, BUCKET_V2),
     unset="deletionProtection / enableDeletionProtection unset: false; "

@@ -78,7 +78,13 @@ def _encrypted(args: ResourceValidationArgs) -> Iterator[str]:
 rds_storage_encrypted = ResourcePolicy(
     name="rds-storage-encrypted",
     summary="Database storage is encrypted with a customer-managed KMS key",
-    controls=("FSBP RDS.3", "awsguard rds-storage-encrypted", "AwsSolutions-RDS2", "CKV_AWS_16"),
+    controls=(
+        "FSBP RDS.3",
+        "FSBP RDS.27",
+        "awsguard rds-storage-encrypted",
+        "AwsSolutions-RDS2",
+        "CKV_AWS_16",
+    ),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="storageEncrypted unset: false (unencrypted); kmsKeyId unset: the AWS-managed aws/rds key",
@@ -191,7 +197,7 @@ def _logs(args: ResourceValidationArgs) -> Iterator[str]:
 rds_logs_exported = ResourcePolicy(
     name="rds-logs-exported",
     summary="PostgreSQL databases export their logs to CloudWatch Logs",
-    controls=("FSBP RDS.9", "FSBP RDS.36 [3P]", "CKV_AWS_129", "NIST RDSLoggingEnabled"),
+    controls=("FSBP RDS.9", "FSBP RDS.36 [3P]", "FSBP RDS.37 [3P]", "CKV_AWS_129", "NIST RDSLoggingEnabled"),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="enabledCloudwatchLogsExports unset: nothing exported",
@@ -203,7 +209,7 @@ rds_logs_exported = ResourcePolicy(
 rds_iam_authentication = ResourcePolicy(
     name="rds-iam-authentication",
     summary="Databases accept IAM authentication",
-    controls=("FSBP RDS.10", "CKV_AWS_161"),
+    controls=("FSBP RDS.10", "FSBP RDS.12", "CKV_AWS_161"),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="iamDatabaseAuthenticationEnabled unset: false",
@@ -214,9 +220,9 @@ rds_iam_authentication = ResourcePolicy(
 rds_auto_minor_version_upgrade = ResourcePolicy(
     name="rds-auto-minor-version-upgrade",
     summary="Databases take minor (security) version upgrades automatically",
-    controls=("FSBP RDS.13", "CKV_AWS_226", "NIST RDSAutomaticMinorVersionUpgradeEnabled"),
+    controls=("FSBP RDS.13", "FSBP RDS.35", "CKV_AWS_226", "NIST RDSAutomaticMinorVersionUpgradeEnabled"),
     severity=Severity.HIGH,
-    resource_types=(INSTANCE, CLUSTER_INSTANCE),
+    resource_types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE),
     unset="autoMinorVersionUpgrade unset: true",
     check=must_not_be_false("autoMinorVersionUpgrade", "security patches wait for someone to apply them"),
 )
@@ -298,7 +304,7 @@ rds_managed_master_password = ResourcePolicy(
 rds_copy_tags_to_snapshot = ResourcePolicy(
     name="rds-copy-tags-to-snapshot",
     summary="Databases copy their tags to snapshots",
-    controls=("FSBP RDS.17", "CKV2_AWS_60"),
+    controls=("FSBP RDS.16", "FSBP RDS.17", "CKV2_AWS_60"),
     severity=Severity.LOW,
     resource_types=DATABASES,
     unset="copyTagsToSnapshot unset: false",
@@ -332,7 +338,7 @@ def _admin_name(args: ResourceValidationArgs) -> Iterator[str]:
 rds_non_default_admin_username = ResourcePolicy(
     name="rds-non-default-admin-username",
     summary="Databases do not use the engine's default admin user name",
-    controls=("FSBP RDS.25",),
+    controls=("FSBP RDS.24", "FSBP RDS.25"),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="username unset: a replica or a restore keeps its source's",

@@ -163,6 +163,12 @@ CASES = [
         rds.rds_auto_minor_version_upgrade,
         [({"autoMinorVersionUpgrade": False}, "autoMinorVersionUpgrade is false")],
     ),
+    Case(
+        rds.rds_auto_minor_version_upgrade,
+        CLUSTER,
+        {**_CLUSTER, "autoMinorVersionUpgrade": True},
+        [({"autoMinorVersionUpgrade": False}, "security patches wait for someone to apply them")],
+    ),
     _instance(
         rds.rds_enhanced_monitoring,
         [
