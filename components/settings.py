@@ -1019,7 +1019,15 @@ def _database_problems(settings: BaseSettings) -> list[Problem]:
     problems.extend(_serverless_problems(settings))
     budget = connection_budget(settings)
     if budget["total"] > budget["limit"]:
-        serverless = database.engine == "auroraServerless"
+        capacity = database.serverless
+        size, larger = (
+            (database.instance_class, "database.instanceClass")
+            if database.engine == "rds"
+            else (
+                f"Aurora Serverless v2 at {capacity.min_capacity:g}-{capacity.max_capacity:g} ACU",
+                "database.serverless.maxCapacity",
+            )
+        )
         problems.append(
             Problem(
                 _key(("api", "dbMaxConnections")),
@@ -1027,19 +1035,11 @@ def _database_problems(settings: BaseSettings) -> list[Problem]:
                 f"the stack could open {budget['total']} connections ({api.workers} workers x "
                 f"{api.db_max_connections} x {api.max_tasks} API tasks = {budget['api']}, cron "
                 f"{budget['cron']}, migration {budget['migrate']}, reserved {budget['reserved']}) but "
-                f"{_database_size(database)} allows about {budget['limit']}; lower api.workers, "
-                "api.dbMaxConnections or api.maxTasks, or choose a larger "
-                + ("database.serverless.maxCapacity" if serverless else "database.instanceClass"),
+                f"{size} allows about {budget['limit']}; lower api.workers, api.dbMaxConnections or "
+                f"api.maxTasks, or choose a larger {larger}",
             )
         )
     return problems
-
-
-def _database_size(database: DatabaseSettings) -> str:
-    if database.engine == "rds":
-        return database.instance_class
-    capacity = database.serverless
-    return f"Aurora Serverless v2 at {capacity.min_capacity:g}-{capacity.max_capacity:g} ACU"
 
 
 def _serverless_problems(settings: BaseSettings) -> list[Problem]:
