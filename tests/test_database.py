@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from components.database import LOG_EXPORTS
 from components.rds_sizing import max_connections, memory_gib, serverless_max_connections
 from components.settings import ServerlessSettings, SettingsError
+from offline.create_time import create_time
 from offline.engine import Plan
 from tests.conftest import plan_for
 from tests.test_settings import settings_of
@@ -497,3 +498,10 @@ def test_the_serverless_bounds_and_log_types_are_those_the_rds_api_documents() -
         allowed = re.search(rf"{documented} - <code>([^<]+)</code>", exports.documentation)
         assert allowed is not None
         assert set(LOG_EXPORTS[engine]) <= {t.strip() for t in allowed[1].split("|")}
+
+
+def test_aurora_s_create_time_is_its_cluster_then_its_instances(aurora_dev: Plan) -> None:
+    path = [step.type for step in create_time(aurora_dev).critical_path]
+    # reference 5.1: the cluster alone 5-6 min, then its writer (cluster and writer 10-15 min).
+    assert path[-2:] == ["aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"]
+    assert create_time(aurora_dev).minutes > create_time(plan_for("dev")).minutes
