@@ -8,7 +8,6 @@ layer.
 
 import pulumi
 
-from components import rds_sizing
 from components.app_contract import CONTRACT
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.backend import Backend, BackendArgs
@@ -56,6 +55,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             scope=scope,
             vpc_id=network.vpc_id,
             isolated_subnet_ids=network.isolated_subnet_ids,
+            availability_zones=network.availability_zones,
             kms_key_arn=key.arn,
             client_security_group_ids=task_groups.ids,
         ),
@@ -166,10 +166,15 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             cluster_name=backend.cluster.name,
             api_service_name=backend.api_service.name,
             cron_service_name=backend.cron_service.name,
-            database_identifier=database.identifier,
-            database_memory_bytes=rds_sizing.memory_gib(settings.database.instance_class) * 1024**3,
-            database_max_storage_bytes=settings.database.max_allocated_storage_gb * 1024**3,
-            database_max_connections=rds_sizing.max_connections(settings.database.instance_class),
+            database_dimensions=database.metric_dimensions,
+            database_memory_bytes=settings.database.memory_bytes,
+            # Aurora's storage grows by itself (to 128 TiB): there is no ceiling to watch.
+            database_max_storage_bytes=(
+                settings.database.max_allocated_storage_gb * 1024**3
+                if settings.database.engine == "rds"
+                else None
+            ),
+            database_max_connections=settings.database.max_connections,
             image_repositories=[registry.repository.name],
         ),
         in_account,

@@ -1,10 +1,12 @@
-"""RDS PostgreSQL for the Tasking Manager: private, encrypted, TLS-only, backed up."""
+"""PostgreSQL for the Tasking Manager, an RDS instance or an Aurora Serverless v2 cluster: private,
+encrypted, TLS-only, backed up."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +22,9 @@ MASTER_USERNAME = "tm_admin"
 APP_USERNAME = "tm_app"
 PORT = 5432
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+AURORA_ENGINE = "aurora-postgresql"
+# Aurora PostgreSQL exports `postgresql` (and `instance`, `iam-db-auth-error`); RDS adds `upgrade`.
+LOG_EXPORTS = {"rds": ("postgresql", "upgrade"), "auroraServerless": ("postgresql",)}
 # AWS-managed policies written for these service roles; their permissions track the services.
 ENHANCED_MONITORING_POLICY = "arn:{partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 BACKUP_POLICIES = (
@@ -34,6 +39,8 @@ class DatabaseArgs:
     scope: AwsScope
     vpc_id: pulumi.Input[str]
     isolated_subnet_ids: pulumi.Input[list[str]]
+    # The zones of those subnets: an Aurora reader goes to a zone other than its writer's.
+    availability_zones: pulumi.Input[list[str]]
     kms_key_arn: pulumi.Input[str]
     # Security groups admitted on 5432, by role name (api, cron, migrate).
     client_security_group_ids: Mapping[str, pulumi.Input[str]]
@@ -58,6 +65,11 @@ def _aws_managed(template: str, partition: pulumi.Input[str]) -> pulumi.Output[s
     return pulumi.Output.from_input(partition).apply(lambda value: template.format(partition=value))
 
 
+def _zone(zones: pulumi.Input[list[str]], index: int) -> pulumi.Output[str]:
+    """The index-th of the zones, round the list: one instance per zone."""
+    return pulumi.Output.from_input(zones).apply(lambda names: names[index % len(names)])
+
+
 def _role_trust(service: str, account_id: str) -> str:
     return json.dumps(
         {
@@ -75,15 +87,21 @@ def _role_trust(service: str, account_id: str) -> str:
 
 
 class Database(pulumi.ComponentResource):
-    """`tm:aws:Database`: the instance, its network and parameters, its logs, and its backup plan."""
+    """`tm:aws:Database`: the instance (or the Aurora cluster and its Serverless v2 instances), its
+    network and parameters, its logs, and its backup plan."""
 
     security_group: aws.ec2.SecurityGroup
     ingress_rules: dict[str, aws.vpc.SecurityGroupIngressRule]
     subnet_group: aws.rds.SubnetGroup
-    parameter_group: aws.rds.ParameterGroup
+    parameter_group: aws.rds.ParameterGroup | aws.rds.ClusterParameterGroup
     log_groups: dict[str, aws.cloudwatch.LogGroup]
     monitoring_role: aws.iam.Role
-    instance: aws.rds.Instance
+    # What AWS Backup selects and what is deleted with the stack: the instance or the cluster.
+    database: aws.rds.Instance | aws.rds.Cluster
+    # Aurora only: the writer, and a reader in another zone while multiAz is on.
+    cluster_instances: list[aws.rds.ClusterInstance]
+    # CloudWatch dimensions of the instance that serves the application (Aurora: the cluster's writer).
+    metric_dimensions: dict[str, str]
     backup_vault: aws.backup.Vault
     backup_plan: aws.backup.Plan
     backup_selection: aws.backup.Selection
@@ -129,12 +147,19 @@ class Database(pulumi.ComponentResource):
             subnet_ids=args.isolated_subnet_ids,
             opts=child,
         )
-        self.parameter_group = aws.rds.ParameterGroup(
+        aurora = settings.engine == "auroraServerless"
+        # Aurora takes these in the cluster's parameter group; the same names and values apply.
+        group, parameter = (
+            (aws.rds.ClusterParameterGroup, aws.rds.ClusterParameterGroupParameterArgs)
+            if aurora
+            else (aws.rds.ParameterGroup, aws.rds.ParameterGroupParameterArgs)
+        )
+        self.parameter_group = group(
             name,
             family=settings.parameter_group_family,
             description=f"Tasking Manager {scope.stack}: TLS only, slow-query logging, pg_stat_statements",
             parameters=[
-                aws.rds.ParameterGroupParameterArgs(name=key, value=value, apply_method=method)
+                parameter(name=key, value=value, apply_method=method)
                 for key, (value, method) in parameters(settings).items()
             ],
             opts=child,
@@ -143,12 +168,12 @@ class Database(pulumi.ComponentResource):
         self.log_groups = {
             log: aws.cloudwatch.LogGroup(
                 f"{name}-{log}",
-                name=f"/aws/rds/instance/{self.identifier}/{log}",
+                name=f"/aws/rds/{'cluster' if aurora else 'instance'}/{self.identifier}/{log}",
                 retention_in_days=settings.log_retention_days,
                 kms_key_id=args.kms_key_arn,
                 opts=child,
             )
-            for log in ("postgresql", "upgrade")
+            for log in LOG_EXPORTS[settings.engine]
         }
         self.monitoring_role = aws.iam.Role(
             f"{name}-monitoring",
@@ -165,55 +190,11 @@ class Database(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.instance = aws.rds.Instance(
-            name,
-            identifier=self.identifier,
-            engine="postgres",
-            engine_version=settings.engine_version,
-            instance_class=settings.instance_class,
-            db_name=DATABASE_NAME,
-            username=MASTER_USERNAME,
-            port=PORT,
-            # RDS keeps the master password in Secrets Manager, encrypted with the stack key:
-            # it never appears in Pulumi's config or state.
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
-            iam_database_authentication_enabled=True,
-            storage_type="gp3",
-            allocated_storage=settings.allocated_storage_gb,
-            max_allocated_storage=settings.max_allocated_storage_gb,
-            storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
-            db_subnet_group_name=self.subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
-            publicly_accessible=False,
-            multi_az=settings.multi_az,
-            parameter_group_name=self.parameter_group.name,
-            ca_cert_identifier=CA_CERTIFICATE,
-            auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
-            backup_retention_period=settings.backup_retention_days,
-            backup_window=settings.backup_window,
-            maintenance_window=settings.maintenance_window,
-            copy_tags_to_snapshot=True,
-            deletion_protection=settings.deletion_protection,
-            skip_final_snapshot=not settings.final_snapshot,
-            final_snapshot_identifier=f"{self.identifier}-final" if settings.final_snapshot else None,
-            delete_automated_backups=not settings.final_snapshot,
-            enabled_cloudwatch_logs_exports=list(self.log_groups),
-            performance_insights_enabled=True,
-            performance_insights_kms_key_id=args.kms_key_arn,
-            performance_insights_retention_period=settings.performance_insights_retention_days,
-            monitoring_interval=settings.monitoring_interval_seconds,
-            monitoring_role_arn=self.monitoring_role.arn,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*self.log_groups.values(), monitoring_policy]
-            ),
-        )
-        self.address = self.instance.address
-        self.master_secret_arn = self.instance.master_user_secrets.apply(
-            lambda secrets: secrets[0].secret_arn
-        )
+        created_after = [*self.log_groups.values(), monitoring_policy]
+        if aurora:
+            self._cluster(name, args, created_after)
+        else:
+            self._instance(name, args, created_after)
         self.security_group_id = self.security_group.id
 
         self._app_login(name, args)
@@ -229,6 +210,120 @@ class Database(pulumi.ComponentResource):
                 "identifier": self.identifier,
             }
         )
+
+    def _stored(self, args: DatabaseArgs) -> dict[str, Any]:
+        """What the instance and the cluster both set, under the same names: the engine version,
+        the master login RDS keeps in Secrets Manager under the stack key (it never appears in
+        Pulumi's config or state), encryption, the isolated network, backups, protection, logs."""
+        settings = args.settings
+        return {
+            "engine_version": settings.engine_version,
+            "port": PORT,
+            "manage_master_user_password": True,
+            "master_user_secret_kms_key_id": args.kms_key_arn,
+            "iam_database_authentication_enabled": True,
+            "storage_encrypted": True,
+            "kms_key_id": args.kms_key_arn,
+            "db_subnet_group_name": self.subnet_group.name,
+            "vpc_security_group_ids": [self.security_group.id],
+            "allow_major_version_upgrade": False,
+            "backup_retention_period": settings.backup_retention_days,
+            "copy_tags_to_snapshot": True,
+            "deletion_protection": settings.deletion_protection,
+            "skip_final_snapshot": not settings.final_snapshot,
+            "final_snapshot_identifier": f"{self.identifier}-final" if settings.final_snapshot else None,
+            "delete_automated_backups": not settings.final_snapshot,
+            "enabled_cloudwatch_logs_exports": list(self.log_groups),
+        }
+
+    def _compute(self, args: DatabaseArgs) -> dict[str, Any]:
+        """What the instance and each cluster instance both set: private, patched, current CA,
+        Performance Insights under the stack key, enhanced monitoring."""
+        settings = args.settings
+        return {
+            "publicly_accessible": False,
+            "ca_cert_identifier": CA_CERTIFICATE,
+            "auto_minor_version_upgrade": True,
+            "performance_insights_enabled": True,
+            "performance_insights_kms_key_id": args.kms_key_arn,
+            "performance_insights_retention_period": settings.performance_insights_retention_days,
+            "monitoring_interval": settings.monitoring_interval_seconds,
+            "monitoring_role_arn": self.monitoring_role.arn,
+        }
+
+    def _instance(self, name: str, args: DatabaseArgs, created_after: list[pulumi.Resource]) -> None:
+        """An RDS for PostgreSQL instance on gp3 storage, Multi-AZ where the settings say."""
+        settings = args.settings
+        instance = aws.rds.Instance(
+            name,
+            identifier=self.identifier,
+            engine="postgres",
+            instance_class=settings.instance_class,
+            db_name=DATABASE_NAME,
+            username=MASTER_USERNAME,
+            storage_type="gp3",
+            allocated_storage=settings.allocated_storage_gb,
+            max_allocated_storage=settings.max_allocated_storage_gb,
+            multi_az=settings.multi_az,
+            parameter_group_name=self.parameter_group.name,
+            backup_window=settings.backup_window,
+            maintenance_window=settings.maintenance_window,
+            **self._stored(args),
+            **self._compute(args),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=created_after),
+        )
+        self.database = instance
+        self.cluster_instances = []
+        self.metric_dimensions = {"DBInstanceIdentifier": self.identifier}
+        self.address = instance.address
+        self.master_secret_arn = instance.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+
+    def _cluster(self, name: str, args: DatabaseArgs, created_after: list[pulumi.Resource]) -> None:
+        """An Aurora PostgreSQL cluster of Serverless v2 instances, with the instance's promises."""
+        settings = args.settings
+        capacity = settings.serverless
+        cluster = aws.rds.Cluster(
+            name,
+            cluster_identifier=self.identifier,
+            engine=AURORA_ENGINE,
+            engine_mode="provisioned",  # Serverless v2 instances live in provisioned clusters
+            database_name=DATABASE_NAME,
+            master_username=MASTER_USERNAME,
+            db_cluster_parameter_group_name=self.parameter_group.name,
+            serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+                min_capacity=capacity.min_capacity,
+                max_capacity=capacity.max_capacity,
+                # Only a minimum of 0 pauses; unset, AWS waits 300 seconds.
+                seconds_until_auto_pause=capacity.seconds_until_auto_pause,
+            ),
+            preferred_backup_window=settings.backup_window,
+            preferred_maintenance_window=settings.maintenance_window,
+            auto_minor_version_upgrade=True,  # FSBP RDS.35: the cluster's own, besides its instances'
+            **self._stored(args),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=created_after),
+        )
+        # The writer, and with multiAz a reader in another zone that takes over when the writer's
+        # zone fails (promotion tier 0 scales with the writer, so it can carry the load at once).
+        self.cluster_instances = [
+            aws.rds.ClusterInstance(
+                f"{name}-{index + 1}",
+                identifier=f"{self.identifier}-{index + 1}",
+                cluster_identifier=cluster.id,
+                engine=AURORA_ENGINE,  # its version is the cluster's
+                instance_class="db.serverless",
+                db_subnet_group_name=self.subnet_group.name,
+                availability_zone=_zone(args.availability_zones, index),
+                promotion_tier=0,
+                copy_tags_to_snapshot=True,
+                **self._compute(args),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=created_after),
+            )
+            for index in range(2 if settings.multi_az else 1)
+        ]
+        self.database = cluster
+        self.metric_dimensions = {"DBClusterIdentifier": self.identifier, "Role": "WRITER"}
+        self.address = cluster.endpoint
+        self.master_secret_arn = cluster.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
 
     def _app_login(self, name: str, args: DatabaseArgs) -> None:
         """The login the API and cron use. Letters and digits only: the application puts the
@@ -304,6 +399,6 @@ class Database(pulumi.ComponentResource):
             name=self.identifier,
             plan_id=self.backup_plan.id,
             iam_role_arn=role.arn,
-            resources=[self.instance.arn],
+            resources=[self.database.arn],
             opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +31,14 @@ class ObservabilityArgs:
     cluster_name: pulumi.Input[str]
     api_service_name: pulumi.Input[str]
     cron_service_name: pulumi.Input[str]
-    database_identifier: str
+    # The instance that serves the application: {"DBInstanceIdentifier": ...}, or an Aurora
+    # cluster's writer ({"DBClusterIdentifier": ..., "Role": "WRITER"}).
+    database_dimensions: Mapping[str, str]
     database_memory_bytes: int
-    database_max_storage_bytes: int
-    # The connection limit the settings budget against (RDS's formula on the class's memory).
+    # The storage autoscaling ceiling; None where storage grows by itself (Aurora).
+    database_max_storage_bytes: int | None
+    # The connection limit the settings budget against (RDS's formula on the class's memory, or
+    # AWS's table for an Aurora Serverless v2 range).
     database_max_connections: int
     # ECR repositories whose images' HIGH and CRITICAL scan findings open a ticket.
     image_repositories: Sequence[pulumi.Input[str]] = ()
@@ -269,7 +273,7 @@ class Observability(pulumi.ComponentResource):
             "LoadBalancer": args.load_balancer_arn_suffix,
             "TargetGroup": args.target_group_arn_suffix,
         }
-        database = {"DBInstanceIdentifier": args.database_identifier}
+        database = dict(args.database_dimensions)
         latency_bound = args.settings.latency.p95_ms / 1000
 
         specs: list[dict[str, Any]] = [
@@ -361,7 +365,7 @@ class Observability(pulumi.ComponentResource):
                 "tm:database.maxAllocatedStorageGb before autoscaling hits its ceiling.",
                 "metric": ("AWS/RDS", "FreeStorageSpace", database, "Minimum"),
                 "comparison": "LessThanThreshold",
-                "threshold": args.database_max_storage_bytes // 10,
+                "threshold": (args.database_max_storage_bytes or 0) // 10,
                 "periods": 1,
                 "missing": "missing",
             },
@@ -387,6 +391,8 @@ class Observability(pulumi.ComponentResource):
                 "missing": "missing",
             },
         ]
+        if args.database_max_storage_bytes is None:  # nothing to run out of: Aurora's storage grows
+            specs = [spec for spec in specs if spec["key"] != "database-storage-low"]
         self.health_alarms = {}
         for spec in specs:
             topic = self.route(spec["severity"]).arn
@@ -486,7 +492,8 @@ class Observability(pulumi.ComponentResource):
             lb, tg, cluster, api, cron = values
             target = ["LoadBalancer", lb, "TargetGroup", tg]
             api_dims = ["ClusterName", cluster, "ServiceName", api]
-            db = ["DBInstanceIdentifier", args.database_identifier]
+            db = [part for dimension in args.database_dimensions.items() for part in dimension]
+            storage_bounded = args.database_max_storage_bytes is not None
 
             def widget(x: int, y: int, title: str, metrics: list[list[Any]], **extra: Any) -> dict[str, Any]:
                 properties = {"title": title, "region": region, "metrics": metrics, "view": "timeSeries"}
@@ -603,10 +610,18 @@ class Observability(pulumi.ComponentResource):
                 widget(
                     12,
                     12,
-                    "Database memory and storage",
+                    f"Database memory and {'storage' if storage_bounded else 'capacity'}",
                     [
                         ["AWS/RDS", "FreeableMemory", *db, {"stat": "Minimum", "label": "Freeable memory"}],
-                        ["AWS/RDS", "FreeStorageSpace", *db, {"stat": "Minimum", "label": "Free storage"}],
+                        ["AWS/RDS", "FreeStorageSpace", *db, {"stat": "Minimum", "label": "Free storage"}]
+                        if storage_bounded
+                        # Aurora's storage grows by itself; its Serverless v2 ACUs are what moves.
+                        else [
+                            "AWS/RDS",
+                            "ServerlessDatabaseCapacity",
+                            *db,
+                            {"stat": "Average", "label": "ACUs (0: paused)", "yAxis": "right"},
+                        ],
                     ],
                     period=300,
                 ),

@@ -126,6 +126,10 @@ PROFILES: dict[str, dict[str, Any]] = {
             "monitoringIntervalSeconds": 60,
             "reservedConnections": 20,
             "backupPlan": {"dailyRetentionDays": 35, "monthlyRetentionDays": 365},
+            "engine": "rds",
+            # With engine auroraServerless: HOT's Aurora range today, never paused, a reader in a
+            # second zone (multiAz).
+            "serverless": {"minCapacity": 4, "maxCapacity": 16},
         },
         "frontend": {**_FRONTEND, "branch": "main", "stage": "PRODUCTION"},
         # A month of production for the cost estimate (docs/costs.md): about 2 API requests a
@@ -139,6 +143,11 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 10,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 100.0,
+            # With Aurora: both instances at 5 ACU on average (floor 4), never paused.
+            "databaseAverageAcu": 5.0,
+            "databasePausedHoursPerMonth": 0.0,
+            "databaseStorageGb": 100.0,
+            "databaseIoMillionsPerMonth": 100.0,
         },
         # The estimate (about $540 on x86, $522 on ARM64) plus a fifth for traffic the assumptions
         # miss; HOT sets its own.
@@ -212,6 +221,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "monitoringIntervalSeconds": 60,
             "reservedConnections": 20,
             "backupPlan": {"dailyRetentionDays": 14},
+            "engine": "rds",
+            # With engine auroraServerless: never paused, as prod; a reader in a second zone.
+            "serverless": {"minCapacity": 0.5, "maxCapacity": 4},
         },
         # The application's own staging branch, behind basic auth like every non-production branch.
         "frontend": {**_FRONTEND, "branch": "staging", "stage": "BETA", "basicAuth": True},
@@ -224,6 +236,10 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 20,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 5.0,
+            "databaseAverageAcu": 0.5,
+            "databasePausedHoursPerMonth": 0.0,
+            "databaseStorageGb": 20.0,
+            "databaseIoMillionsPerMonth": 5.0,
         },
         # The estimate (about $182) plus a fifth, as for prod.
         "monthlyBudget": {"usd": 220.0},
@@ -299,6 +315,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "monitoringIntervalSeconds": 60,
             "reservedConnections": 60,
             "backupPlan": {"dailyRetentionDays": 7},
+            "engine": "rds",
+            # With engine auroraServerless: paused after 10 minutes without a connection.
+            "serverless": {"minCapacity": 0, "maxCapacity": 4, "secondsUntilAutoPause": 600},
         },
         "review": {
             "host": "review.tasks-dev.hotosm.org",
@@ -323,6 +342,12 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 60,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 5.0,
+            # With Aurora: at its 0.5 ACU floor while awake; never paused, since the API, cron and
+            # the load balancer's health checks keep connections open round the clock.
+            "databaseAverageAcu": 0.5,
+            "databasePausedHoursPerMonth": 0.0,
+            "databaseStorageGb": 20.0,
+            "databaseIoMillionsPerMonth": 5.0,
         },
         # Review apps have their own budget: a handful open at a time at about $5 a month each.
         "monthlyBudget": {"usd": 150.0, "reviewAppsUsd": 50.0},
@@ -356,6 +381,11 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 0,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 0.5,
+            # Its database lives in the base's.
+            "databaseAverageAcu": 0.0,
+            "databasePausedHoursPerMonth": 0.0,
+            "databaseStorageGb": 0.0,
+            "databaseIoMillionsPerMonth": 0.0,
         },
     },
 }

@@ -1,4 +1,5 @@
-"""What an RDS instance class offers: memory, and the connection limit RDS derives from it."""
+"""What an RDS instance class or an Aurora Serverless v2 range offers: memory, and the connection limit
+RDS derives from it."""
 
 from __future__ import annotations
 
@@ -53,3 +54,30 @@ def max_connections(instance_class: str) -> int:
     """
     memory_bytes = memory_gib(instance_class) * 1024**3
     return min(memory_bytes // _BYTES_PER_CONNECTION, _CONNECTION_CEILING)
+
+
+# Aurora Serverless v2: about 2 GiB of memory per ACU (Aurora User Guide, "How Aurora Serverless v2
+# works"). Aurora PostgreSQL derives max_connections from the memory of the range's MAXIMUM ACUs, once,
+# at boot: AWS's table (Aurora User Guide, "Performance and scaling for Aurora Serverless v2",
+# maximum connections), maximum ACUs -> max_connections.
+GIB_PER_ACU = 2
+_SERVERLESS_CONNECTIONS = {1.0: 189, 4.0: 823, 8.0: 1669, 16.0: 3360, 32.0: 5000}
+# A minimum of 0 or 0.5 ACUs caps it at 2,000, whatever the maximum (same page; AWS re:Post,
+# "Working of max_connections for Amazon Aurora PostgreSQL Serverless").
+_LOW_MINIMUM_ACU = 0.5
+_LOW_MINIMUM_CEILING = 2000
+
+
+def serverless_max_connections(min_acu: float, max_acu: float) -> int:
+    """Aurora PostgreSQL Serverless v2's default max_connections for a capacity range.
+
+    Between AWS's documented rows the lower row is taken: the limit grows with memory, so that is a
+    bound the real value stays above.
+    """
+    row = max(
+        (acu for acu in _SERVERLESS_CONNECTIONS if acu <= max_acu), default=min(_SERVERLESS_CONNECTIONS)
+    )
+    connections = _SERVERLESS_CONNECTIONS[row]
+    if min_acu <= _LOW_MINIMUM_ACU:
+        connections = min(connections, _LOW_MINIMUM_CEILING)
+    return connections

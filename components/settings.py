@@ -427,7 +427,34 @@ class BackupPlanSettings(_Model):
     monthly_retention_days: Annotated[int, Field(ge=90, le=3650)] | None = None
 
 
+DatabaseEngine = Literal["rds", "auroraServerless"]
+# Aurora PostgreSQL minor versions from which a Serverless v2 minimum of 0 ACUs (auto-pause) is
+# available, by major (Aurora User Guide, "Aurora Serverless v2 capacity"); every 17 and later has it.
+AURORA_AUTO_PAUSE_FROM = {15: 7, 16: 3}
+
+
+def _half_step(value: float) -> float:
+    if value * 2 != int(value * 2):
+        raise ValueError("must be a multiple of 0.5 ACU")
+    return value
+
+
+AcuCount = Annotated[float, AfterValidator(_half_step)]
+
+
+class ServerlessSettings(_Model):
+    """Aurora Serverless v2 capacity of each instance, in ACUs (about 2 GiB of memory each), and how
+    long an instance with no connections waits before it pauses (minimum 0 only)."""
+
+    min_capacity: Annotated[AcuCount, Field(ge=0, le=256)]
+    max_capacity: Annotated[AcuCount, Field(ge=1, le=256)]
+    seconds_until_auto_pause: Annotated[int, Field(ge=300, le=86400)] | None = None
+
+
 class DatabaseSettings(_Model):
+    # `rds`: an RDS for PostgreSQL instance; `auroraServerless`: an Aurora PostgreSQL cluster of
+    # Serverless v2 instances (a writer, and a reader in another zone while multiAz is on).
+    engine: DatabaseEngine
     engine_version: Annotated[
         str, _matching(r"1[5-9](\.[0-9]+)?", "a PostgreSQL 15 or newer version, like 17 or 17.6")
     ]
@@ -448,10 +475,31 @@ class DatabaseSettings(_Model):
     # review apps that have their own databases in this instance.
     reserved_connections: Annotated[int, Field(ge=3, le=5000)]
     backup_plan: BackupPlanSettings
+    serverless: ServerlessSettings
 
     @property
     def parameter_group_family(self) -> str:
-        return f"postgres{self.engine_version.split('.')[0]}"
+        prefix = "aurora-postgresql" if self.engine == "auroraServerless" else "postgres"
+        return f"{prefix}{self.engine_version.split('.')[0]}"
+
+    @property
+    def max_connections(self) -> int:
+        """What the instance (or each Serverless v2 instance) allows, as RDS derives it."""
+        if self.engine == "auroraServerless":
+            return rds_sizing.serverless_max_connections(
+                self.serverless.min_capacity, self.serverless.max_capacity
+            )
+        return rds_sizing.max_connections(self.instance_class)
+
+    @property
+    def memory_bytes(self) -> int:
+        """Memory of the instance, or of a Serverless v2 instance at its maximum capacity."""
+        gib = (
+            self.serverless.max_capacity * rds_sizing.GIB_PER_ACU
+            if self.engine == "auroraServerless"
+            else rds_sizing.memory_gib(self.instance_class)
+        )
+        return int(gib * 1024**3)
 
 
 HttpsUrl = Annotated[str, _matching(r"https://[a-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", "an https:// URL")]
@@ -518,6 +566,13 @@ class UsageSettings(_Model):
     amplify_builds_per_month: Annotated[int, Field(ge=0)]
     amplify_build_minutes: Annotated[float, Field(gt=0, le=120)]
     frontend_gb_served_per_month: Annotated[float, Field(ge=0)]
+    # Aurora Serverless v2 (tm:database.engine auroraServerless): the average ACUs of each instance
+    # while it runs, the hours a month it is paused (0 ACU: no connection for secondsUntilAutoPause),
+    # the GB it stores and its millions of I/O requests (Aurora Standard bills them).
+    database_average_acu: Annotated[float, Field(ge=0, le=256)]
+    database_paused_hours_per_month: Annotated[float, Field(ge=0, le=744)]
+    database_storage_gb: Annotated[float, Field(ge=0)]
+    database_io_millions_per_month: Annotated[float, Field(ge=0)]
 
 
 class MonthlyBudgetSettings(_Model):
@@ -967,7 +1022,7 @@ def connection_budget(settings: BaseSettings) -> dict[str, int]:
         "migrate": api.db_max_connections,
         "reserved": database.reserved_connections,
         "total": api_connections + 2 * api.db_max_connections + database.reserved_connections,
-        "limit": rds_sizing.max_connections(database.instance_class),
+        "limit": database.max_connections,
     }
 
 
@@ -982,8 +1037,18 @@ def _database_problems(settings: BaseSettings) -> list[Problem]:
                 f"must be at least allocatedStorageGb ({database.allocated_storage_gb})",
             )
         )
+    problems.extend(_serverless_problems(settings))
     budget = connection_budget(settings)
     if budget["total"] > budget["limit"]:
+        capacity = database.serverless
+        size, larger = (
+            (database.instance_class, "database.instanceClass")
+            if database.engine == "rds"
+            else (
+                f"Aurora Serverless v2 at {capacity.min_capacity:g}-{capacity.max_capacity:g} ACU",
+                "database.serverless.maxCapacity",
+            )
+        )
         problems.append(
             Problem(
                 _key(("api", "dbMaxConnections")),
@@ -991,8 +1056,64 @@ def _database_problems(settings: BaseSettings) -> list[Problem]:
                 f"the stack could open {budget['total']} connections ({api.workers} workers x "
                 f"{api.db_max_connections} x {api.max_tasks} API tasks = {budget['api']}, cron "
                 f"{budget['cron']}, migration {budget['migrate']}, reserved {budget['reserved']}) but "
-                f"{database.instance_class} allows about {budget['limit']}; lower api.workers, "
-                "api.dbMaxConnections or api.maxTasks, or choose a larger database.instanceClass",
+                f"{size} allows about {budget['limit']}; lower api.workers, api.dbMaxConnections or "
+                f"api.maxTasks, or choose a larger {larger}",
+            )
+        )
+    return problems
+
+
+def _serverless_problems(settings: BaseSettings) -> list[Problem]:
+    """Aurora Serverless v2: a range AWS accepts for the engine version, and no pause in prod."""
+    database = settings.database
+    if database.engine != "auroraServerless":
+        return []
+    capacity, version = database.serverless, database.engine_version
+    problems = []
+    if capacity.max_capacity < capacity.min_capacity:
+        problems.append(
+            Problem(
+                _key(("database", "serverless", "maxCapacity")),
+                capacity.max_capacity,
+                f"must be at least minCapacity ({capacity.min_capacity:g})",
+            )
+        )
+    if capacity.min_capacity == 0:
+        major, _, minor = version.partition(".")
+        first = AURORA_AUTO_PAUSE_FROM.get(int(major))
+        if first is not None and not minor:
+            problems.append(
+                Problem(
+                    _key(("database", "engineVersion")),
+                    version,
+                    f"with a minimum of 0 ACUs Aurora PostgreSQL {major} needs its minor version, "
+                    f"{major}.{first} or later, to be known to pause; or use 17",
+                )
+            )
+        elif first is not None and int(minor) < first:
+            problems.append(
+                Problem(
+                    _key(("database", "serverless", "minCapacity")),
+                    0,
+                    f"0 ACUs (auto-pause) needs Aurora PostgreSQL {major}.{first} or later; engineVersion "
+                    f"is {version}: upgrade it or use a minimum of 0.5",
+                )
+            )
+        if settings.environment == "prod":
+            problems.append(
+                Problem(
+                    _key(("database", "serverless", "minCapacity")),
+                    0,
+                    "production never pauses: a paused database holds the first request ~15 seconds "
+                    "while it resumes; use 0.5 or more",
+                )
+            )
+    elif capacity.seconds_until_auto_pause is not None:
+        problems.append(
+            Problem(
+                _key(("database", "serverless", "secondsUntilAutoPause")),
+                capacity.seconds_until_auto_pause,
+                f"applies only with minCapacity 0 (it is {capacity.min_capacity:g}); remove it",
             )
         )
     return problems

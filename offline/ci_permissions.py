@@ -246,6 +246,10 @@ def _creates(resource: Registration, entry: Mapping[str, Any], phase: str, actio
     return action in entry["tag"] or action.split(":")[1].startswith(_CREATING_VERBS)
 
 
+# Resources whose managed master password RDS keeps in a secret of its own making.
+RDS_MANAGED_SECRETS = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
+
+
 def _need(
     resource: Registration, entry: Mapping[str, Any], phase: str, action: str, environment: str, index: Index
 ) -> Need:
@@ -264,8 +268,9 @@ def _need(
         target = str(resource.inputs["resourceArn"])
     elif resource.type == "aws:lb/listenerRule:ListenerRule" and action == "elasticloadbalancing:CreateRule":
         target = str(resource.inputs["listenerArn"])
-    elif resource.type == "aws:rds/instance:Instance" and service == "secretsmanager":
-        # The master secret RDS creates and rotates with the caller's permissions (`rds!db-...`).
+    elif resource.type in RDS_MANAGED_SECRETS and service == "secretsmanager":
+        # The master secret RDS creates and rotates with the caller's permissions (`rds!db-...`,
+        # `rds!cluster-...`).
         target = str(resource.outputs["masterUserSecrets"][0]["secretArn"])
     elif _service_of(target) != service:
         target = "*"  # an action of another service: scoped to its own resources, not this one
@@ -305,7 +310,14 @@ def _passes(
 
 
 def _key_arn(resource: Registration, index: Index) -> str:
-    for key in ("kmsKeyId", "kmsKeyArn", "encryptionKeyArn", "masterUserSecretKmsKeyId"):
+    # An Aurora cluster instance's only key is its Performance Insights key (storage is the cluster's).
+    for key in (
+        "kmsKeyId",
+        "kmsKeyArn",
+        "encryptionKeyArn",
+        "masterUserSecretKmsKeyId",
+        "performanceInsightsKmsKeyId",
+    ):
         if resource.inputs.get(key):
             return str(resource.inputs[key])
     root_volume = resource.inputs.get("rootBlockDevice") or {}  # an instance's

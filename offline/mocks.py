@@ -331,6 +331,7 @@ class OfflineMocks(Mocks):
         "aws:kms/key:Key": _kms_key,
         "aws:kms/alias:Alias": _kms_alias,
         "aws:rds/instance:Instance": lambda self, args, name: self._rds_instance(args, name),
+        "aws:rds/cluster:Cluster": lambda self, args, name: self._rds_cluster(args),
         "aws:ecr/repository:Repository": _ecr_repository,
         "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
         "aws:lb/targetGroup:TargetGroup": _target_group,
@@ -362,17 +363,28 @@ class OfflineMocks(Mocks):
             "endpoint": f"{address}:{port}",
             "arn": self._regional("rds", f"db:{identifier}"),
         }
-        if args.inputs.get("manageMasterUserPassword"):
-            outputs["masterUserSecrets"] = [
-                {
-                    "secretArn": self._regional(
-                        "secretsmanager", f"secret:rds!db-{_uuid(identifier)}-Ab12Cd"
-                    ),
-                    "secretStatus": "active",
-                    "kmsKeyId": args.inputs.get("masterUserSecretKmsKeyId"),
-                }
-            ]
-        return outputs
+        return outputs | self._master_user_secrets(args, f"db-{_uuid(identifier)}")
+
+    def _rds_cluster(self, args: MockResourceArgs) -> dict[str, Any]:
+        identifier = str(args.inputs.get("clusterIdentifier"))
+        host = f"{identifier}.cluster-c0ffee0example.{self.region}.rds.amazonaws.com"
+        outputs: dict[str, Any] = {
+            "id": identifier,
+            "clusterIdentifier": identifier,
+            "endpoint": host,
+            "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
+            "port": int(args.inputs.get("port") or 5432),
+            "arn": self._regional("rds", f"cluster:{identifier}"),
+        }
+        return outputs | self._master_user_secrets(args, f"cluster-{_uuid(identifier)}")
+
+    def _master_user_secrets(self, args: MockResourceArgs, secret: str) -> dict[str, Any]:
+        """The secret RDS makes for a managed master password (named `rds!db-...`, `rds!cluster-...`)."""
+        if not args.inputs.get("manageMasterUserPassword"):
+            return {}
+        arn = self._regional("secretsmanager", f"secret:rds!{secret}-Ab12Cd")
+        kms_key_id = args.inputs.get("masterUserSecretKmsKeyId")
+        return {"masterUserSecrets": [{"secretArn": arn, "secretStatus": "active", "kmsKeyId": kms_key_id}]}
 
     def _arn(self, token: str, module: str, name: str, resource_id: str) -> str:
         if module == "iam":

@@ -80,6 +80,22 @@ def test_the_dev_roles_allow_a_nat_instance_s_lifecycle_and_image_lookup() -> No
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_role_allows_every_call_of_an_aurora_database(stack: str) -> None:
+    """tm:database.engine auroraServerless: the cluster, its instances and parameter group."""
+    plan = plan_for(stack, {"tm:database.engine": "auroraServerless"})
+    cluster = [r for r in plan.resources if r.type.startswith("aws:rds/cluster")]
+    needs = resource_needs(
+        dataclasses.replace(plan, resources=cluster), Index.of([plan], OFFLINE_ACCOUNT_ID, REGION)
+    )
+    assert {n.subject.split(" ")[0] for n in needs} >= {
+        "aws:rds/cluster:Cluster",
+        "aws:rds/clusterInstance:ClusterInstance",
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+    }
+    assert refused(needs, role_policies(stack), stack) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_preview_role_allows_every_lookup_of_a_preview(stack: str) -> None:
     """`pulumi preview` (no --refresh) reads resources from the state and calls the data sources."""
     plan = plan_for(stack)

@@ -30,6 +30,10 @@ NO_USAGE = costs.Usage.from_mapping(
         "amplifyBuildsPerMonth": 0,
         "amplifyBuildMinutes": 10,
         "frontendGbServedPerMonth": 0,
+        "databaseAverageAcu": 0,
+        "databasePausedHoursPerMonth": 0,
+        "databaseStorageGb": 0,
+        "databaseIoMillionsPerMonth": 0,
     }
 )
 
@@ -145,6 +149,31 @@ def test_a_multi_az_micro_database_with_20_gb_costs_27_96_a_month() -> None:
         {"engine": "postgres", "instanceClass": "db.t4g.micro", "multiAz": True, "allocatedStorage": 20},
     )
     assert priced(database).total_usd == pytest.approx(27.96, abs=0.01)
+
+
+def test_aurora_serverless_bills_acu_hours_awake_storage_and_io() -> None:
+    # Two instances at 1.5 ACU for the 730 - 230 paused hours: 2 x 1.5 x 500 x 0.12 = 180.00;
+    # 50 GB x 0.10 = 5.00; 30 million I/O x 0.20 = 6.00.
+    cluster = resource("aws:rds/cluster:Cluster", "db", {"engine": "aurora-postgresql"})
+    members = [
+        resource("aws:rds/clusterInstance:ClusterInstance", f"db-{n}", {"instanceClass": "db.serverless"})
+        for n in (1, 2)
+    ]
+    usage = costs.Usage.from_mapping(
+        {
+            **NO_USAGE.to_mapping(),
+            "databaseAverageAcu": 1.5,
+            "databasePausedHoursPerMonth": 230,
+            "databaseStorageGb": 50,
+            "databaseIoMillionsPerMonth": 30,
+        }
+    )
+    cost = priced(cluster, *members, usage=usage)
+    assert [r.usd for r in cost.resources] == pytest.approx([11.00, 90.00, 90.00])
+    assert (
+        cost.resources[1].charges[0].what
+        == "Aurora Serverless v2, 1.5 ACU on average for 500 h (230 h paused)"
+    )
 
 
 def test_a_single_nat_gateway_of_an_awsx_vpc_costs_36_50_and_its_traffic() -> None:

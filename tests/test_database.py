@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import botocore.session
 import pytest
+from pydantic import ValidationError
 
-from components.rds_sizing import max_connections, memory_gib
-from components.settings import SettingsError
+from components.database import LOG_EXPORTS
+from components.rds_sizing import max_connections, memory_gib, serverless_max_connections
+from components.settings import ServerlessSettings, SettingsError
+from offline.create_time import create_time
 from offline.engine import Plan
 from tests.conftest import plan_for
 from tests.test_settings import settings_of
@@ -22,15 +27,20 @@ def instance_of(plan: Plan) -> dict[str, Any]:
     return database_of(plan).one("aws:rds/instance:Instance").inputs
 
 
+def assert_isolated(plan: Plan, database_inputs: dict[str, Any]) -> None:
+    """The instance or cluster is in the isolated subnets, behind the database's security group."""
+    database = database_of(plan)
+    subnet_group = database.one("aws:rds/subnetGroup:SubnetGroup")
+    assert subnet_group.inputs["subnetIds"] == plan.outputs["isolatedSubnetIds"]
+    assert database_inputs["dbSubnetGroupName"] == subnet_group.outputs["name"]
+    security_group = database.one("aws:ec2/securityGroup:SecurityGroup")
+    assert database_inputs["vpcSecurityGroupIds"] == [security_group.outputs["id"]]
+
+
 def test_instance_is_private_in_the_isolated_subnets(base_plan: Plan) -> None:
-    database = database_of(base_plan)
     instance = instance_of(base_plan)
     assert instance["publiclyAccessible"] is False
-    subnet_group = database.one("aws:rds/subnetGroup:SubnetGroup")
-    assert subnet_group.inputs["subnetIds"] == base_plan.outputs["isolatedSubnetIds"]
-    assert instance["dbSubnetGroupName"] == subnet_group.outputs["name"]
-    security_group = database.one("aws:ec2/securityGroup:SecurityGroup")
-    assert instance["vpcSecurityGroupIds"] == [security_group.outputs["id"]]
+    assert_isolated(base_plan, instance)
 
 
 def test_only_the_task_security_groups_reach_postgres(base_plan: Plan) -> None:
@@ -274,3 +284,224 @@ def test_max_connections_follows_the_rds_formula(instance_class: str, memory: in
     # LEAST(DBInstanceClassMemory / 9531392, 5000), computed by hand from the nominal memory.
     assert memory_gib(instance_class) == memory
     assert max_connections(instance_class) == connections
+
+
+# -- Aurora Serverless v2 ------------------------------------------------------------------------
+
+# The profiles' major version, as for RDS: AWS creates its default minor and upgrades it in the
+# maintenance window without a pinned minor for the next `pulumi up` to try to go back to.
+AURORA = {"tm:database.engine": "auroraServerless"}
+
+
+@pytest.fixture(scope="module")
+def aurora_dev() -> Plan:
+    return plan_for("dev", AURORA)
+
+
+def test_aurora_keeps_the_instances_promises(aurora_dev: Plan) -> None:
+    database = database_of(aurora_dev)
+    key = aurora_dev.outputs["kmsKeyArn"]
+    assert not database.of_type("aws:rds/instance:Instance")
+    cluster = database.one("aws:rds/cluster:Cluster").inputs
+    assert (cluster["engine"], cluster["engineVersion"]) == ("aurora-postgresql", "17")
+    assert (cluster["storageEncrypted"], cluster["kmsKeyId"], cluster["masterUserSecretKmsKeyId"]) == (
+        True,
+        key,
+        key,
+    )
+    assert cluster["manageMasterUserPassword"] is True
+    assert not {"masterPassword", "masterPasswordWo"} & set(cluster)
+    assert cluster["masterUsername"] == "tm_admin"
+    assert cluster["iamDatabaseAuthenticationEnabled"] is True
+    assert_isolated(aurora_dev, cluster)
+    group = database.one("aws:rds/clusterParameterGroup:ClusterParameterGroup")
+    assert group.inputs["family"] == "aurora-postgresql17"
+    assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"} in group.inputs["parameters"]
+    assert cluster["dbClusterParameterGroupName"] == group.outputs["name"]
+    assert (cluster["backupRetentionPeriod"], cluster["copyTagsToSnapshot"]) == (7, True)
+    assert (cluster["deletionProtection"], cluster["skipFinalSnapshot"]) == (False, True)
+    assert cluster["enabledCloudwatchLogsExports"] == ["postgresql"]
+    logs = database.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert (logs["name"], logs["kmsKeyId"]) == ("/aws/rds/cluster/tasking-manager-dev/postgresql", key)
+    # dev: one writer, paused after ten idle minutes.
+    assert cluster["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": 0,
+        "maxCapacity": 4,
+        "secondsUntilAutoPause": 600,
+    }
+    (writer,) = database.of_type("aws:rds/clusterInstance:ClusterInstance")
+    assert writer.inputs["instanceClass"] == "db.serverless"
+    assert writer.inputs["publiclyAccessible"] is False
+    assert writer.inputs["caCertIdentifier"] == "rds-ca-rsa2048-g1"
+    assert writer.inputs["performanceInsightsKmsKeyId"] == key
+    assert writer.inputs["monitoringInterval"] == 60
+
+
+def test_aurora_is_backed_up_and_serves_the_back_end_and_review_apps(aurora_dev: Plan) -> None:
+    database = database_of(aurora_dev)
+    cluster = database.one("aws:rds/cluster:Cluster")
+    assert database.one("aws:backup/selection:Selection").inputs["resources"] == [cluster.outputs["arn"]]
+    endpoint = aurora_dev.outputs["databaseAddress"]
+    assert endpoint == cluster.outputs["endpoint"]
+    master = aurora_dev.outputs["databaseMasterSecretArn"]
+    assert master == cluster.outputs["masterUserSecrets"][0]["secretArn"]
+    tasks = {t.name: t for t in aurora_dev.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    api = json.loads(tasks["backend-api"].inputs["containerDefinitions"])[0]
+    assert {"name": "POSTGRES_ENDPOINT", "value": endpoint} in api["environment"]
+    admin = json.loads(tasks["review-database-admin"].inputs["containerDefinitions"])[0]
+    assert {"name": "PGHOST", "value": endpoint} in admin["environment"]
+    assert {"name": "PGUSER", "valueFrom": f"{master}:username::"} in admin["secrets"]
+
+
+def test_prod_aurora_has_a_reader_in_another_zone_and_is_protected() -> None:
+    database = database_of(plan_for("prod", AURORA))
+    cluster = database.one("aws:rds/cluster:Cluster").inputs
+    assert (cluster["deletionProtection"], cluster["skipFinalSnapshot"]) == (True, False)
+    assert (cluster["finalSnapshotIdentifier"], cluster["deleteAutomatedBackups"]) == (
+        "tasking-manager-prod-final",
+        False,
+    )
+    assert cluster["serverlessv2ScalingConfiguration"] == {"minCapacity": 4, "maxCapacity": 16}
+    instances = database.of_type("aws:rds/clusterInstance:ClusterInstance")
+    assert [(i.inputs["identifier"], i.inputs["availabilityZone"]) for i in instances] == [
+        ("tasking-manager-prod-1", "us-east-1a"),
+        ("tasking-manager-prod-2", "us-east-1b"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "message"),
+    [
+        (
+            {"tm:database.engineVersion": "16"},
+            "tm:database.engineVersion",
+            "with a minimum of 0 ACUs Aurora PostgreSQL 16 needs its minor version, 16.3 or later",
+        ),
+        (
+            {"tm:database.engineVersion": "16.2"},
+            "tm:database.serverless.minCapacity",
+            "0 ACUs (auto-pause) needs Aurora PostgreSQL 16.3 or later; engineVersion is 16.2",
+        ),
+        (
+            {"tm:database.serverless.maxCapacity": 2.25},
+            "tm:database.serverless.maxCapacity",
+            "multiple of 0.5",
+        ),
+        (
+            {"tm:database.serverless.minCapacity": 4, "tm:database.serverless.maxCapacity": 2},
+            "tm:database.serverless.maxCapacity",
+            "must be at least minCapacity (4)",
+        ),
+        (
+            {"tm:database.serverless.minCapacity": 0.5},
+            "tm:database.serverless.secondsUntilAutoPause",
+            "applies only with minCapacity 0 (it is 0.5)",
+        ),
+        (
+            {"tm:database.serverless.secondsUntilAutoPause": 60},
+            "tm:database.serverless.secondsUntilAutoPause",
+            "greater than or equal to 300",
+        ),
+    ],
+)
+def test_aurora_settings_aws_would_refuse_are_named(
+    overrides: dict[str, Any], key: str, message: str
+) -> None:
+    assert message in database_problems({**AURORA, **overrides}, stack="dev")[key]
+
+
+def test_prod_aurora_never_pauses() -> None:
+    problems = database_problems({**AURORA, "tm:database.serverless.minCapacity": 0})
+    assert "production never pauses" in problems["tm:database.serverless.minCapacity"]
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "connections"),
+    [(0, 1, 189), (0, 2, 189), (0.5, 4, 823), (1, 16, 3360), (0.5, 16, 2000), (2, 64, 5000)],
+)
+def test_serverless_connections_follow_the_maximum_acu(
+    minimum: float, maximum: float, connections: int
+) -> None:
+    # AWS's table by maximum ACUs (the lower row between two), capped at 2,000 for a 0 or 0.5 minimum.
+    assert serverless_max_connections(minimum, maximum) == connections
+
+
+def test_the_connection_budget_of_a_serverless_range_is_named() -> None:
+    overrides = {**AURORA, "tm:database.serverless.maxCapacity": 1, "tm:api.dbMaxConnections": 30}
+    message = database_problems(overrides, stack="dev")["tm:api.dbMaxConnections"]
+    assert "could open 240 connections" in message
+    assert "Aurora Serverless v2 at 0-1 ACU allows about 189" in message
+    assert message.endswith("choose a larger database.serverless.maxCapacity")
+
+
+def test_aurora_is_watched_through_its_writer(aurora_dev: Plan) -> None:
+    alarms = {
+        a.inputs["name"].removeprefix("tasking-manager-dev-"): a.inputs
+        for a in aurora_dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs.get("namespace") == "AWS/RDS"
+    }
+    # No storage alarm: Aurora's storage grows by itself. The limits are the ACU range's: 80 % of
+    # 823 connections, a tenth of 4 ACUs' 8 GiB (Serverless v2 reports memory against its maximum).
+    assert sorted(alarms) == ["database-connections-near-limit", "database-cpu-high", "database-memory-low"]
+    writer = {"DBClusterIdentifier": "tasking-manager-dev", "Role": "WRITER"}
+    assert all(a["dimensions"] == writer for a in alarms.values())
+    assert alarms["database-connections-near-limit"]["threshold"] == int(823 * 0.8)
+    assert alarms["database-memory-low"]["threshold"] == 8 * 1024**3 // 10
+    body = aurora_dev.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"]
+    assert (
+        '"ServerlessDatabaseCapacity", "DBClusterIdentifier", "tasking-manager-dev", "Role", "WRITER"' in body
+    )
+
+
+RDS_API = botocore.session.get_session().get_service_model("rds")
+
+
+def _accepts(**capacity: float) -> bool:
+    try:
+        ServerlessSettings.model_validate({"minCapacity": 0, "maxCapacity": 4, **capacity})
+    except ValidationError:
+        return False
+    return True
+
+
+def test_the_serverless_bounds_and_log_types_are_those_the_rds_api_documents() -> None:
+    """botocore's RDS model: 0 to 256 ACUs in half steps, a pause after 300 to 86,400 idle seconds,
+    and the log types each engine exports."""
+    scaling = RDS_API.shape_for("ServerlessV2ScalingConfiguration").members
+    assert (
+        "auto-pause feature, the smallest value that you can use is 0."
+        in scaling["MinCapacity"].documentation
+    )
+    assert "The largest value that you can use is 256" in scaling["MaxCapacity"].documentation
+    assert "half-step increments" in scaling["MaxCapacity"].documentation
+    assert (
+        "between 300 seconds (five minutes) and 86,400 seconds"
+        in scaling["SecondsUntilAutoPause"].documentation
+    )
+    accepted = [
+        {"minCapacity": 0},
+        {"maxCapacity": 256},
+        {"maxCapacity": 40.5},
+        {"secondsUntilAutoPause": 300},
+        {"secondsUntilAutoPause": 86_400},
+    ]
+    refused = [
+        {"minCapacity": -0.5},
+        {"maxCapacity": 256.5},
+        {"maxCapacity": 40.25},
+        {"secondsUntilAutoPause": 299},
+        {"secondsUntilAutoPause": 86_401},
+    ]
+    assert [_accepts(**c) for c in accepted + refused] == [True] * len(accepted) + [False] * len(refused)
+    exports = RDS_API.operation_model("CreateDBCluster").input_shape.members["EnableCloudwatchLogsExports"]
+    for engine, documented in (("auroraServerless", "Aurora PostgreSQL"), ("rds", "RDS for PostgreSQL")):
+        allowed = re.search(rf"{documented} - <code>([^<]+)</code>", exports.documentation)
+        assert allowed is not None
+        assert set(LOG_EXPORTS[engine]) <= {t.strip() for t in allowed[1].split("|")}
+
+
+def test_aurora_s_create_time_is_its_cluster_then_its_instances(aurora_dev: Plan) -> None:
+    path = [step.type for step in create_time(aurora_dev).critical_path]
+    # reference 5.1: the cluster alone 5-6 min, then its writer (cluster and writer 10-15 min).
+    assert path[-2:] == ["aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"]
+    assert create_time(aurora_dev).minutes > create_time(plan_for("dev")).minutes

@@ -323,6 +323,8 @@ CONFIG_RESOURCE_TYPES: dict[str, tuple[str, ...]] = {
     "AWS::IAM::Role": ("KMS.2",),
     "AWS::IAM::User": ("IAM.2", "IAM.3", "IAM.5", "IAM.8", "KMS.2"),
     "AWS::KMS::Key": ("KMS.3", "KMS.4", "KMS.5"),
+    # Aurora clusters (tm:database.engine auroraServerless); nothing is recorded while there is none.
+    "AWS::RDS::DBCluster": ("RDS.7", "RDS.12", "RDS.15", "RDS.16", "RDS.24", "RDS.27", "RDS.35", "RDS.37"),
     "AWS::RDS::DBInstance": (
         "RDS.2",
         "RDS.3",

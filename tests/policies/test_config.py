@@ -145,11 +145,19 @@ THRESHOLDS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
         "allowed-regions": {"regions": _all(["us-east-1"])},
         "allowed-instance-classes": {
             # prod db.t4g.large (8 GiB) and up, staging up to prod's, dev small burstable ones,
-            # review none of its own.
+            # review none of its own; Aurora Serverless v2 instances (db.serverless) in prod,
+            # staging and dev, sized by their ACU range.
             "rdsInstanceClasses": {
-                "prod": ["db.t4g.large", "db.t4g.xlarge", "db.t4g.2xlarge", "db.m7g.*", "db.r7g.*"],
-                "staging": ["db.t4g.small", "db.t4g.medium", "db.t4g.large"],
-                "dev": ["db.t4g.micro", "db.t4g.small", "db.t4g.medium"],
+                "prod": [
+                    "db.t4g.large",
+                    "db.t4g.xlarge",
+                    "db.t4g.2xlarge",
+                    "db.m7g.*",
+                    "db.r7g.*",
+                    "db.serverless",
+                ],
+                "staging": ["db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.serverless"],
+                "dev": ["db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.serverless"],
                 "review": [],
             },
             # Fargate only, but dev's optional NAT instance (tm:network.natGateways: instance).

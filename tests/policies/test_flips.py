@@ -535,3 +535,54 @@ def test_prod_refuses_the_nat_instance_s_public_address(packs: list[PackProcess]
     (instance,) = as_prod.of_type("aws:ec2/instance:Instance")
     found = {v.policy for v in check_resources(as_prod, (instance.urn,), packs, stack=False).mandatory}
     assert "ec2-no-public-ip" in found
+
+
+# The Aurora Serverless v2 database (tm:database.engine auroraServerless) is held to the same
+# promises: the plans of dev and prod with it, each flipped as above.
+AURORA = {"tm:database.engine": "auroraServerless"}
+CLUSTER, MEMBER = "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"
+AURORA_SAFETY: list[Flip] = [
+    Flip(CLUSTER, "storageEncrypted", False, "rds-storage-encrypted", ("prod", "dev")),
+    Flip(CLUSTER, "kmsKeyId", None, "rds-storage-encrypted", ("prod", "dev")),
+    Flip(CLUSTER, "dbClusterParameterGroupName", None, "rds-tls-enforced", ("prod", "dev")),
+    Flip(CLUSTER, "backupRetentionPeriod", 0, "rds-backup-retention", ("prod", "dev")),
+    Flip(CLUSTER, "enabledCloudwatchLogsExports", [], "rds-logs-exported", ("prod", "dev")),
+    Flip(CLUSTER, "dbSubnetGroupName", None, "rds-in-subnet-group", ("prod", "dev")),
+    Flip(CLUSTER, "backupRetentionPeriod", 7, "prod-backup-retention", ("prod",)),
+    Flip(CLUSTER, "deletionProtection", False, "prod-deletion-protection", ("prod",)),
+    Flip(CLUSTER, "skipFinalSnapshot", True, "prod-final-snapshot", ("prod",)),
+    Flip(CLUSTER, "deleteAutomatedBackups", True, "prod-keep-automated-backups", ("prod",)),
+    Flip(MEMBER, "publiclyAccessible", True, "rds-not-public", ("prod", "dev")),
+    Flip(CLUSTER, "autoMinorVersionUpgrade", False, "rds-auto-minor-version-upgrade", ("prod", "dev")),
+    Flip(MEMBER, "autoMinorVersionUpgrade", False, "rds-auto-minor-version-upgrade", ("prod", "dev")),
+    Flip(MEMBER, "", REMOVED, "prod-database-multi-az", ("prod",)),
+    Flip("aws:backup/selection:Selection", "", REMOVED, "rds-in-backup-plan", ("prod", "dev")),
+]
+
+
+@pytest.mark.parametrize("environment", ["prod", "dev"])
+def test_the_aurora_stacks_pass_every_mandatory_policy_but_the_budget(
+    packs: list[PackProcess], environment: str
+) -> None:
+    """At the profiles' usage Aurora costs more than the instance (prod's writer and reader at 5 ACU
+    about $900 a month, dev's awake all month $47): both stacks go over their budgets, which the
+    budget policy says (docs/costs.md compares the engines). Nothing else is refused."""
+    plan = plan_for(environment, AURORA)
+    assert [v.policy for v in check_plan(plan, packs).mandatory] == ["stack-monthly-budget"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "flip"),
+    [
+        pytest.param(
+            environment, flip, id=f"{environment}:{flip.token.split(':')[-1]}.{flip.setting or 'removed'}"
+        )
+        for flip in AURORA_SAFETY
+        for environment in flip.environments
+    ],
+)
+def test_each_unsafe_aurora_flip_is_a_mandatory_violation_of_its_policy(
+    packs: list[PackProcess], environment: str, flip: Flip
+) -> None:
+    found = new_mandatory(packs, plan_for(environment, AURORA), flip)
+    assert flip.policy in found, f"{flip.setting}={flip.unsafe!r}: new mandatory {sorted(found)}"

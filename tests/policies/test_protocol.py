@@ -111,12 +111,14 @@ def test_analyze_stack_joins_resources(packs: list[PackProcess]) -> None:
 
 
 def test_operations_read_the_environment_from_the_config(packs: list[PackProcess]) -> None:
-    instance = _resource("aws:rds/instance:Instance", {"instanceClass": "db.t4g.micro", "multiAz": False})
+    instance = _resource(
+        "aws:rds/instance:Instance", {"instanceClass": "db.t4g.micro", "deletionProtection": False}
+    )
     prod = _configured(packs, "operations", "prod").analyze(instance, None)
-    assert "prod-database-multi-az" in {d.policyName for d in prod.diagnostics}
+    assert "prod-deletion-protection" in {d.policyName for d in prod.diagnostics}
     dev = _configured(packs, "operations", "dev").analyze(instance, None)
-    assert "prod-database-multi-az" not in {d.policyName for d in dev.diagnostics}
-    assert "prod-database-multi-az" in {n.policy_name for n in dev.not_applicable}
+    assert "prod-deletion-protection" not in {d.policyName for d in dev.diagnostics}
+    assert "prod-deletion-protection" in {n.policy_name for n in dev.not_applicable}
 
 
 def test_a_pack_that_cannot_start_says_why(tmp_path: Path) -> None:

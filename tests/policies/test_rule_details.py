@@ -111,9 +111,9 @@ def test_a_policy_reading_an_unknown_property_cannot_evaluate() -> None:
 @pytest.mark.parametrize("environment", ["dev", "review"])
 def test_production_rules_do_not_apply_elsewhere(environment: str) -> None:
     outcome = run_resource_policy(
-        production.prod_database_multi_az,
+        production.prod_deletion_protection,
         "aws:rds/instance:Instance",
-        {"multiAz": False},
+        {"deletionProtection": False},
         {"environment": environment},
     )
     assert outcome == NOT_APPLICABLE
@@ -129,7 +129,7 @@ def test_review_rules_do_not_apply_elsewhere(environment: str) -> None:
 
 def test_without_an_environment_a_guardrail_says_so_instead_of_passing() -> None:
     assert run_resource_policy(
-        production.prod_database_multi_az, "aws:rds/instance:Instance", {"multiAz": True}
+        production.prod_deletion_protection, "aws:rds/instance:Instance", {"deletionProtection": True}
     ) == [MISSING]
     assert run_resource_policy(tags.required_tags, "pulumi:providers:aws", provider_props()) == [MISSING]
 

@@ -29,6 +29,10 @@ _USAGE_PROPERTIES: dict[str, Any] = {
     "amplifyBuildsPerMonth": {"type": "number", "minimum": 0},
     "amplifyBuildMinutes": {"type": "number", "minimum": 0},
     "frontendGbServedPerMonth": {"type": "number", "minimum": 0},
+    "databaseAverageAcu": {"type": "number", "minimum": 0},
+    "databasePausedHoursPerMonth": {"type": "number", "minimum": 0},
+    "databaseStorageGb": {"type": "number", "minimum": 0},
+    "databaseIoMillionsPerMonth": {"type": "number", "minimum": 0},
 }
 _BUDGET = {
     **ENVIRONMENT,

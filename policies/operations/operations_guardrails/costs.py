@@ -78,6 +78,12 @@ class Usage:
     amplify_builds_per_month: float
     amplify_build_minutes: float
     frontend_gb_served_per_month: float
+    # Aurora Serverless v2 (priced only where the stack has one): the average ACUs of each instance
+    # while it runs, the hours it is paused (0 ACU), the GB the cluster stores, its I/O requests.
+    database_average_acu: float
+    database_paused_hours_per_month: float
+    database_storage_gb: float
+    database_io_millions_per_month: float
 
     KEYS: ClassVar[dict[str, str]] = {
         "apiRequestsPerMonth": "api_requests_per_month",
@@ -87,6 +93,10 @@ class Usage:
         "amplifyBuildsPerMonth": "amplify_builds_per_month",
         "amplifyBuildMinutes": "amplify_build_minutes",
         "frontendGbServedPerMonth": "frontend_gb_served_per_month",
+        "databaseAverageAcu": "database_average_acu",
+        "databasePausedHoursPerMonth": "database_paused_hours_per_month",
+        "databaseStorageGb": "database_storage_gb",
+        "databaseIoMillionsPerMonth": "database_io_millions_per_month",
     }
 
     @classmethod
@@ -513,6 +523,40 @@ def _rds_instance(r: Resource, stack: _Stack) -> _Priced:
     )
 
 
+def _rds_cluster(r: Resource, stack: _Stack) -> _Priced:
+    """An Aurora cluster's storage and I/O; its instances bill their own hours."""
+    if str(r.props.get("storageType") or "aurora") != "aurora":
+        raise _NotPricedError("Aurora I/O-Optimized storage is not modelled")
+    p, usage = stack.prices, stack.usage
+    gb, io = usage.database_storage_gb, usage.database_io_millions_per_month
+    return _Priced(
+        [
+            Charge(f"{gb:g} GB Aurora storage", gb * p["aurora.storageGbMonth"]),
+            Charge(f"{io:g} million I/O requests (Aurora Standard)", io * p["aurora.ioMillionRequests"]),
+        ],
+        "stored GB and I/O from tm:usage; backups up to the cluster's size are free",
+    )
+
+
+def _rds_cluster_instance(r: Resource, stack: _Stack) -> _Priced:
+    instance_class = str(r.props.get("instanceClass"))
+    if instance_class != "db.serverless":
+        raise _NotPricedError(f"provisioned Aurora class {instance_class} has no price in prices.json")
+    p, usage = stack.prices, stack.usage
+    paused = min(usage.database_paused_hours_per_month, p.hours_per_month)
+    awake = p.hours_per_month - paused
+    acu = usage.database_average_acu
+    return _Priced(
+        [
+            Charge(
+                f"Aurora Serverless v2, {acu:g} ACU on average for {awake:g} h ({paused:g} h paused)",
+                acu * awake * p["aurora.acuHour"],
+            )
+        ],
+        "ACUs and paused hours from tm:usage; billed per second, nothing while paused",
+    )
+
+
 def _task_size(task: Resource) -> tuple[float, float, bool]:
     """vCPU, GB and whether the task runs on ARM."""
     cpu, memory = _number(task.props.get("cpu")), _number(task.props.get("memory"))
@@ -910,6 +954,8 @@ HANDLERS: dict[str, Handler] = {
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _rds_cluster_instance,
     "aws:ecs/service:Service": _ecs_service,
     "aws:secretsmanager/secret:Secret": _secret,
     LOG_GROUP: _log_group,

@@ -20,13 +20,13 @@ from .framework import (
     config_value,
     covered,
     is_true,
-    must_be_true,
     must_not_be_true,
     of_type,
 )
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 BACKUP_PLAN = "aws:backup/plan:Plan"
 ECS_SERVICE = "aws:ecs/service:Service"
@@ -39,14 +39,38 @@ BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 MANDATORY = EnforcementLevel.MANDATORY
 
 
-prod_database_multi_az = ResourcePolicy(
+def _multi_az(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
+    outage = "one zone's outage takes the database down"
+    for instance in of_type(args.resources, RDS_INSTANCE):
+        if not is_true(instance.props.get("multiAz")):
+            yield (f"multiAz is not true: {outage}", instance.urn)
+    members = list(of_type(args.resources, RDS_CLUSTER_INSTANCE))
+    for cluster in of_type(args.resources, RDS_CLUSTER):
+        own = [m for m in members if covered(cluster, [m], "clusterIdentifier", "id", "clusterIdentifier")]
+        zones = {str(m.props.get("availabilityZone")) for m in own if m.props.get("availabilityZone")}
+        if len(zones) < 2:
+            yield (
+                f"its {len(own)} instance(s) are in {len(zones)} named zone(s): {outage}; add a reader in "
+                "another zone",
+                cluster.urn,
+            )
+
+
+prod_database_multi_az = StackPolicy(
     name="prod-database-multi-az",
-    summary="Production databases are Multi-AZ",
-    controls=("FSBP RDS.5", "awsguard rds-instance-multi-az-enabled", "AwsSolutions-RDS3", "CKV_AWS_157"),
+    summary="Production databases are Multi-AZ: an instance with a standby, a cluster with instances "
+    "in two zones",
+    controls=(
+        "FSBP RDS.5",
+        "FSBP RDS.15",
+        "awsguard rds-instance-multi-az-enabled",
+        "AwsSolutions-RDS3",
+        "CKV_AWS_157",
+    ),
     severity=Severity.HIGH,
-    resource_types=(RDS_INSTANCE,),
-    unset="multiAz unset: false",
-    check=only_in(PRODUCTION_SHAPED, must_be_true("multiAz", "one zone's outage takes the database down")),
+    resource_types=(RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE),
+    unset="multiAz unset: false; a cluster instance's availabilityZone unset: AWS picks, maybe the writer's",
+    check=stack_only_in(PRODUCTION_SHAPED, _multi_az),
     config=ENVIRONMENT,
     required=["environment"],
     enforcement=MANDATORY,
@@ -72,7 +96,7 @@ prod_deletion_protection = ResourcePolicy(
     name="prod-deletion-protection",
     summary="Production databases and load balancers have deletion protection; its image repositories "
     "and buckets cannot be force-deleted with their contents",
-    controls=("FSBP RDS.8", "FSBP ELB.6", "AwsSolutions-RDS10", "CKV_AWS_293", "CKV_AWS_150"),
+    controls=("FSBP RDS.7", "FSBP RDS.8", "FSBP ELB.6", "AwsSolutions-RDS10", "CKV_AWS_293", "CKV_AWS_150"),
     severity=Severity.HIGH,
     resource_types=(RDS_INSTANCE, RDS_CLUSTER, LOAD_BALANCER, REPOSITORY, BUCKET, BUCKET_V2),
     unset="deletionProtection / enableDeletionProtection unset: false; "
@@ -117,7 +141,7 @@ prod_keep_automated_backups = ResourcePolicy(
     summary="A production database's automated backups outlive it",
     controls=("HOT design: nothing of production is lost by a destroy",),
     severity=Severity.HIGH,
-    resource_types=(RDS_INSTANCE,),
+    resource_types=(RDS_INSTANCE, RDS_CLUSTER),
     unset="deleteAutomatedBackups unset: true (AWS deletes them)",
     check=only_in(PRODUCTION_SHAPED, _keeps_automated_backups),
     config=ENVIRONMENT,

@@ -78,7 +78,13 @@ def _encrypted(args: ResourceValidationArgs) -> Iterator[str]:
 rds_storage_encrypted = ResourcePolicy(
     name="rds-storage-encrypted",
     summary="Database storage is encrypted with a customer-managed KMS key",
-    controls=("FSBP RDS.3", "awsguard rds-storage-encrypted", "AwsSolutions-RDS2", "CKV_AWS_16"),
+    controls=(
+        "FSBP RDS.3",
+        "FSBP RDS.27",
+        "awsguard rds-storage-encrypted",
+        "AwsSolutions-RDS2",
+        "CKV_AWS_16",
+    ),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="storageEncrypted unset: false (unencrypted); kmsKeyId unset: the AWS-managed aws/rds key",
@@ -86,13 +92,16 @@ rds_storage_encrypted = ResourcePolicy(
 )
 
 
-def _force_ssl(parameters: Any, family_major: int | None) -> str | None:
+def _force_ssl(parameters: Any, family: str) -> str | None:
     """Why a parameter group lets clients connect without TLS, or None."""
     for parameter in parameters or []:
         if parameter.get("name") == "rds.force_ssl":
             return None if str(parameter.get("value")) == "1" else "sets rds.force_ssl to 0"
+    if family.startswith("aurora"):
+        return "leaves rds.force_ssl at Aurora PostgreSQL's default 0"
+    family_major = _major(family)
     if family_major is not None and family_major >= 15:
-        return None  # PostgreSQL 15 and later default to rds.force_ssl=1
+        return None  # RDS for PostgreSQL 15 and later default to rds.force_ssl=1
     return "leaves rds.force_ssl at its default 0 (PostgreSQL before 15)"
 
 
@@ -101,17 +110,20 @@ def _tls(args: ResourceValidationArgs) -> Iterator[str]:
     if token in (PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP):
         family = str(args.props.get("family") or "")
         if "postgres" in family:
-            reason = _force_ssl(args.props.get("parameters"), _major(family))
+            reason = _force_ssl(args.props.get("parameters"), family)
             if reason:
                 yield f"the {family} parameter group {reason}: clients may connect in plaintext"
         return
     if not _postgres(args.props):
         return
-    group = str(args.props.get("parameterGroupName") or "")
+    cluster = token == CLUSTER
+    group = str(args.props.get("dbClusterParameterGroupName" if cluster else "parameterGroupName") or "")
     if group and not group.startswith("default."):
-        return  # a group of the program's own is checked as a ParameterGroup
+        return  # a group of the program's own is checked as a (cluster) parameter group
     major = _major(args.props.get("engineVersion"))
-    if major is not None and major < 15:
+    if cluster:
+        yield "Aurora PostgreSQL on the default cluster parameter group accepts plaintext: set rds.force_ssl"
+    elif major is not None and major < 15:
         yield f"PostgreSQL {major} on the default parameter group accepts plaintext; set rds.force_ssl=1"
 
 
@@ -120,10 +132,11 @@ rds_tls_enforced = ResourcePolicy(
     summary="PostgreSQL databases refuse unencrypted connections (rds.force_ssl=1)",
     controls=("FSBP RDS.38 [3P]", "CKV2_AWS_69"),
     severity=Severity.MEDIUM,
-    resource_types=(INSTANCE, PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP),
+    resource_types=(INSTANCE, CLUSTER, PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP),
     unset=(
-        "rds.force_ssl not in the group: 1 for PostgreSQL 15+, 0 before; engineVersion unset: the "
-        "latest (15+); parameterGroupName unset: the default group"
+        "rds.force_ssl not in the group: 1 for RDS for PostgreSQL 15+, 0 before and 0 on Aurora "
+        "PostgreSQL; engineVersion unset: the latest (15+); parameterGroupName or "
+        "dbClusterParameterGroupName unset: the default group"
     ),
     check=_tls,
 )
@@ -184,7 +197,7 @@ def _logs(args: ResourceValidationArgs) -> Iterator[str]:
 rds_logs_exported = ResourcePolicy(
     name="rds-logs-exported",
     summary="PostgreSQL databases export their logs to CloudWatch Logs",
-    controls=("FSBP RDS.9", "FSBP RDS.36 [3P]", "CKV_AWS_129", "NIST RDSLoggingEnabled"),
+    controls=("FSBP RDS.9", "FSBP RDS.36 [3P]", "FSBP RDS.37 [3P]", "CKV_AWS_129", "NIST RDSLoggingEnabled"),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="enabledCloudwatchLogsExports unset: nothing exported",
@@ -196,7 +209,7 @@ rds_logs_exported = ResourcePolicy(
 rds_iam_authentication = ResourcePolicy(
     name="rds-iam-authentication",
     summary="Databases accept IAM authentication",
-    controls=("FSBP RDS.10", "CKV_AWS_161"),
+    controls=("FSBP RDS.10", "FSBP RDS.12", "CKV_AWS_161"),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="iamDatabaseAuthenticationEnabled unset: false",
@@ -207,9 +220,9 @@ rds_iam_authentication = ResourcePolicy(
 rds_auto_minor_version_upgrade = ResourcePolicy(
     name="rds-auto-minor-version-upgrade",
     summary="Databases take minor (security) version upgrades automatically",
-    controls=("FSBP RDS.13", "CKV_AWS_226", "NIST RDSAutomaticMinorVersionUpgradeEnabled"),
+    controls=("FSBP RDS.13", "FSBP RDS.35", "CKV_AWS_226", "NIST RDSAutomaticMinorVersionUpgradeEnabled"),
     severity=Severity.HIGH,
-    resource_types=(INSTANCE, CLUSTER_INSTANCE),
+    resource_types=(INSTANCE, CLUSTER, CLUSTER_INSTANCE),
     unset="autoMinorVersionUpgrade unset: true",
     check=must_not_be_false("autoMinorVersionUpgrade", "security patches wait for someone to apply them"),
 )
@@ -291,7 +304,7 @@ rds_managed_master_password = ResourcePolicy(
 rds_copy_tags_to_snapshot = ResourcePolicy(
     name="rds-copy-tags-to-snapshot",
     summary="Databases copy their tags to snapshots",
-    controls=("FSBP RDS.17", "CKV2_AWS_60"),
+    controls=("FSBP RDS.16", "FSBP RDS.17", "CKV2_AWS_60"),
     severity=Severity.LOW,
     resource_types=DATABASES,
     unset="copyTagsToSnapshot unset: false",
@@ -325,7 +338,7 @@ def _admin_name(args: ResourceValidationArgs) -> Iterator[str]:
 rds_non_default_admin_username = ResourcePolicy(
     name="rds-non-default-admin-username",
     summary="Databases do not use the engine's default admin user name",
-    controls=("FSBP RDS.25",),
+    controls=("FSBP RDS.24", "FSBP RDS.25"),
     severity=Severity.MEDIUM,
     resource_types=DATABASES,
     unset="username unset: a replica or a restore keeps its source's",

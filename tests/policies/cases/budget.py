@@ -13,6 +13,10 @@ QUIET_USAGE = {
     "amplifyBuildsPerMonth": 0,
     "amplifyBuildMinutes": 10,
     "frontendGbServedPerMonth": 0,
+    "databaseAverageAcu": 0,
+    "databasePausedHoursPerMonth": 0,
+    "databaseStorageGb": 0,
+    "databaseIoMillionsPerMonth": 0,
 }
 # db.t4g.micro single-AZ with 20 GB: 0.016 x 730 + 20 x 0.115 = $13.98 (reference 5.2).
 DATABASE = {"engine": "postgres", "instanceClass": "db.t4g.micro", "multiAz": False, "allocatedStorage": 20.0}

@@ -8,6 +8,7 @@ from tests.policies.harness import DELETE, PROVIDER_TAGS, Case, StackCase, provi
 
 PROVIDER = "pulumi:providers:aws"
 INSTANCE = "aws:rds/instance:Instance"
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 LB = "aws:lb/loadBalancer:LoadBalancer"
 SERVICE = "aws:ecs/service:Service"
 PROD = {"environment": "prod"}
@@ -119,13 +120,26 @@ CASES = [
         ],
         config={"ec2InstanceTypes": ["t4g.*"]},
     ),
-    Case(
+    StackCase(
         production.prod_database_multi_az,
-        INSTANCE,
-        {"multiAz": True},
+        {"db": (INSTANCE, {"multiAz": True})},
         [
-            ({"multiAz": False}, "multiAz is not true"),
-            ({"multiAz": DELETE}, "one zone's outage takes the database down"),
+            ({"db.multiAz": False}, "multiAz is not true"),
+            ({"db.multiAz": DELETE}, "one zone's outage takes the database down"),
+        ],
+        config=PROD,
+    ),
+    StackCase(
+        production.prod_database_multi_az,
+        {
+            "cluster": ("aws:rds/cluster:Cluster", {"id": "tm", "clusterIdentifier": "tm"}),
+            "writer": (CLUSTER_INSTANCE, {"clusterIdentifier": "tm", "availabilityZone": "us-east-1a"}),
+            "reader": (CLUSTER_INSTANCE, {"clusterIdentifier": "tm", "availabilityZone": "us-east-1b"}),
+        },
+        [
+            ({"reader": DELETE}, "its 1 instance(s) are in 1 named zone(s): one zone's outage"),
+            ({"reader.availabilityZone": "us-east-1a"}, "its 2 instance(s) are in 1 named zone(s)"),
+            ({"reader.clusterIdentifier": "other"}, "add a reader in another zone"),
         ],
         config=PROD,
     ),
@@ -182,6 +196,13 @@ CASES = [
                 "deleteAutomatedBackups is unset (true): deleting the database",
             ),
         ],
+        config=PROD,
+    ),
+    Case(
+        production.prod_keep_automated_backups,
+        "aws:rds/cluster:Cluster",
+        {"deleteAutomatedBackups": False},
+        [({"deleteAutomatedBackups": True}, "deleting the database deletes its point-in-time backups")],
         config=PROD,
     ),
     Case(

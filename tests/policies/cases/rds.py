@@ -109,8 +109,24 @@ CASES = [
     Case(
         rds.rds_tls_enforced,
         "aws:rds/clusterParameterGroup:ClusterParameterGroup",
-        {"family": "aurora-postgresql16", "parameters": []},
-        [({"parameters": [{"name": "rds.force_ssl", "value": "0"}]}, "sets rds.force_ssl to 0")],
+        {"family": "aurora-postgresql16", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
+        [
+            ({"parameters.0.value": "0"}, "sets rds.force_ssl to 0"),
+            # Aurora PostgreSQL's default is 0 whatever the version (Aurora User Guide).
+            ({"parameters": []}, "leaves rds.force_ssl at Aurora PostgreSQL's default 0"),
+        ],
+    ),
+    Case(
+        rds.rds_tls_enforced,
+        CLUSTER,
+        {**_CLUSTER, "dbClusterParameterGroupName": "tm-cluster"},
+        [
+            (
+                {"dbClusterParameterGroupName": DELETE},
+                "on the default cluster parameter group accepts plaintext",
+            ),
+            ({"dbClusterParameterGroupName": "default.aurora-postgresql16"}, "accepts plaintext"),
+        ],
     ),
     _instance(
         rds.rds_backup_retention,
@@ -146,6 +162,12 @@ CASES = [
     _instance(
         rds.rds_auto_minor_version_upgrade,
         [({"autoMinorVersionUpgrade": False}, "autoMinorVersionUpgrade is false")],
+    ),
+    Case(
+        rds.rds_auto_minor_version_upgrade,
+        CLUSTER,
+        {**_CLUSTER, "autoMinorVersionUpgrade": True},
+        [({"autoMinorVersionUpgrade": False}, "security patches wait for someone to apply them")],
     ),
     _instance(
         rds.rds_enhanced_monitoring,
