@@ -229,6 +229,22 @@ def test_dev_with_a_nat_instance_instead_of_its_gateway_saves_the_gateway_and_it
     assert not_priced[0] == not_priced[1]
 
 
+@pytest.mark.parametrize("choice", ["single", "instance"])
+def test_the_egress_table_in_the_docs_is_what_the_plans_say(choice: str) -> None:
+    row = re.search(
+        rf"^\| `{choice}`[^|]*\|[^|]*\| \$([0-9.]+) \| ([+-]?)\$([0-9.]+) \| ([0-9.]+) min \|$",
+        COSTS_DOC.read_text(),
+        re.MULTILINE,
+    )
+    assert row is not None, choice
+    plan = plan_for("dev", {"tm:network.natGateways": choice})
+    network = dict(estimate(plan).by_component())["network (tm:aws:Network)"]
+    assert float(row[1]) == pytest.approx(network, abs=0.005)
+    moved = estimate(plan).total_usd - estimate(plan_for("dev")).total_usd
+    assert float(f"{row[2]}{row[3]}") == pytest.approx(moved, abs=0.005)
+    assert float(row[4]) == pytest.approx(create_time(plan).minutes, abs=0.05)
+
+
 def test_a_nat_instance_takes_a_minute_to_forward_and_stays_off_dev_s_critical_path() -> None:
     plan = plan_for("dev", {"tm:network.natGateways": "instance"})
     (instance,) = plan.of_type("aws:ec2/instance:Instance")
