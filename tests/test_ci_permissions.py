@@ -61,7 +61,9 @@ def stack_needs(stack: str) -> list[Need]:
     return resource_needs(plans[0], index) + data_source_needs(plans[0], index)
 
 
-@pytest.mark.parametrize(("stack", "role"), [("prod", "prod"), ("dev", "dev"), ("review-pr-123", "review")])
+@pytest.mark.parametrize(
+    ("stack", "role"), [("prod", "prod"), ("staging", "staging"), ("dev", "dev"), ("review-pr-123", "review")]
+)
 def test_the_role_that_deploys_a_stack_allows_every_call_of_its_lifecycle(stack: str, role: str) -> None:
     needs = stack_needs(stack)
     assert {need.phase for need in needs} == set(PHASES)
@@ -95,7 +97,7 @@ def test_the_deploy_role_allows_every_call_of_an_aurora_database(stack: str) -> 
     assert refused(needs, role_policies(stack), stack) == []
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_the_preview_role_allows_every_lookup_of_a_preview(stack: str) -> None:
     """`pulumi preview` (no --refresh) reads resources from the state and calls the data sources."""
     plan = plan_for(stack)
@@ -154,7 +156,7 @@ def test_every_row_names_the_provider_source_it_was_read_from() -> None:
         assert all(s.startswith(("internal/", "pulumi/")) for s in row["source"]), token
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_the_drift_role_reads_everything_a_refresh_reads(stack: str) -> None:
     """`pulumi preview --refresh` reads every resource back (the read phase) and the data sources."""
     plan = plan_for(stack)
