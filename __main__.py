@@ -26,6 +26,7 @@ from components.kms import StackKey, StackKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs, deployment_alarm_names
+from components.off_hours import OffHours, OffHoursArgs, SleepingService, wake_minutes
 from components.provider import AwsScope, aws_provider, aws_scope
 from components.review_app import ReviewApp, ReviewAppArgs, ReviewBaseOutputs
 from components.review_base import ReviewBase, ReviewBaseArgs
@@ -147,6 +148,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             collector=telemetry.container if telemetry else None,
             metrics_log_group_arn=telemetry.metrics_log_group.arn if telemetry else None,
             deployment_alarm_names=deployment_alarm_names(settings.stack),
+            sleeps=settings.off_hours.enabled,
         ),
         in_account,
     )
@@ -169,6 +171,36 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         ),
         in_account,
     )
+
+    if backend.cron_scaling_target is not None:  # made whenever the stack sleeps
+        OffHours(
+            "off-hours",
+            OffHoursArgs(
+                settings=settings.off_hours,
+                scope=scope,
+                services=[
+                    SleepingService(
+                        "api", backend.scaling_target, settings.api.min_tasks, settings.api.max_tasks
+                    ),
+                    SleepingService("cron", backend.cron_scaling_target, 1, 1),
+                ],
+                database_identifier=database.identifier,
+                database_arn=database.instance.arn,
+                alarm_names=observability.alerting_alarm_names,
+            ),
+            in_account,
+        )
+        # What the wake workflow needs (.github/workflows/wake.yml).
+        pulumi.export(
+            "offHours",
+            {
+                "cronScalableTarget": backend.cron_scaling_target.resource_id,
+                "apiScalableTarget": backend.scaling_target.resource_id,
+                "apiTasks": [settings.api.min_tasks, settings.api.max_tasks],
+                "alarmNames": observability.alerting_alarm_names,
+                "wakeMinutes": round(wake_minutes()),
+            },
+        )
 
     pulumi.export("kmsKeyArn", key.arn)
     pulumi.export("vpcId", network.vpc_id)

@@ -12,6 +12,7 @@ import pulumi_random as random
 
 from components.provider import AwsScope
 from components.settings import DatabaseSettings
+from components.trust import service_role_trust
 
 DATABASE_NAME = "tasking_manager"
 # Not the engine's default `postgres` (FSBP RDS.25): a guessable admin name helps brute force.
@@ -56,22 +57,6 @@ def parameters(settings: DatabaseSettings) -> dict[str, tuple[str, str]]:
 
 def _aws_managed(template: str, partition: pulumi.Input[str]) -> pulumi.Output[str]:
     return pulumi.Output.from_input(partition).apply(lambda value: template.format(partition=value))
-
-
-def _role_trust(service: str, account_id: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        }
-    )
 
 
 class Database(pulumi.ComponentResource):
@@ -154,7 +139,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-monitoring",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
             assume_role_policy=pulumi.Output.from_input(scope.account_id).apply(
-                lambda account: _role_trust("monitoring.rds.amazonaws.com", account)
+                lambda account: service_role_trust("monitoring.rds.amazonaws.com", account)
             ),
             opts=child,
         )
@@ -286,7 +271,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-backup",
             description="AWS Backup takes and restores the database's recovery points",
             assume_role_policy=pulumi.Output.from_input(args.scope.account_id).apply(
-                lambda account: _role_trust("backup.amazonaws.com", account)
+                lambda account: service_role_trust("backup.amazonaws.com", account)
             ),
             opts=child,
         )

@@ -35,6 +35,17 @@ _APP: dict[str, Any] = {
     "ohsomeStatsTopics": "changeset,highway,waterway,building",
 }
 
+# Working hours of HOT's team, which spans UTC+5:45 (Kathmandu) to UTC-5 (the US east coast):
+# 06:00-20:00 UTC on weekdays is late morning in Kathmandu to mid-afternoon in New York. Outside
+# them dev and review apps sleep (components/off_hours.py); the database starts 15 minutes early.
+_OFF_HOURS: dict[str, Any] = {
+    "enabled": True,
+    "timeZone": "UTC",
+    "workdays": ["MON", "TUE", "WED", "THU", "FRI"],
+    "start": "06:00",
+    "end": "20:00",
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     # Production: three zones, a NAT gateway per zone so one zone's outage cannot cut egress, and
     # flow logs kept for a year (FSBP CloudWatch.16).
@@ -139,6 +150,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         # The estimate (about $540) plus a fifth for traffic the assumptions miss; HOT sets its own.
         "monthlyBudget": {"usd": 650.0},
+        # Production never sleeps (settings refuse it).
+        "offHours": {**_OFF_HOURS, "enabled": False},
     },
     # Development and the base of review apps: two zones, one shared NAT gateway (saves ~$33 a
     # month per zone), flow logs for a month.
@@ -236,6 +249,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         # Review apps have their own budget: a handful open at a time at about $5 a month each.
         "monthlyBudget": {"usd": 150.0, "reviewAppsUsd": 50.0},
+        "offHours": _OFF_HOURS,
     },
     # A review app builds no network, load balancer or database of its own: it adds one Spot task,
     # a listener rule and a database inside its base stack's (dev by default).
@@ -264,5 +278,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 0.5,
         },
+        # A review app's database is in its base's instance: it sleeps when its base does.
+        "offHours": _OFF_HOURS,
     },
 }

@@ -290,7 +290,9 @@ def _passes(
 ) -> list[Need]:
     needs = []
     for key in entry["passesRole"]["inputs"]:
-        role_arn = resource.inputs.get(key)
+        role_arn: Any = resource.inputs
+        for part in key.split("."):  # `target.roleArn`: a role inside a block
+            role_arn = role_arn.get(part) if isinstance(role_arn, Mapping) else None
         if not role_arn:
             continue
         context: dict[str, ContextValue] = {"iam:PassedToService": entry["passesRole"]["service"]}

@@ -447,6 +447,7 @@ STACK_SERVICES = (
     "rds",
     "route53",
     "s3",
+    "scheduler",
     "secretsmanager",
     "sns",
     "wafv2",
@@ -458,6 +459,7 @@ PASSED_TO = (
     "backup.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
     "chatbot.amazonaws.com",
+    "scheduler.amazonaws.com",
 )
 SERVICE_LINKED = (
     "ecs.amazonaws.com",

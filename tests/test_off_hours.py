@@ -1,0 +1,215 @@
+"""Off-hours: dev (and review apps) sleep outside working hours, prod never does; what the
+schedules change is left alone by `pulumi up` and the drift check; every call a schedule makes
+fits AWS's own API models (botocore) and is all its role may do."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from components.off_hours import DATABASE_LEAD_MINUTES
+from offline.engine import Plan
+from offline.mocks import Registration
+from tests.conftest import plan_for
+from tests.test_settings import problems_of
+
+SESSION = botocore.session.get_session()
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+SCALABLE_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+UNIVERSAL_TARGET = re.compile(r"arn:aws:scheduler:::aws-sdk:(?P<service>[a-z0-9-]+):(?P<api>[A-Za-z0-9]+)")
+WEEKDAYS = "MON,TUE,WED,THU,FRI"
+
+
+def by_name(plan: Plan, token: str) -> dict[str, dict[str, Any]]:
+    return {r.name: r.inputs for r in plan.of_type(token)}
+
+
+def test_dev_sleeps_at_night_and_wakes_database_first_then_tasks_then_alarms() -> None:
+    dev = plan_for("dev")
+    actions = by_name(dev, SCHEDULED_ACTION)
+    schedules = by_name(dev, SCHEDULE)
+    when = {name: inputs["schedule"] for name, inputs in actions.items()} | {
+        name: inputs["scheduleExpression"] for name, inputs in schedules.items()
+    }
+    # The profile's 06:00-20:00 UTC on weekdays: the database 15 minutes early, alarms 30 late.
+    assert when == {
+        "off-hours-api-wake": f"cron(0 6 ? * {WEEKDAYS} *)",
+        "off-hours-cron-wake": f"cron(0 6 ? * {WEEKDAYS} *)",
+        "off-hours-database-start": f"cron(45 5 ? * {WEEKDAYS} *)",
+        "off-hours-alarms-resume": f"cron(30 6 ? * {WEEKDAYS} *)",
+        "off-hours-api-sleep": f"cron(0 20 ? * {WEEKDAYS} *)",
+        "off-hours-cron-sleep": f"cron(0 20 ? * {WEEKDAYS} *)",
+        "off-hours-database-stop": f"cron(0 20 ? * {WEEKDAYS} *)",
+        "off-hours-alarms-pause": f"cron(0 20 ? * {WEEKDAYS} *)",
+    }
+    assert {a["timezone"] for a in actions.values()} | {
+        s["scheduleExpressionTimezone"] for s in schedules.values()
+    } == {"UTC"}
+    ranges = {name: dict(inputs["scalableTargetAction"]) for name, inputs in actions.items()}
+    # By day the API's range of the settings and exactly one cron task (never two); none at night.
+    assert ranges == {
+        "off-hours-api-wake": {"minCapacity": 1, "maxCapacity": 2},
+        "off-hours-api-sleep": {"minCapacity": 0, "maxCapacity": 0},
+        "off-hours-cron-wake": {"minCapacity": 1, "maxCapacity": 1},
+        "off-hours-cron-sleep": {"minCapacity": 0, "maxCapacity": 0},
+    }
+    # Every alarm that notifies someone pauses, and nothing else does.
+    paused = json.loads(schedules["off-hours-alarms-pause"]["target"]["input"])["AlarmNames"]
+    alerting = [
+        r.inputs.get("name") or r.inputs["alarmName"]
+        for r in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        + dev.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")
+        if r.inputs.get("alarmActions")
+    ]
+    assert sorted(paused) == sorted(alerting)
+
+
+def test_what_the_schedules_change_is_left_to_them_by_up_and_by_the_drift_check() -> None:
+    """The weekly `pulumi preview --refresh --expect-no-changes` finds the targets' ranges and the
+    services' counts as the schedules left them: each must be ignored, or it reports drift."""
+    dev = plan_for("dev")
+    targets = {t.inputs["resourceId"]: t for t in dev.of_type(SCALABLE_TARGET)}
+    services = {s.outputs["name"]: s for s in dev.of_type("aws:ecs/service:Service")}
+    scheduled = {a.inputs["resourceId"] for a in dev.of_type(SCHEDULED_ACTION)}
+    assert len(scheduled) == 2
+    for resource_id in scheduled:
+        assert {"minCapacity", "maxCapacity"} <= set(targets[resource_id].ignore_changes), resource_id
+        service = services[resource_id.rsplit("/", 1)[1]]
+        assert "desiredCount" in service.ignore_changes, service.name
+
+
+def test_prod_never_sleeps_and_keeps_its_ranges_in_the_program() -> None:
+    prod = plan_for("prod")
+    assert not prod.of_type("tm:aws:OffHours")
+    assert "offHours" not in prod.outputs
+    # Without schedules a change of tm:api.minTasks must reach the target: nothing is ignored.
+    (target,) = prod.of_type(SCALABLE_TARGET)
+    assert target.ignore_changes == []
+    problems = problems_of("prod", {"tm:offHours.enabled": True})
+    assert problems == {
+        "tm:offHours.enabled": "tm:offHours.enabled = true: prod never sleeps: off-hours schedules are "
+        "for dev and review apps; set it to false"
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "message"),
+    [
+        ({"tm:offHours.timeZone": "Europe/Londres"}, "tm:offHours.timeZone", "IANA time zone name"),
+        ({"tm:offHours.start": "7:00"}, "tm:offHours.start", "a time of day like 07:30"),
+        ({"tm:offHours.workdays": ["MON", "MON"]}, "tm:offHours.workdays", "lists MON more than once"),
+        ({"tm:offHours.end": "06:30"}, "tm:offHours.end", "at least 60 minutes after start (06:00)"),
+        ({"tm:offHours.start": "00:10"}, "tm:offHours.start", f"{DATABASE_LEAD_MINUTES} minutes before"),
+    ],
+)
+def test_bad_hours_are_refused_by_key(overrides: dict[str, Any], key: str, message: str) -> None:
+    problems = problems_of("dev", overrides)
+    assert key in problems, problems
+    assert message in problems[key]
+
+
+# -- every call fits AWS's models ------------------------------------------------------------------
+
+
+def sdk_member_name(member: str) -> str:
+    """The name the AWS SDKs give a request member, which is what Scheduler's universal targets
+    take: an acronym is capitalised as a word (`DBInstanceIdentifier` -> `DbInstanceIdentifier`)."""
+    return re.sub(
+        r"[A-Z]{2,}(?=[A-Z][a-z]|[0-9]|$)", lambda m: m.group(0)[0] + m.group(0)[1:].lower(), member
+    )
+
+
+def validate(service: str, operation: str, request: dict[str, Any]) -> None:
+    shape = SESSION.get_service_model(service).operation_model(operation).input_shape
+    report = ParamValidator().validate(request, shape)
+    assert not report.has_errors(), f"{service} {operation}: {report.generate_report()}"
+
+
+def role_policy_of(plan: Plan, role_arn: str) -> dict[str, Any]:
+    role = next(r for r in plan.of_type("aws:iam/role:Role") if r.outputs["arn"] == role_arn)
+    policy = next(
+        p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.outputs["id"]
+    )
+    return dict(json.loads(policy.inputs["policy"]))
+
+
+def test_each_schedule_calls_an_api_of_botocore_with_its_input_and_may_call_only_that() -> None:
+    dev = plan_for("dev")
+    calls: dict[str, set[str]] = {}
+    for schedule in dev.of_type(SCHEDULE):
+        inputs = schedule.inputs
+        validate(
+            "scheduler",
+            "CreateSchedule",
+            {
+                "Name": inputs["name"],
+                "ScheduleExpression": inputs["scheduleExpression"],
+                "ScheduleExpressionTimezone": inputs["scheduleExpressionTimezone"],
+                "FlexibleTimeWindow": {"Mode": inputs["flexibleTimeWindow"]["mode"]},
+                "Target": {
+                    "Arn": inputs["target"]["arn"],
+                    "RoleArn": inputs["target"]["roleArn"],
+                    "Input": inputs["target"]["input"],
+                    "RetryPolicy": {
+                        "MaximumEventAgeInSeconds": int(
+                            inputs["target"]["retryPolicy"]["maximumEventAgeInSeconds"]
+                        ),
+                        "MaximumRetryAttempts": int(inputs["target"]["retryPolicy"]["maximumRetryAttempts"]),
+                    },
+                },
+            },
+        )
+        target = UNIVERSAL_TARGET.fullmatch(inputs["target"]["arn"])
+        assert target, inputs["target"]["arn"]
+        model = SESSION.get_service_model(target["service"])
+        operation = target["api"][0].upper() + target["api"][1:]
+        assert operation in model.operation_names, operation
+        members = model.operation_model(operation).input_shape.members
+        by_sdk_name = {sdk_member_name(member): member for member in members}
+        request = json.loads(inputs["target"]["input"])
+        assert set(request) <= set(by_sdk_name), (
+            f"{operation}: {sorted(request)} not in {sorted(by_sdk_name)}"
+        )
+        validate(target["service"], operation, {by_sdk_name[k]: v for k, v in request.items()})
+        calls.setdefault(inputs["target"]["roleArn"], set()).add(f"{target['service']}:{operation}")
+    assert len(calls) == 2  # the database's role and the alarms'
+    for role_arn, actions in calls.items():
+        (statement,) = role_policy_of(dev, role_arn)["Statement"]
+        assert set(statement["Action"]) == actions
+        assert "*" not in json.dumps(statement["Resource"])
+
+
+def test_the_database_role_reaches_only_the_stacks_instance() -> None:
+    dev = plan_for("dev")
+    schedule = next(s for s in dev.of_type(SCHEDULE) if s.name == "off-hours-database-stop")
+    (statement,) = role_policy_of(dev, schedule.inputs["target"]["roleArn"])["Statement"]
+    instance: Registration = dev.one("aws:rds/instance:Instance")
+    assert statement["Resource"] == instance.outputs["arn"]
+    assert json.loads(schedule.inputs["target"]["input"]) == {"DbInstanceIdentifier": "tasking-manager-dev"}
+
+
+def test_scheduled_actions_fit_put_scheduled_action() -> None:
+    for action in plan_for("dev").of_type(SCHEDULED_ACTION):
+        inputs = action.inputs
+        validate(
+            "application-autoscaling",
+            "PutScheduledAction",
+            {
+                "ServiceNamespace": inputs["serviceNamespace"],
+                "Schedule": inputs["schedule"],
+                "Timezone": inputs["timezone"],
+                "ScheduledActionName": inputs["name"],
+                "ResourceId": inputs["resourceId"],
+                "ScalableDimension": inputs["scalableDimension"],
+                "ScalableTargetAction": {
+                    "MinCapacity": int(inputs["scalableTargetAction"]["minCapacity"]),
+                    "MaxCapacity": int(inputs["scalableTargetAction"]["maxCapacity"]),
+                },
+            },
+        )
