@@ -13,6 +13,7 @@ import pytest
 from botocore.validate import ParamValidator
 
 from components.off_hours import DATABASE_LEAD_MINUTES
+from offline.costing import costs, estimate
 from offline.engine import Plan
 from offline.mocks import Registration
 from tests.conftest import plan_for
@@ -213,3 +214,30 @@ def test_scheduled_actions_fit_put_scheduled_action() -> None:
                 },
             },
         )
+
+
+# -- what sleeping saves ---------------------------------------------------------------------------
+
+
+def test_the_cost_model_prices_only_the_hours_the_schedules_leave_awake() -> None:
+    """Tasks run 14 h on 5 days (70 of 168 hours a week); the database 15 minutes longer each
+    morning; its storage is billed all month, stopped or not."""
+    p = costs.Prices.load()
+    cost = {
+        r.name: r
+        for r in estimate(plan_for("dev")).resources
+        if r.type in ("aws:ecs/service:Service", "aws:rds/instance:Instance")
+    }
+    tasks_share, database_share = 70 / 168, 71.25 / 168
+
+    def task_month(vcpu: float, gb: float) -> float:
+        return (vcpu * p["fargate.vcpuHour"] + gb * p["fargate.gbHour"]) * p.hours_per_month
+
+    # dev's first task of each service is on demand (mostlySpot's base).
+    assert cost["backend-api"].usd == pytest.approx(tasks_share * task_month(0.5, 1))
+    assert cost["backend-cron"].usd == pytest.approx(tasks_share * task_month(0.25, 0.5))
+    instance, storage = cost["database"].charges
+    assert instance.usd == pytest.approx(
+        database_share * p.rds_postgres_hour["db.t4g.micro"].usd * p.hours_per_month
+    )
+    assert storage.usd == pytest.approx(20 * p["rds.gp3GbMonth"])
