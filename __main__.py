@@ -355,9 +355,20 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
                 review_frontend_domain=output("reviewFrontendDomain"),
                 osm_server_url=output("osmServerUrl"),
             ),
+            sleeps=settings.off_hours.enabled,
         ),
         in_account,
     )
+    if review.scaling_target is not None:  # made whenever it sleeps, on its base's hours by default
+        OffHours(
+            "off-hours",
+            OffHoursArgs(
+                settings=settings.off_hours,
+                scope=scope,
+                services=[SleepingService("api", review.scaling_target, 1, 1)],
+            ),
+            in_account,
+        )
     pulumi.export("apiUrl", review.api_url)
     pulumi.export("heartbeatUrl", pulumi.Output.concat(review.api_url, CONTRACT.heartbeat_path))
     pulumi.export("frontendUrl", review.frontend_url)

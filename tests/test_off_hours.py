@@ -241,3 +241,24 @@ def test_the_cost_model_prices_only_the_hours_the_schedules_leave_awake() -> Non
         database_share * p.rds_postgres_hour["db.t4g.micro"].usd * p.hours_per_month
     )
     assert storage.usd == pytest.approx(20 * p["rds.gp3GbMonth"])
+
+
+def test_a_review_app_sleeps_with_its_base_by_default() -> None:
+    """Its database is in dev's instance: awake when dev's tasks are, asleep when they are."""
+    review, dev = plan_for("review-pr-123"), plan_for("dev")
+
+    def hours(plan: Plan) -> dict[str, tuple[str, str]]:
+        return {
+            a.name.rsplit("-", 1)[1]: (a.inputs["schedule"], a.inputs["timezone"])
+            for a in plan.of_type(SCHEDULED_ACTION)
+            if a.name.startswith("off-hours-api-")
+        }
+
+    assert hours(review) == hours(dev)
+    (target,) = review.of_type(SCALABLE_TARGET)
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (1, 1)
+    assert {"minCapacity", "maxCapacity"} <= set(target.ignore_changes)
+    (service,) = review.of_type("aws:ecs/service:Service")
+    assert "desiredCount" in service.ignore_changes
+    # It stops and pauses nothing of its base's.
+    assert not review.of_type(SCHEDULE)

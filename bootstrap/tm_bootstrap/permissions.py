@@ -647,6 +647,7 @@ def review_service_statements(account: Account) -> list[Document]:
     review = {"StringEquals": {"aws:ResourceTag/Environment": "review"}}
     create_review = {"StringEquals": {"aws:RequestTag/Environment": "review"}}
     cluster = account.arn("ecs", f"cluster/{PROJECT}-{base}")
+    scalable_targets = account.arn("application-autoscaling", "scalable-target/*")
     return [
         {
             "Sid": "Describe",
@@ -758,6 +759,41 @@ def review_service_statements(account: Account) -> list[Document]:
             "Effect": "Allow",
             "Action": "ecs:UntagResource",
             "Resource": "*",
+            "Condition": review,
+        },
+        # Off-hours: a review app's scalable target and the scheduled actions that make it sleep.
+        {
+            "Sid": "DescribeScaling",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScheduledActions",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "CreateReviewScalableTargets",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:TagResource",
+            ],
+            "Resource": scalable_targets,
+            "Condition": create_review,
+        },
+        {
+            "Sid": "ManageReviewScaling",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScheduledAction",
+                "application-autoscaling:DeleteScheduledAction",
+                "application-autoscaling:ListTagsForResource",
+                "application-autoscaling:TagResource",
+                "application-autoscaling:UntagResource",
+            ],
+            "Resource": scalable_targets,
             "Condition": review,
         },
         {
