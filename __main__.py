@@ -198,7 +198,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
                 "apiScalableTarget": backend.scaling_target.resource_id,
                 "apiTasks": [settings.api.min_tasks, settings.api.max_tasks],
                 "alarmNames": observability.alerting_alarm_names,
-                "wakeMinutes": round(wake_minutes()),
+                "wakeMinutes": wake_minutes(),
             },
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -48,9 +49,9 @@ PAUSE_ALARMS = "cloudwatch:disableAlarmActions"
 RESUME_ALARMS = "cloudwatch:enableAlarmActions"
 
 
-def wake_minutes() -> float:
-    """The expected time from a wake request to a serving stack."""
-    return sum(seconds for _, seconds, _ in WAKE_STEPS) / 60
+def wake_minutes() -> int:
+    """The expected time from a wake request to a serving stack, in whole minutes (rounded up)."""
+    return math.ceil(sum(seconds for _, seconds, _ in WAKE_STEPS) / 60)
 
 
 def clock_minutes(clock: str) -> int:

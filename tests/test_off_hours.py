@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from components.off_hours import DATABASE_LEAD_MINUTES
+from components.off_hours import DATABASE_LEAD_MINUTES, wake_minutes
 from offline.costing import costs, estimate
 from offline.engine import Plan
 from offline.mocks import Registration
 from tests.conftest import plan_for
 from tests.test_settings import problems_of
+from tests.test_workflows import index_of, jobs, load, run_script, stub
 
 SESSION = botocore.session.get_session()
 SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
@@ -262,3 +264,82 @@ def test_a_review_app_sleeps_with_its_base_by_default() -> None:
     assert "desiredCount" in service.ignore_changes
     # It stops and pauses nothing of its base's.
     assert not review.of_type(SCHEDULE)
+
+
+# -- waking on demand ------------------------------------------------------------------------------
+
+
+def wake(tmp_path: Path, stack: str, *args: str, status: str = "stopped") -> tuple[str, list[str]]:
+    """wake.sh against the stack's offline outputs, with aws and curl stubbed (each call logged)."""
+    calls = tmp_path / "calls"
+    (tmp_path / "outputs.json").write_text(json.dumps(plan_for(stack).outputs))
+    stub(tmp_path / "bin", "pulumi", f'cat "{tmp_path / "outputs.json"}"')
+    stub(
+        tmp_path / "bin",
+        "aws",
+        f'echo "aws $*" >> "{calls}"\n[ "$2" = describe-db-instances ] && echo {status}; true',
+    )
+    stub(tmp_path / "bin", "curl", f'echo "curl $*" >> "{calls}"')
+    result = run_script("wake.sh", [stack, *args], {}, tmp_path / "bin")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout, calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_the_wake_script_starts_the_database_then_the_tasks_then_the_alarms(tmp_path: Path) -> None:
+    out, calls = wake(tmp_path, "dev")
+    assert f"about {wake_minutes()} minutes" in out
+    assert wake_minutes() == 13  # the database's 10 minutes and the tasks' 2.5, rounded up
+    dev = plan_for("dev").outputs
+    assert [c.split()[1:3] for c in calls[:6]] == [
+        ["rds", "describe-db-instances"],
+        ["rds", "start-db-instance"],
+        ["rds", "wait"],
+        ["application-autoscaling", "register-scalable-target"],
+        ["application-autoscaling", "register-scalable-target"],
+        ["ecs", "wait"],
+    ]
+    api, cron = calls[3], calls[4]
+    assert api.endswith(
+        f"--resource-id {dev['offHours']['apiScalableTarget']} --min-capacity 1 --max-capacity 2"
+    )
+    assert cron.endswith(
+        f"--resource-id {dev['offHours']['cronScalableTarget']} --min-capacity 1 --max-capacity 1"
+    )
+    assert calls[6].startswith("curl")
+    assert dev["heartbeatUrl"] in calls[6]
+    assert calls[7] == "aws cloudwatch enable-alarm-actions --alarm-names " + " ".join(
+        dev["offHours"]["alarmNames"]
+    )
+
+
+def test_before_a_deploy_it_wakes_without_waiting_for_the_old_tasks(tmp_path: Path) -> None:
+    _, calls = wake(tmp_path, "dev", "--before-deploy", status="available")
+    assert [c.split()[1:3] for c in calls] == [
+        ["rds", "describe-db-instances"],
+        ["rds", "wait"],
+        ["application-autoscaling", "register-scalable-target"],
+        ["application-autoscaling", "register-scalable-target"],
+        ["cloudwatch", "enable-alarm-actions"],
+    ]
+
+
+def test_a_stack_that_never_sleeps_is_left_alone(tmp_path: Path) -> None:
+    out, calls = wake(tmp_path, "prod")
+    assert "prod never sleeps" in out
+    assert calls == []
+
+
+def test_the_wake_workflow_runs_the_script_with_the_stacks_deploy_role() -> None:
+    workflow = load("wake.yml")
+    assert set(workflow["on"]) == {"workflow_dispatch"}
+    assert workflow["on"]["workflow_dispatch"]["inputs"]["stack"]["options"] == ["dev"]
+    job = jobs("wake.yml")["wake"]
+    # The dev environment's variable is the dev deploy role (docs/operations/ci.md).
+    assert job["environment"] == "${{ inputs.stack }}"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert '.github/scripts/wake.sh "$STACK"' in str(job["steps"][index_of(job, "wake.sh")]["run"])
+    # A deployment to a sleeping stack wakes it before its migrations.
+    deploy = jobs("deploy.yml")["deploy"]
+    assert index_of(deploy, "wake.sh") < next(
+        i for i, step in enumerate(deploy["steps"]) if step.get("id") == "migrate"
+    )

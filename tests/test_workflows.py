@@ -91,7 +91,7 @@ def tool(name: str) -> str:
     return found
 
 
-def test_the_six_workflows_exist() -> None:
+def test_the_seven_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
         "deploy.yml",
         "drift.yml",
@@ -99,6 +99,7 @@ def test_the_six_workflows_exist() -> None:
         "pull-request.yml",
         "review-app.yml",
         "review-sweeper.yml",
+        "wake.yml",
     ]
 
 
