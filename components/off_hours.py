@@ -49,6 +49,9 @@ PAUSE_ALARMS = "cloudwatch:disableAlarmActions"
 RESUME_ALARMS = "cloudwatch:enableAlarmActions"
 
 
+EVERY_DAY = ("*",)
+
+
 def wake_minutes() -> int:
     """The expected time from a wake request to a serving stack, in whole minutes (rounded up)."""
     return math.ceil(sum(seconds for _, seconds, _ in WAKE_STEPS) / 60)
@@ -81,15 +84,17 @@ class Schedule:
 
 
 def schedule(settings: OffHoursSettings) -> Schedule:
+    """Waking on workdays; sleeping every day, so that a stack woken on demand on any day sleeps
+    again that evening (on a day it slept through, the sleep changes nothing)."""
     start, end, days = clock_minutes(settings.start), clock_minutes(settings.end), settings.workdays
     return Schedule(
         time_zone=settings.time_zone,
         tasks_wake=cron(start, days),
-        tasks_sleep=cron(end, days),
+        tasks_sleep=cron(end, EVERY_DAY),
         database_start=cron(start - DATABASE_LEAD_MINUTES, days),
-        database_stop=cron(end, days),
+        database_stop=cron(end, EVERY_DAY),
         alarms_resume=cron(start + ALARMS_RESUME_MINUTES, days),
-        alarms_pause=cron(end, days),
+        alarms_pause=cron(end, EVERY_DAY),
     )
 
 

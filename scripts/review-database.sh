@@ -19,6 +19,8 @@ case "$action" in create | seed | drop) ;; *) echo "action must be create, seed 
 case "$pull_request" in '' | *[!0-9]*) echo "the pull request number must be a number" >&2; exit 2 ;; esac
 output() { pulumi stack output --stack "$base" "$@"; }
 
+# Outside working hours the base's database sleeps (off-hours): start it first.
+scripts/start-database.sh "$(output databaseIdentifier)"
 cluster=$(output clusterName)
 task_definition=$(output reviewDatabaseAdminTaskDefinitionArn)
 subnets=$(output privateSubnetIds --json | jq -r 'join(",")')

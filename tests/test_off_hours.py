@@ -5,7 +5,9 @@ fits AWS's own API models (botocore) and is all its role may do."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,10 @@ from botocore.validate import ParamValidator
 from components.off_hours import DATABASE_LEAD_MINUTES, wake_minutes
 from offline.costing import costs, estimate
 from offline.engine import Plan
-from offline.mocks import Registration
+from offline.iam_evaluator import Request, evaluate
+from offline.mocks import OFFLINE_ACCOUNT_ID, Registration
 from tests.conftest import plan_for
+from tests.test_ci_permissions import role_policies
 from tests.test_settings import problems_of
 from tests.test_workflows import index_of, jobs, load, run_script, stub
 
@@ -46,10 +50,11 @@ def test_dev_sleeps_at_night_and_wakes_database_first_then_tasks_then_alarms() -
         "off-hours-cron-wake": f"cron(0 6 ? * {WEEKDAYS} *)",
         "off-hours-database-start": f"cron(45 5 ? * {WEEKDAYS} *)",
         "off-hours-alarms-resume": f"cron(30 6 ? * {WEEKDAYS} *)",
-        "off-hours-api-sleep": f"cron(0 20 ? * {WEEKDAYS} *)",
-        "off-hours-cron-sleep": f"cron(0 20 ? * {WEEKDAYS} *)",
-        "off-hours-database-stop": f"cron(0 20 ? * {WEEKDAYS} *)",
-        "off-hours-alarms-pause": f"cron(0 20 ? * {WEEKDAYS} *)",
+        # Every day: a stack woken on a weekend sleeps again that evening.
+        "off-hours-api-sleep": "cron(0 20 ? * * *)",
+        "off-hours-cron-sleep": "cron(0 20 ? * * *)",
+        "off-hours-database-stop": "cron(0 20 ? * * *)",
+        "off-hours-alarms-pause": "cron(0 20 ? * * *)",
     }
     assert {a["timezone"] for a in actions.values()} | {
         s["scheduleExpressionTimezone"] for s in schedules.values()
@@ -342,4 +347,45 @@ def test_the_wake_workflow_runs_the_script_with_the_stacks_deploy_role() -> None
     deploy = jobs("deploy.yml")["deploy"]
     assert index_of(deploy, "wake.sh") < next(
         i for i, step in enumerate(deploy["steps"]) if step.get("id") == "migrate"
+    )
+
+
+def test_a_database_just_put_to_sleep_is_started_once_stopped(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    stub(
+        tmp_path / "bin",
+        "aws",
+        f'echo "aws $*" >> "{calls}"\n[ "$2" = describe-db-instances ] && echo stopping; true',
+    )
+    result = subprocess.run(
+        ["scripts/start-database.sh", "tasking-manager-dev"],
+        env={"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [c.split()[1:4] for c in calls.read_text().splitlines()] == [
+        ["rds", "describe-db-instances", "--db-instance-identifier"],
+        ["rds", "wait", "db-instance-stopped"],
+        ["rds", "start-db-instance", "--db-instance-identifier"],
+        ["rds", "wait", "db-instance-available"],
+    ]
+
+
+def test_review_workflows_may_start_only_their_bases_database() -> None:
+    """Creating, seeding and dropping a review app's database (scripts/review-database.sh) start
+    dev's instance when it sleeps: the review role may start that one instance, and stop none."""
+    policies = role_policies("review")
+    dev_database = f"arn:aws:rds:us-east-1:{OFFLINE_ACCOUNT_ID}:db:tasking-manager-dev"
+    context = {"aws:ResourceTag/Environment": "dev"}
+    for action in ("rds:DescribeDBInstances", "rds:StartDBInstance"):
+        assert evaluate(policies, Request(action, dev_database, context)).allowed, action
+    assert not evaluate(policies, Request("rds:StopDBInstance", dev_database, context)).allowed
+    other = dev_database.replace("tasking-manager-dev", "tasking-manager-prod")
+    assert not evaluate(policies, Request("rds:StartDBInstance", other, {})).allowed
+    assert (
+        "scripts/start-database.sh"
+        in (Path(__file__).resolve().parent.parent / "scripts" / "review-database.sh").read_text()
     )

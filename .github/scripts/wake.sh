@@ -21,18 +21,7 @@ fi
 minutes=$(value '.offHours.wakeMinutes')
 echo "::notice::waking $stack: expect it to answer in about $minutes minutes, by $(date -u -d "+$minutes minutes" +%H:%M) UTC"
 
-database=$(value '.databaseIdentifier')
-status=$(aws rds describe-db-instances --db-instance-identifier "$database" \
-  --query 'DBInstances[0].DBInstanceStatus' --output text)
-if [ "$status" = stopping ]; then  # just put to sleep: it can start only once stopped
-  aws rds wait db-instance-stopped --db-instance-identifier "$database"
-  status=stopped
-fi
-if [ "$status" = stopped ]; then
-  aws rds start-db-instance --db-instance-identifier "$database" > /dev/null
-fi
-echo "waiting for the database $database ($status)"
-aws rds wait db-instance-available --db-instance-identifier "$database"
+scripts/start-database.sh "$(value '.databaseIdentifier')"
 
 # The tasks only once the database answers, at the ranges the morning's scheduled actions set.
 scale() {

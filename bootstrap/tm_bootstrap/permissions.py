@@ -761,6 +761,14 @@ def review_service_statements(account: Account) -> list[Document]:
             "Resource": "*",
             "Condition": review,
         },
+        {
+            # Off-hours: review apps' databases are in the base's instance, which sleeps at night;
+            # scripts/review-database.sh starts it.
+            "Sid": "StartTheBaseDatabase",
+            "Effect": "Allow",
+            "Action": ["rds:DescribeDBInstances", "rds:StartDBInstance"],
+            "Resource": account.arn("rds", f"db:{PROJECT}-{base}"),
+        },
         # Off-hours: a review app's scalable target and the scheduled actions that make it sleep.
         {
             "Sid": "DescribeScaling",

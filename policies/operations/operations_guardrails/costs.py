@@ -543,7 +543,7 @@ def _scales(target: Resource, service: Resource) -> bool:
 MINUTES_PER_WEEK = 7 * 24 * 60
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 # What Application Auto Scaling and EventBridge Scheduler run at a time of day on days of the week.
-_WEEKLY_CRON = re.compile(r"cron\(([0-9]{1,2}) ([0-9]{1,2}) \? \* ([A-Z,-]+) \*\)")
+_WEEKLY_CRON = re.compile(r"cron\(([0-9]{1,2}) ([0-9]{1,2}) \? \* ([A-Z,-]+|\*) \*\)")
 
 
 def _minutes_of_week(expression: str) -> list[int]:
@@ -551,7 +551,7 @@ def _minutes_of_week(expression: str) -> list[int]:
     match = _WEEKLY_CRON.fullmatch(expression)
     if match is None:
         raise _NotPricedError(f"schedule {expression}: only cron(M H ? * DAYS *) is modelled")
-    minute, hour, days = int(match[1]), int(match[2]), match[3]
+    minute, hour, days = int(match[1]), int(match[2]), match[3].replace("*", "MON-SUN")
     fired = []
     for part in days.split(","):
         first, _, last = part.partition("-")
