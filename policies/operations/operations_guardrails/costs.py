@@ -613,7 +613,7 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     targets = [t for t in stack.of_type(SCALING_TARGET) if _scales(t, r)]
     # Autoscaling never goes below its minimum, whatever desiredCount said at creation; where
     # schedules move the minimum (off-hours), their weekly average is the count.
-    scheduled = [average for t in targets if (average := _scheduled_tasks(t, stack)) is not None]
+    scheduled = [weekly for t in targets if (weekly := _scheduled_tasks(t, stack)) is not None]
     count = (
         scheduled[0] if scheduled else max([count, *(_number(t.props.get("minCapacity")) for t in targets)])
     )
@@ -627,18 +627,28 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     if arm:  # Fargate Spot is x86 only: an ARM task runs on demand
         on_demand, spot = on_demand + spot, 0.0
     size = f"{vcpu:g} vCPU / {gb:g} GB{' ARM' if arm else ''}"
+    average = " on average" if scheduled else ""
     charges = []
     if on_demand:
         charges.append(
-            Charge(f"{on_demand:g} on-demand task(s) of {size}", on_demand * hourly * p.hours_per_month)
+            Charge(
+                f"{on_demand:.3g} on-demand task(s){average} of {size}",
+                on_demand * hourly * p.hours_per_month,
+            )
         )
     if spot:
-        charges.append(Charge(f"{spot:g} Spot task(s) of {size}", spot * spot_hourly * p.hours_per_month))
+        charges.append(
+            Charge(f"{spot:.3g} Spot task(s){average} of {size}", spot * spot_hourly * p.hours_per_month)
+        )
     charges += _telemetry_charges(r, tasks[0], stack)
     network = r.props.get("networkConfiguration") or {}
     if _is_true(network.get("assignPublicIp")):
         charges.append(Charge(f"{count:g} public IPv4 address(es)", p.monthly("publicIpv4.hour", count)))
     note = "" if strategies or launch else "no capacity provider strategy: priced as on-demand"
+    if scheduled:
+        note = "; ".join(
+            filter(None, [note, "tasks: the weekly average its off-hours schedules leave running"])
+        )
     return _Priced(charges, note)
 
 
