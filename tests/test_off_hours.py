@@ -389,3 +389,36 @@ def test_review_workflows_may_start_only_their_bases_database() -> None:
         "scripts/start-database.sh"
         in (Path(__file__).resolve().parent.parent / "scripts" / "review-database.sh").read_text()
     )
+
+
+def test_a_review_app_deployed_at_night_is_woken_before_its_heartbeat_is_awaited() -> None:
+    deploy = jobs("review-app.yml")["deploy"]
+    wait = str(deploy["steps"][index_of(deploy, "wait-healthy.sh")]["run"])
+    assert wait.index("register-scalable-target") < wait.index("aws ecs wait services-stable")
+    assert "--min-capacity 1 --max-capacity 1" in wait
+
+
+def test_the_off_hours_table_in_the_cost_doc_is_current() -> None:
+    """docs/costs.md's dev always on against sleeping: sleeping is the plan's estimate; always on
+    adds back what the schedules take off the tasks and the instance hours."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "costs.md").read_text()
+    row = re.search(
+        r"\| \*\*dev\*\* \| \*\*\$([0-9.]+)\*\* \| \*\*\$([0-9.]+)\*\* \| \*\*\$([0-9.]+)\*\* \|", doc
+    )
+    assert row, "docs/costs.md has no off-hours row for dev"
+    cost = estimate(plan_for("dev"))
+    scheduled = {
+        r.name: r.charges[0].usd
+        for r in cost.resources
+        if r.type in ("aws:ecs/service:Service", "aws:rds/instance:Instance")
+    }
+    always_on = (
+        cost.total_usd
+        + (scheduled["backend-api"] + scheduled["backend-cron"]) * (168 / 70 - 1)
+        + scheduled["database"] * (168 / 71.25 - 1)
+    )
+    assert [float(v) for v in row.groups()] == [
+        round(always_on, 2),
+        round(cost.total_usd, 2),
+        round(round(always_on, 2) - round(cost.total_usd, 2), 2),
+    ]
