@@ -137,6 +137,11 @@ def validate(service: str, operation: str, request: dict[str, Any]) -> None:
     shape = SESSION.get_service_model(service).operation_model(operation).input_shape
     report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), f"{service} {operation}: {report.generate_report()}"
+    # botocore checks minimums only: a list's maximum too (DisableAlarmActions takes 100 names).
+    for name, value in request.items():
+        most = shape.members[name].metadata.get("max")
+        if isinstance(value, list) and most is not None:
+            assert len(value) <= most, f"{operation} {name}: {len(value)} items, at most {most}"
 
 
 def role_policy_of(plan: Plan, role_arn: str) -> dict[str, Any]:
