@@ -137,11 +137,12 @@ def validate(service: str, operation: str, request: dict[str, Any]) -> None:
     shape = SESSION.get_service_model(service).operation_model(operation).input_shape
     report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), f"{service} {operation}: {report.generate_report()}"
-    # botocore checks minimums only: a list's maximum too (DisableAlarmActions takes 100 names).
+    # botocore checks minimums only: maximums too (a schedule's name has 64 characters at most,
+    # DisableAlarmActions takes 100 names).
     for name, value in request.items():
         most = shape.members[name].metadata.get("max")
-        if isinstance(value, list) and most is not None:
-            assert len(value) <= most, f"{operation} {name}: {len(value)} items, at most {most}"
+        if isinstance(value, list | str) and most is not None:
+            assert len(value) <= most, f"{operation} {name}: {len(value)}, at most {most}"
 
 
 def role_policy_of(plan: Plan, role_arn: str) -> dict[str, Any]:
@@ -207,8 +208,9 @@ def test_the_database_role_reaches_only_the_stacks_instance() -> None:
     assert json.loads(schedule.inputs["target"]["input"]) == {"DbInstanceIdentifier": "tasking-manager-dev"}
 
 
-def test_scheduled_actions_fit_put_scheduled_action() -> None:
-    for action in plan_for("dev").of_type(SCHEDULED_ACTION):
+@pytest.mark.parametrize("stack", ["dev", "review-pr-123"])
+def test_scheduled_actions_fit_put_scheduled_action(stack: str) -> None:
+    for action in plan_for(stack).of_type(SCHEDULED_ACTION):
         inputs = action.inputs
         validate(
             "application-autoscaling",
