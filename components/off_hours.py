@@ -98,7 +98,7 @@ def schedule(settings: OffHoursSettings) -> Schedule:
     )
 
 
-def universal_target(action: str, partition: str = "aws") -> str:
+def universal_target(action: str, partition: str) -> str:
     return f"arn:{partition}:scheduler:::aws-sdk:{action}"
 
 
