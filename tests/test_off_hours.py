@@ -429,3 +429,35 @@ def test_the_off_hours_table_in_the_cost_doc_is_current() -> None:
         round(cost.total_usd, 2),
         round(round(always_on, 2) - round(cost.total_usd, 2), 2),
     ]
+
+
+def test_schedules_the_model_cannot_read_leave_the_database_priced_all_month() -> None:
+    """Only the RDS stop and start calls naming the instance move its hours; any other schedule
+    (an input that is not a request, another instance) leaves it running all month."""
+    p = costs.Prices.load()
+    instance = costs.Resource(
+        "urn:db",
+        "aws:rds/instance:Instance",
+        "db",
+        {"engine": "postgres", "instanceClass": "db.t4g.micro", "identifier": "db", "allocatedStorage": 20},
+    )
+
+    def schedule(name: str, call: str, when: str, request: str) -> costs.Resource:
+        target = {"arn": f"arn:aws:scheduler:::aws-sdk:rds:{call}", "input": request}
+        return costs.Resource(f"urn:{name}", SCHEDULE, name, {"scheduleExpression": when, "target": target})
+
+    def instance_hours(*schedules: costs.Resource) -> float:
+        usage = costs.Usage.from_mapping(plan_for("dev").usage)
+        (priced,) = [r for r in costs.estimate([instance, *schedules], usage).resources if r.urn == "urn:db"]
+        return priced.charges[0].usd
+
+    all_month = p.rds_postgres_hour["db.t4g.micro"].usd * p.hours_per_month
+    assert instance_hours(
+        schedule("a", "stopDBInstance", "cron(0 20 ? * * *)", "not json"),
+        schedule("b", "startDBInstance", "cron(0 6 ? * MON-FRI *)", '{"DbInstanceIdentifier": "other"}'),
+    ) == pytest.approx(all_month)
+    # Named: 14 h on 5 days (the MON-FRI range and the every-day `*` as the model reads them).
+    assert instance_hours(
+        schedule("a", "stopDBInstance", "cron(0 20 ? * * *)", '{"DbInstanceIdentifier": "db"}'),
+        schedule("b", "startDBInstance", "cron(0 6 ? * MON-FRI *)", '{"DbInstanceIdentifier": "db"}'),
+    ) == pytest.approx(all_month * 70 / 168)

@@ -598,8 +598,13 @@ def _database_running_share(instance: Resource, stack: _Stack) -> float:
         call = str(target.get("arn") or "").rsplit(":", 1)[-1]
         if call not in levels:
             continue
-        request = json.loads(str(target.get("input") or "{}"))
-        if request.get("DbInstanceIdentifier") == instance.props.get("identifier"):
+        try:
+            request = json.loads(str(target.get("input") or "{}"))
+        except json.JSONDecodeError:
+            continue  # not a request this model reads
+        if isinstance(request, dict) and request.get("DbInstanceIdentifier") == instance.props.get(
+            "identifier"
+        ):
             steps.append((str(schedule.props.get("scheduleExpression")), levels[call]))
     return weekly_average(steps) if steps else 1.0
 
