@@ -25,6 +25,7 @@ from components.kms import StackKey, StackKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs, deployment_alarm_names
+from components.off_hours import OffHours, OffHoursArgs, SleepingService, wake_minutes
 from components.provider import AwsScope, aws_provider, aws_scope
 from components.review_app import ReviewApp, ReviewAppArgs, ReviewBaseOutputs
 from components.review_base import ReviewBase, ReviewBaseArgs
@@ -152,6 +153,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             collector=telemetry.container if telemetry else None,
             metrics_log_group_arn=telemetry.metrics_log_group.arn if telemetry else None,
             deployment_alarm_names=deployment_alarm_names(settings.stack),
+            sleeps=settings.off_hours.enabled,
         ),
         in_account,
     )
@@ -179,6 +181,39 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         ),
         in_account,
     )
+
+    if backend.cron_scaling_target is not None:  # made whenever the stack sleeps
+        stopped = database.rds_instance
+        OffHours(
+            "off-hours",
+            OffHoursArgs(
+                settings=settings.off_hours,
+                scope=scope,
+                services=[
+                    SleepingService(
+                        "api", backend.scaling_target, settings.api.min_tasks, settings.api.max_tasks
+                    ),
+                    SleepingService("cron", backend.cron_scaling_target, 1, 1),
+                ],
+                database_identifier=database.identifier if stopped else None,
+                database_arn=stopped.arn if stopped else None,
+                alarm_names=observability.alerting_alarm_names,
+            ),
+            in_account,
+        )
+        # What the wake workflow needs (.github/workflows/wake.yml).
+        pulumi.export(
+            "offHours",
+            {
+                "cronScalableTarget": backend.cron_scaling_target.resource_id,
+                "apiScalableTarget": backend.scaling_target.resource_id,
+                "apiTasks": [settings.api.min_tasks, settings.api.max_tasks],
+                "alarmNames": observability.alerting_alarm_names,
+                # The instance the schedules stop, which whatever needs it at night starts first.
+                "stoppedDatabase": database.identifier if stopped else None,
+                "wakeMinutes": wake_minutes(),
+            },
+        )
 
     pulumi.export("kmsKeyArn", key.arn)
     pulumi.export("vpcId", network.vpc_id)
@@ -334,9 +369,20 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
                 review_frontend_domain=output("reviewFrontendDomain"),
                 osm_server_url=output("osmServerUrl"),
             ),
+            sleeps=settings.off_hours.enabled,
         ),
         in_account,
     )
+    if review.scaling_target is not None:  # made whenever it sleeps, on its base's hours by default
+        OffHours(
+            "off-hours",
+            OffHoursArgs(
+                settings=settings.off_hours,
+                scope=scope,
+                services=[SleepingService("api", review.scaling_target, 1, 1)],
+            ),
+            in_account,
+        )
     pulumi.export("apiUrl", review.api_url)
     pulumi.export("heartbeatUrl", pulumi.Output.concat(review.api_url, CONTRACT.heartbeat_path))
     pulumi.export("frontendUrl", review.frontend_url)

@@ -86,6 +86,8 @@ class BackendArgs:
     # its metrics go to, which the API's task role may write.
     collector: Mapping[str, Any] | None = None
     metrics_log_group_arn: pulumi.Input[str] | None = None
+    # Whether off-hours schedules (components/off_hours.py) scale the services to zero at night.
+    sleeps: bool = False
 
 
 class Backend(pulumi.ComponentResource):
@@ -102,6 +104,8 @@ class Backend(pulumi.ComponentResource):
     api_service: aws.ecs.Service
     cron_service: aws.ecs.Service
     scaling_target: aws.appautoscaling.Target
+    # Only in a stack that sleeps: the schedules scale the cron worker through it.
+    cron_scaling_target: aws.appautoscaling.Target | None
     scaling_policies: dict[str, aws.appautoscaling.Policy]
 
     def __init__(self, name: str, args: BackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -426,12 +430,22 @@ class Backend(pulumi.ComponentResource):
             enable_execute_command=args.ecs.execute_command,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.capacity_providers]),
+            # In a stack that sleeps its scalable target owns the count (0 at night).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.capacity_providers],
+                ignore_changes=["desiredCount"] if args.sleeps else None,
+            ),
         )
 
     def _autoscaling(self, name: str, args: BackendArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
         api = args.api
+        # Where schedules change a target's range, `pulumi up` and the drift check's refresh must
+        # not undo or report it: the wake action carries the settings' range instead.
+        scheduled = pulumi.ResourceOptions(
+            parent=self, ignore_changes=["minCapacity", "maxCapacity"] if args.sleeps else None
+        )
         self.scaling_target = aws.appautoscaling.Target(
             f"{name}-api",
             service_namespace="ecs",
@@ -439,7 +453,21 @@ class Backend(pulumi.ComponentResource):
             resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.api_service.name),
             min_capacity=api.min_tasks,
             max_capacity=api.max_tasks,
-            opts=child,
+            opts=scheduled,
+        )
+        # The cron worker: one task by day, none at night, never two (maximum 1).
+        self.cron_scaling_target = (
+            aws.appautoscaling.Target(
+                f"{name}-cron",
+                service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.cron_service.name),
+                min_capacity=1,
+                max_capacity=1,
+                opts=scheduled,
+            )
+            if args.sleeps
+            else None
         )
         targets: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
             "cpu": ("ECSServiceAverageCPUUtilization", api.cpu_target_percent, None),

@@ -14,6 +14,7 @@ import pulumi_random as random
 
 from components.provider import AwsScope
 from components.settings import DatabaseSettings
+from components.trust import service_role_trust
 
 DATABASE_NAME = "tasking_manager"
 # Not the engine's default `postgres` (FSBP RDS.25): a guessable admin name helps brute force.
@@ -70,22 +71,6 @@ def _zone(zones: pulumi.Input[list[str]], index: int) -> pulumi.Output[str]:
     return pulumi.Output.from_input(zones).apply(lambda names: names[index % len(names)])
 
 
-def _role_trust(service: str, account_id: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        }
-    )
-
-
 class Database(pulumi.ComponentResource):
     """`tm:aws:Database`: the instance (or the Aurora cluster and its Serverless v2 instances), its
     network and parameters, its logs, and its backup plan."""
@@ -112,6 +97,12 @@ class Database(pulumi.ComponentResource):
     master_secret_arn: pulumi.Output[str]
     app_login_secret_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+
+    @property
+    def rds_instance(self) -> aws.rds.Instance | None:
+        """The RDS instance (engine rds), which off-hours stops overnight; an Aurora Serverless
+        cluster pauses by itself once nothing connects and resumes on the next connection."""
+        return self.database if isinstance(self.database, aws.rds.Instance) else None
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("tm:aws:Database", name, None, opts)
@@ -179,7 +170,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-monitoring",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
             assume_role_policy=pulumi.Output.from_input(scope.account_id).apply(
-                lambda account: _role_trust("monitoring.rds.amazonaws.com", account)
+                lambda account: service_role_trust("monitoring.rds.amazonaws.com", account)
             ),
             opts=child,
         )
@@ -381,7 +372,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-backup",
             description="AWS Backup takes and restores the database's recovery points",
             assume_role_policy=pulumi.Output.from_input(args.scope.account_id).apply(
-                lambda account: _role_trust("backup.amazonaws.com", account)
+                lambda account: service_role_trust("backup.amazonaws.com", account)
             ),
             opts=child,
         )

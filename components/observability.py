@@ -122,6 +122,8 @@ class Observability(pulumi.ComponentResource):
     window_alarms: list[aws.cloudwatch.MetricAlarm]
     health_alarms: dict[str, aws.cloudwatch.MetricAlarm]
     dashboard: aws.cloudwatch.Dashboard
+    # The alarms that notify someone: what a stack that sleeps pauses at night.
+    alerting_alarm_names: list[pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
@@ -134,6 +136,10 @@ class Observability(pulumi.ComponentResource):
         self._rollout_alarm(name, args)
         self._image_findings(name, args)
         self._dashboard(name, args)
+        self.alerting_alarm_names = [
+            *(alarm.alarm_name for alarm in self.burn_rate_alarms.values()),
+            *(alarm.name for alarm in self.health_alarms.values()),
+        ]
         self.register_outputs({f"{severity}TopicArn": topic.arn for severity, topic in self.topics.items()})
 
     def route(self, severity: Severity) -> aws.sns.Topic:
@@ -282,29 +288,20 @@ class Observability(pulumi.ComponentResource):
                 "severity": "page",
                 "what": "Fewer API tasks run than the service wants, for 15 minutes: tasks are crashing or "
                 "cannot be placed.",
-                "queries": [
-                    _stat("running", "ECS/ContainerInsights", "RunningTaskCount", service, "Minimum"),
-                    _stat("desired", "ECS/ContainerInsights", "DesiredTaskCount", service, "Maximum"),
-                    {
-                        "id": "missing",
-                        "expression": "desired - running",
-                        "return_data": True,
-                        "label": "Missing tasks",
-                    },
-                ],
+                "queries": _missing_tasks(service, "Minimum", "Missing tasks"),
                 "threshold": 0,
                 "periods": 3,
                 # No data means Container Insights sees no service at all: as bad as no tasks.
                 "missing": "breaching",
             },
             {
+                # Against the desired count, not 1: a stack that sleeps wants no cron task at night.
                 "key": "cron-not-running",
                 "severity": "ticket",
-                "what": "The cron worker has not been running for 15 minutes: tasks stay locked and project "
-                "statistics go stale.",
-                "metric": ("ECS/ContainerInsights", "RunningTaskCount", cron, "Maximum"),
-                "comparison": "LessThanThreshold",
-                "threshold": 1,
+                "what": "The cron worker has not been running for 15 minutes although the service wants it: "
+                "tasks stay locked and project statistics go stale.",
+                "queries": _missing_tasks(cron, "Maximum", "Missing cron task"),
+                "threshold": 0,
                 "periods": 3,
                 "missing": "breaching",
             },
@@ -678,6 +675,15 @@ def _inside_the_api_widget(region: str) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _missing_tasks(service: dict[str, Any], running_stat: str, label: str) -> list[dict[str, Any]]:
+    """Metric math for the tasks a service wants but does not run (desired - running)."""
+    return [
+        _stat("running", "ECS/ContainerInsights", "RunningTaskCount", service, running_stat),
+        _stat("desired", "ECS/ContainerInsights", "DesiredTaskCount", service, "Maximum"),
+        {"id": "missing", "expression": "desired - running", "return_data": True, "label": label},
+    ]
 
 
 def _stat(

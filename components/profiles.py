@@ -35,6 +35,17 @@ _APP: dict[str, Any] = {
     "ohsomeStatsTopics": "changeset,highway,waterway,building",
 }
 
+# Working hours of HOT's team, which spans UTC+5:45 (Kathmandu) to UTC-5 (the US east coast):
+# 06:00-20:00 UTC on weekdays is late morning in Kathmandu to mid-afternoon in New York. Outside
+# them dev and review apps sleep (components/off_hours.py); the database starts 15 minutes early.
+_OFF_HOURS: dict[str, Any] = {
+    "enabled": True,
+    "timeZone": "UTC",
+    "workdays": ["MON", "TUE", "WED", "THU", "FRI"],
+    "start": "06:00",
+    "end": "20:00",
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     # Production: three zones, a NAT gateway per zone so one zone's outage cannot cut egress, and
     # flow logs kept for a year (FSBP CloudWatch.16).
@@ -152,6 +163,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         # The estimate (about $540 on x86, $522 on ARM64) plus a fifth for traffic the assumptions
         # miss; HOT sets its own.
         "monthlyBudget": {"usd": 650.0},
+        # Production never sleeps (settings refuse it).
+        "offHours": {**_OFF_HOURS, "enabled": False},
     },
     # Staging, where a release is tried before prod: prod's shape (WAF, a Multi-AZ, protected
     # database with a final snapshot, two API tasks on on-demand capacity, no shell into tasks, the
@@ -241,6 +254,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "databaseStorageGb": 20.0,
             "databaseIoMillionsPerMonth": 5.0,
         },
+        # Awake around the clock, as prod: its alarms and task ranges behave as prod's.
+        "offHours": {**_OFF_HOURS, "enabled": False},
         # The estimate (about $182) plus a fifth, as for prod.
         "monthlyBudget": {"usd": 220.0},
     },
@@ -342,15 +357,17 @@ PROFILES: dict[str, dict[str, Any]] = {
             "amplifyBuildsPerMonth": 60,
             "amplifyBuildMinutes": 10.0,
             "frontendGbServedPerMonth": 5.0,
-            # With Aurora: at its 0.5 ACU floor while awake; never paused, since the API, cron and
-            # the load balancer's health checks keep connections open round the clock.
+            # With Aurora: at its 0.5 ACU floor while awake, paused while off-hours has stopped the
+            # services that hold connections (98 of 168 hours a week, less the 10 minutes each
+            # evening before the pause).
             "databaseAverageAcu": 0.5,
-            "databasePausedHoursPerMonth": 0.0,
+            "databasePausedHoursPerMonth": 420.0,
             "databaseStorageGb": 20.0,
             "databaseIoMillionsPerMonth": 5.0,
         },
         # Review apps have their own budget: a handful open at a time at about $5 a month each.
         "monthlyBudget": {"usd": 150.0, "reviewAppsUsd": 50.0},
+        "offHours": _OFF_HOURS,
     },
     # A review app builds no network, load balancer or database of its own: it adds one Spot task,
     # a listener rule and a database inside its base stack's (dev by default).
@@ -387,5 +404,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "databaseStorageGb": 0.0,
             "databaseIoMillionsPerMonth": 0.0,
         },
+        # A review app's database is in its base's instance: it sleeps when its base does.
+        "offHours": _OFF_HOURS,
     },
 }

@@ -91,6 +91,8 @@ class ReviewAppArgs:
     # The review slot CI claimed: the front-end host registered with OSM that this app answers to.
     slot: int
     base: ReviewBaseOutputs
+    # Whether off-hours schedules (components/off_hours.py) scale its task to zero at night.
+    sleeps: bool = False
 
 
 class ReviewApp(pulumi.ComponentResource):
@@ -109,6 +111,8 @@ class ReviewApp(pulumi.ComponentResource):
     listener_rule: aws.lb.ListenerRule
     task_definitions: dict[str, aws.ecs.TaskDefinition]
     service: aws.ecs.Service
+    # Only when it sleeps: the schedules scale its one task through it.
+    scaling_target: aws.appautoscaling.Target | None
     log_group: aws.cloudwatch.LogGroup
     database_secret: aws.secretsmanager.Secret
 
@@ -162,7 +166,26 @@ class ReviewApp(pulumi.ComponentResource):
                 enable=True, rollback=True
             ),
             propagate_tags="SERVICE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener_rule]),
+            # When it sleeps its scalable target owns the count (0 at night).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.listener_rule],
+                ignore_changes=["desiredCount"] if args.sleeps else None,
+            ),
+        )
+        # One task by day, none at night; `pulumi up` and refreshes leave the range to the schedules.
+        self.scaling_target = (
+            aws.appautoscaling.Target(
+                f"{name}-api",
+                service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=pulumi.Output.concat("service/", base.cluster_name, "/", self.service.name),
+                min_capacity=1,
+                max_capacity=1,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["minCapacity", "maxCapacity"]),
+            )
+            if args.sleeps
+            else None
         )
         self.register_outputs({"apiUrl": self.api_url, "frontendUrl": self.frontend_url})
 

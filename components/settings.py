@@ -12,6 +12,7 @@ import datetime
 import ipaddress
 import json
 import re
+import zoneinfo
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -29,6 +30,12 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components import rds_sizing
+from components.off_hours import (
+    ALARMS_RESUME_MINUTES,
+    DATABASE_LEAD_MINUTES,
+    MIN_AWAKE_MINUTES,
+    clock_minutes,
+)
 from components.profiles import PROFILES
 from components.telemetry import COLLECTOR_MEMORY_MIB, MIN_API_MEMORY_WITH_COLLECTOR
 from components.waf import MANAGED_RULE_GROUPS
@@ -584,6 +591,29 @@ class MonthlyBudgetSettings(_Model):
     review_apps_usd: Annotated[float, Field(gt=0, le=1_000_000)] | None = None
 
 
+Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+ClockTime = Annotated[str, _matching(r"([01][0-9]|2[0-3]):[0-5][0-9]", "a time of day like 07:30 (24-hour)")]
+
+
+def _time_zone(value: str) -> str:
+    # The names EventBridge Scheduler and Application Auto Scaling accept: the IANA database's.
+    if value not in zoneinfo.available_timezones():
+        raise ValueError("must be an IANA time zone name like UTC, Europe/London or Africa/Nairobi")
+    return value
+
+
+class OffHoursSettings(_Model):
+    """Outside `start`-`end` on `workdays` (and all day on other days), in `timeZone`, the API and
+    the cron worker scale to zero, the database stops and the alarms' actions pause; prod never
+    sleeps. components/off_hours.py makes the schedules."""
+
+    enabled: bool
+    time_zone: Annotated[str, AfterValidator(_time_zone)]
+    workdays: Annotated[tuple[Weekday, ...], Field(min_length=1), AfterValidator(_unique)]
+    start: ClockTime
+    end: ClockTime
+
+
 class _CommonSettings(_Model):
     stack: str
     region: AwsRegion
@@ -591,6 +621,7 @@ class _CommonSettings(_Model):
     owner: TagValue
     cost_center: TagValue
     usage: UsageSettings
+    off_hours: OffHoursSettings
 
 
 class BaseSettings(_CommonSettings):
@@ -919,7 +950,7 @@ def _stack_name_problems(stack: str, environment: str, user: Mapping[str, Any]) 
 
 
 def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: list[Problem] = _off_hours_problems(settings)
     if isinstance(settings, ReviewSettings):
         problems.extend(_fargate_problems("reviewApp", settings.review_app.cpu, settings.review_app.memory))
         problems.extend(_review_connection_problems(settings.review_app))
@@ -1283,3 +1314,39 @@ def _review_connection_problems(review_app: ReviewAppSettings) -> list[Problem]:
             f"app's login may hold {REVIEW_CONNECTION_LIMIT}",
         )
     ]
+
+
+def _off_hours_problems(settings: BaseSettings | ReviewSettings) -> list[Problem]:
+    off_hours = settings.off_hours
+    if not off_hours.enabled:
+        return []
+    if settings.environment in ("prod", "staging"):
+        return [
+            Problem(
+                _key(("offHours", "enabled")),
+                True,
+                f"{settings.environment} never sleeps: off-hours schedules are for dev and review apps; "
+                "set it to false",
+            )
+        ]
+    problems = []
+    start, end = clock_minutes(off_hours.start), clock_minutes(off_hours.end)
+    if start < DATABASE_LEAD_MINUTES:
+        problems.append(
+            Problem(
+                _key(("offHours", "start")),
+                off_hours.start,
+                f"must be {DATABASE_LEAD_MINUTES // 60:02d}:{DATABASE_LEAD_MINUTES % 60:02d} or later: the "
+                f"database starts {DATABASE_LEAD_MINUTES} minutes before the tasks, on the same day",
+            )
+        )
+    if end - start < MIN_AWAKE_MINUTES:
+        problems.append(
+            Problem(
+                _key(("offHours", "end")),
+                off_hours.end,
+                f"must be at least {MIN_AWAKE_MINUTES} minutes after start ({off_hours.start}) on the same "
+                f"day: the alarms resume {ALARMS_RESUME_MINUTES} minutes after the tasks start",
+            )
+        )
+    return problems

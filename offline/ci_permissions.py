@@ -84,6 +84,8 @@ class Index:
     environments: dict[str, str]  # ARN -> Environment tag of the stack that made it
     roles: dict[str, Registration]  # role name -> role
     secret_keys: dict[str, str] = field(default_factory=dict)  # secret ARN -> the key encrypting it
+    # `service/<cluster>/<service>` -> its scalable target's ARN (scheduled actions act on it).
+    scalable_targets: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, plans: Sequence[Plan], account: str, region: str) -> Index:
@@ -95,6 +97,9 @@ class Index:
         ]
         roles = {str(r.outputs["name"]): r for _, r in resources if r.type == "aws:iam/role:Role"}
         index = cls(account, region, {}, roles)
+        index.scalable_targets.update(
+            {str(r.inputs["resourceId"]): index.arn(r) for _, r in resources if r.type == SCALABLE_TARGET}
+        )
         index.environments.update(
             {index.arn(r): environment for environment, r in resources if r.type not in SUB_RESOURCES}
         )
@@ -118,6 +123,11 @@ class Index:
         inputs, outputs, kind = resource.inputs, resource.outputs, resource.type
         if kind in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
             return self.role_arn(str(inputs["role"]))
+        if kind == SCALABLE_TARGET:
+            digest = hashlib.sha256(resource.urn.encode()).hexdigest()[:16]
+            return self.regional("application-autoscaling", f"scalable-target/{digest}")
+        if kind == "aws:appautoscaling/scheduledAction:ScheduledAction":
+            return self.scalable_targets.get(str(inputs["resourceId"]), "*")
         if kind == "aws:lb/listenerRule:ListenerRule":
             digest = hashlib.sha256(resource.urn.encode()).hexdigest()[:16]
             return f"{str(inputs['listenerArn']).replace(':listener/', ':listener-rule/')}/{digest}"
@@ -215,8 +225,10 @@ def data_source_needs(plan: Plan, index: Index) -> list[Need]:
 
 # Types whose ARN is another resource's (a role's inline policy is the role's): creating one
 # acts on a resource that exists, tags and all.
+SCALABLE_TARGET = "aws:appautoscaling/target:Target"
 SUB_RESOURCES = frozenset(
     {
+        "aws:appautoscaling/scheduledAction:ScheduledAction",
         "aws:iam/rolePolicy:RolePolicy",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:lb/listenerCertificate:ListenerCertificate",
@@ -268,6 +280,11 @@ def _need(
         target = str(resource.inputs["resourceArn"])
     elif resource.type == "aws:lb/listenerRule:ListenerRule" and action == "elasticloadbalancing:CreateRule":
         target = str(resource.inputs["listenerArn"])
+    elif resource.type == SCALABLE_TARGET and service == "ecs":
+        # Application Auto Scaling checks the caller may describe and update the ECS service.
+        cluster = str(resource.inputs["resourceId"]).split("/")[1]
+        target = index.regional("ecs", str(resource.inputs["resourceId"]))
+        context["ecs:cluster"] = index.regional("ecs", f"cluster/{cluster}")
     elif resource.type in RDS_MANAGED_SECRETS and service == "secretsmanager":
         # The master secret RDS creates and rotates with the caller's permissions (`rds!db-...`,
         # `rds!cluster-...`).
@@ -297,7 +314,9 @@ def _passes(
 ) -> list[Need]:
     needs = []
     for key in entry["passesRole"]["inputs"]:
-        role_arn = resource.inputs.get(key)
+        role_arn: Any = resource.inputs
+        for part in key.split("."):  # `target.roleArn`: a role inside a block
+            role_arn = role_arn.get(part) if isinstance(role_arn, Mapping) else None
         if not role_arn:
             continue
         context: dict[str, ContextValue] = {"iam:PassedToService": entry["passesRole"]["service"]}

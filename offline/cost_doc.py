@@ -159,11 +159,6 @@ def _architecture_table(plans: Mapping[str, Plan], prices: costs.Prices) -> list
     return lines
 
 
-# Hours a month dev's database would sleep if nothing connected outside working hours (10 h a
-# weekday): what auto-pause could save once the services stop overnight, for the comparison.
-OFF_HOURS_PAUSED = 730 - 10 * 5 * 730 / (7 * 24)
-
-
 def aurora_database(plan: Plan, usage: costs.Usage, prices: costs.Prices) -> costs.StackCost:
     """What the stack's database would cost as Aurora Serverless v2 (tm:database.engine
     auroraServerless) at `usage`: a writer, and a reader where the instance is Multi-AZ."""
@@ -180,7 +175,7 @@ def aurora_database(plan: Plan, usage: costs.Usage, prices: costs.Prices) -> cos
 
 def engine_comparison(plans: Mapping[str, Plan], prices: costs.Prices) -> list[str]:
     """The database of each base stack as planned (RDS) next to Aurora Serverless v2 at the same
-    usage assumptions, and dev's with its nights and weekends paused."""
+    usage assumptions (dev's: paused while off-hours has stopped the services)."""
     lines = [
         "| stack | RDS (as planned) | Aurora Serverless v2 | Aurora's assumptions |",
         "|---|---:|---:|---|",
@@ -188,20 +183,15 @@ def engine_comparison(plans: Mapping[str, Plan], prices: costs.Prices) -> list[s
     for stack in ("prod", "staging", "dev"):
         plan = plans[stack]
         rds = sum(r.usd for r in estimate(plan, prices).resources if r.component.startswith("database "))
-        usage = costs.Usage.from_mapping(plan.usage)
-        cases = [(stack, usage)]
-        if stack == "dev":
-            paused = {**plan.usage, "databasePausedHoursPerMonth": round(OFF_HOURS_PAUSED)}
-            cases.append(("dev, services stopped off hours", costs.Usage.from_mapping(paused)))
-        for name, assumed in cases:
-            aurora = aurora_database(plan, assumed, prices)
-            members = len(aurora.resources) - 1
-            what = (
-                f"{members} instance(s) at {assumed.database_average_acu:g} ACU, "
-                f"{assumed.database_paused_hours_per_month:g} h paused, {assumed.database_storage_gb:g} GB, "
-                f"{assumed.database_io_millions_per_month:g} million I/O"
-            )
-            lines.append(f"| `{name}` | {_usd(rds)} | {_usd(aurora.total_usd)} | {what} |")
+        assumed = costs.Usage.from_mapping(plan.usage)
+        aurora = aurora_database(plan, assumed, prices)
+        members = len(aurora.resources) - 1
+        what = (
+            f"{members} instance(s) at {assumed.database_average_acu:g} ACU, "
+            f"{assumed.database_paused_hours_per_month:g} h paused, {assumed.database_storage_gb:g} GB, "
+            f"{assumed.database_io_millions_per_month:g} million I/O"
+        )
+        lines.append(f"| `{stack}` | {_usd(rds)} | {_usd(aurora.total_usd)} | {what} |")
     return lines
 
 

@@ -155,6 +155,8 @@ class Registration:
     # Resource options that keep a resource from being deleted with its stack.
     protect: bool = False
     retain_on_delete: bool = False
+    # Input properties `pulumi up` and a refresh leave to whatever changes them in the cloud.
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 class OfflineMocks(Mocks):
@@ -583,6 +585,7 @@ class RecordingMonitor(MockMonitor):
             },
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=list(request.ignoreChanges),
         )
         self.registrations.append(registration)
         return response

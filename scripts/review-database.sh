@@ -19,6 +19,11 @@ case "$action" in create | seed | drop) ;; *) echo "action must be create, seed 
 case "$pull_request" in '' | *[!0-9]*) echo "the pull request number must be a number" >&2; exit 2 ;; esac
 output() { pulumi stack output --stack "$base" "$@"; }
 
+# Outside working hours the base's RDS instance may be stopped (off-hours): start it first.
+sleeping=$(output --json | jq --raw-output '.offHours.stoppedDatabase // empty')
+if [ -n "$sleeping" ]; then
+  scripts/start-database.sh "$sleeping"
+fi
 cluster=$(output clusterName)
 task_definition=$(output reviewDatabaseAdminTaskDefinitionArn)
 subnets=$(output privateSubnetIds --json | jq -r 'join(",")')

@@ -479,9 +479,16 @@ def test_cron_runs_exactly_once_and_never_overlaps(base_plan: Plan) -> None:
     assert (cron["deploymentMinimumHealthyPercent"], cron["deploymentMaximumPercent"]) == (0, 100)
     assert "loadBalancers" not in cron
     assert cron["networkConfiguration"]["assignPublicIp"] is False
-    # Only the API scales.
-    (target,) = backend.of_type("aws:appautoscaling/target:Target")
-    assert "backend-api" in target.inputs["resourceId"]
+    # Only the API scales on load; a stack that sleeps scales the cron worker between 0 and 1.
+    ranges = {
+        target.inputs["resourceId"].rsplit("/", 1)[1].rsplit("-", 1)[0]: (
+            target.inputs["minCapacity"],
+            target.inputs["maxCapacity"],
+        )
+        for target in backend.of_type("aws:appautoscaling/target:Target")
+    }
+    assert ranges.pop("backend-api")
+    assert ranges == ({"backend-cron": (1, 1)} if base_plan.stack == "dev" else {})
 
 
 @pytest.mark.parametrize(

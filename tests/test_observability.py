@@ -160,14 +160,17 @@ ALARMS: dict[str, Semantics] = {
         why="a task missing (desired - running above 0) for 15 minutes; no data: no service at all",
     ),
     "cron-not-running": Semantics(
-        signal=f"ECS/ContainerInsights:RunningTaskCount[{CRON}]:Maximum/300",
-        comparison="LessThanThreshold",
-        threshold=_both(1),
+        signal=f"running=ECS/ContainerInsights:RunningTaskCount[{CRON}]:Maximum/300; "
+        f"desired=ECS/ContainerInsights:DesiredTaskCount[{CRON}]:Maximum/300; "
+        "*missing=desired - running",
+        comparison="GreaterThanThreshold",
+        threshold=_both(0),
         periods=3,
         datapoints=3,
         missing="breaching",
         severity="ticket",
-        why="the one cron task absent (below 1) for 15 minutes; no data means no task",
+        why="the cron task the service wants absent for 15 minutes (none wanted at night when the stack "
+        "sleeps); no data means no task",
     ),
     "api-latency": Semantics(
         signal=f"AWS/ApplicationELB:TargetResponseTime[{TARGETS}]:p95/300",

@@ -36,6 +36,10 @@ ALLOWED_TYPES = {
     "aws:lb/targetGroup:TargetGroup",
     "aws:secretsmanager/secret:Secret",
     "aws:secretsmanager/secretVersion:SecretVersion",
+    # Off-hours: the scalable target its two scheduled actions (night, morning) scale.
+    "aws:appautoscaling/target:Target",
+    "aws:appautoscaling/scheduledAction:ScheduledAction",
+    "tm:aws:OffHours",
 }
 
 
@@ -59,7 +63,7 @@ def containers(plan: Plan, role: str) -> list[dict[str, Any]]:
 def test_review_stack_is_a_small_layer(review: Plan) -> None:
     types = {r.type for r in review.resources}
     assert types <= ALLOWED_TYPES, types - ALLOWED_TYPES
-    assert len(review.resources) == 14
+    assert len(review.resources) == 18
     assert [r.type for r in review.resources].count("aws:ecs/taskDefinition:TaskDefinition") == 2
 
 
@@ -83,14 +87,15 @@ def test_every_role_it_creates_carries_the_review_permissions_boundary(review: P
         )
 
 
-def test_one_spot_task_without_autoscaling_in_the_bases_private_subnets(review: Plan, dev: Plan) -> None:
+def test_one_spot_task_in_the_bases_private_subnets(review: Plan, dev: Plan) -> None:
     (service,) = review.of_type("aws:ecs/service:Service")
     assert service.inputs["desiredCount"] == 1
     assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
     # Behind dev's NAT like dev's own tasks: not the public subnets, not the database's isolated ones.
     assert service.inputs["networkConfiguration"]["subnets"] == dev.outputs["privateSubnetIds"]
-    assert review.of_type("aws:appautoscaling/target:Target") == []
+    # No autoscaling on load: its one scalable target only lets the off-hours schedules put it to sleep.
+    assert not review.of_type("aws:appautoscaling/policy:Policy")
 
 
 def test_its_tasks_run_on_the_review_apps_cpu_architecture(review: Plan) -> None:

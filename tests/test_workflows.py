@@ -103,7 +103,7 @@ def tool(name: str) -> str:
     return found
 
 
-def test_the_six_workflows_exist() -> None:
+def test_the_seven_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
         "deploy.yml",
         "drift.yml",
@@ -111,6 +111,7 @@ def test_the_six_workflows_exist() -> None:
         "pull-request.yml",
         "review-app.yml",
         "review-sweeper.yml",
+        "wake.yml",
     ]
 
 

@@ -453,6 +453,7 @@ STACK_SERVICES = (
     "rds",
     "route53",
     "s3",
+    "scheduler",
     "secretsmanager",
     "sns",
     "wafv2",
@@ -464,6 +465,7 @@ PASSED_TO = (
     "backup.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
     "chatbot.amazonaws.com",
+    "scheduler.amazonaws.com",
 )
 SERVICE_LINKED = (
     "ecs.amazonaws.com",
@@ -656,6 +658,7 @@ def review_service_statements(account: Account) -> list[Document]:
     review = {"StringEquals": {"aws:ResourceTag/Environment": "review"}}
     create_review = {"StringEquals": {"aws:RequestTag/Environment": "review"}}
     cluster = account.arn("ecs", f"cluster/{PROJECT}-{base}")
+    scalable_targets = account.arn("application-autoscaling", "scalable-target/*")
     return [
         {
             "Sid": "Describe",
@@ -767,6 +770,49 @@ def review_service_statements(account: Account) -> list[Document]:
             "Effect": "Allow",
             "Action": "ecs:UntagResource",
             "Resource": "*",
+            "Condition": review,
+        },
+        {
+            # Off-hours: review apps' databases are in the base's instance, which sleeps at night;
+            # scripts/review-database.sh starts it.
+            "Sid": "StartTheBaseDatabase",
+            "Effect": "Allow",
+            "Action": ["rds:DescribeDBInstances", "rds:StartDBInstance"],
+            "Resource": account.arn("rds", f"db:{PROJECT}-{base}"),
+        },
+        # Off-hours: a review app's scalable target and the scheduled actions that make it sleep.
+        {
+            "Sid": "DescribeScaling",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScheduledActions",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "CreateReviewScalableTargets",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:TagResource",
+            ],
+            "Resource": scalable_targets,
+            "Condition": create_review,
+        },
+        {
+            "Sid": "ManageReviewScaling",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScheduledAction",
+                "application-autoscaling:DeleteScheduledAction",
+                "application-autoscaling:ListTagsForResource",
+                "application-autoscaling:TagResource",
+                "application-autoscaling:UntagResource",
+            ],
+            "Resource": scalable_targets,
             "Condition": review,
         },
         {

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,8 @@ NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 AMPLIFY_APP = "aws:amplify/app:App"
 AMPLIFY_BRANCH = "aws:amplify/branch:Branch"
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -514,9 +517,15 @@ def _rds_instance(r: Resource, stack: _Stack) -> _Priced:
     gb = _number(r.props.get("allocatedStorage"))
     p = stack.prices
     placement = "Multi-AZ (two instances)" if copies == 2 else "single-AZ"
+    # Stopped by schedules (off-hours), the instance's hours are not billed; its storage still is.
+    running = _database_running_share(r, stack)
+    if running < 1:
+        placement += f", running {running:.0%} of the week"
     return _Priced(
         [
-            Charge(f"{instance_class} PostgreSQL, {placement}", copies * hourly.usd * p.hours_per_month),
+            Charge(
+                f"{instance_class} PostgreSQL, {placement}", copies * hourly.usd * p.hours_per_month * running
+            ),
             Charge(f"{gb:g} GB {storage_type} x {copies}", copies * gb * p[f"rds.{storage_type}GbMonth"]),
         ],
         "storage at its allocated size (autoscaling may grow it); backups up to the database's size are free",
@@ -598,6 +607,76 @@ def _scales(target: Resource, service: Resource) -> bool:
     return bool(name) and str(target.props.get("resourceId") or "").endswith(f"/{name}")
 
 
+# -- schedules (off-hours) -------------------------------------------------------------------------
+MINUTES_PER_WEEK = 7 * 24 * 60
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+# What Application Auto Scaling and EventBridge Scheduler run at a time of day on days of the week.
+_WEEKLY_CRON = re.compile(r"cron\(([0-9]{1,2}) ([0-9]{1,2}) \? \* ([A-Z,-]+|\*) \*\)")
+
+
+def _minutes_of_week(expression: str) -> list[int]:
+    """When in the week (minutes after Monday 00:00) a `cron(M H ? * DAYS *)` expression fires."""
+    match = _WEEKLY_CRON.fullmatch(expression)
+    if match is None:
+        raise _NotPricedError(f"schedule {expression}: only cron(M H ? * DAYS *) is modelled")
+    minute, hour, days = int(match[1]), int(match[2]), match[3].replace("*", "MON-SUN")
+    fired = []
+    for part in days.split(","):
+        first, _, last = part.partition("-")
+        if first not in _WEEKDAYS or (last or first) not in _WEEKDAYS:
+            raise _NotPricedError(f"schedule {expression}: days are MON..SUN")
+        days_fired = range(_WEEKDAYS.index(first), _WEEKDAYS.index(last or first) + 1)
+        fired += [day * 1440 + hour * 60 + minute for day in days_fired]
+    return fired
+
+
+def weekly_average(steps: Iterable[tuple[str, float]]) -> float:
+    """The average over a week of a level that each schedule sets and that holds until the next
+    one (time zones only shift the week; daylight saving time is not modelled)."""
+    events = sorted((at, level) for expression, level in steps for at in _minutes_of_week(expression))
+    following = [at for at, _ in events[1:]] + [events[0][0] + MINUTES_PER_WEEK]
+    return (
+        sum(level * (end - at) for (at, level), end in zip(events, following, strict=True)) / MINUTES_PER_WEEK
+    )
+
+
+def _scheduled_tasks(target: Resource, stack: _Stack) -> float | None:
+    """The average minimum of a scalable target its scheduled actions set, or None without any."""
+    actions = [
+        a for a in stack.of_type(SCHEDULED_ACTION) if stack.linked(a, "resourceId", [target], "resourceId")
+    ]
+    if not actions:
+        return None
+    return weekly_average(
+        (
+            str(a.props.get("schedule")),
+            _number((a.props.get("scalableTargetAction") or {}).get("minCapacity")),
+        )
+        for a in actions
+    )
+
+
+def _database_running_share(instance: Resource, stack: _Stack) -> float:
+    """The share of the week the instance runs between the schedules that stop and start it
+    (EventBridge Scheduler's RDS targets); 1 without any."""
+    levels = {"stopDBInstance": 0.0, "startDBInstance": 1.0}
+    steps = []
+    for schedule in stack.of_type(SCHEDULE):
+        target = schedule.props.get("target") or {}
+        call = str(target.get("arn") or "").rsplit(":", 1)[-1]
+        if call not in levels:
+            continue
+        try:
+            request = json.loads(str(target.get("input") or "{}"))
+        except json.JSONDecodeError:
+            continue  # not a request this model reads
+        if isinstance(request, dict) and request.get("DbInstanceIdentifier") == instance.props.get(
+            "identifier"
+        ):
+            steps.append((str(schedule.props.get("scheduleExpression")), levels[call]))
+    return weekly_average(steps) if steps else 1.0
+
+
 def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     tasks = stack.linked(r, "taskDefinition", stack.of_type(TASK_DEFINITION), "arn", "id", "family")
     if not tasks:
@@ -605,8 +684,12 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     vcpu, gb, arm = _task_size(tasks[0])
     count = _number(r.props.get("desiredCount"))
     targets = [t for t in stack.of_type(SCALING_TARGET) if _scales(t, r)]
-    # Autoscaling never goes below its minimum, whatever desiredCount said at creation.
-    count = max([count, *(_number(t.props.get("minCapacity")) for t in targets)])
+    # Autoscaling never goes below its minimum, whatever desiredCount said at creation; where
+    # schedules move the minimum (off-hours), their weekly average is the count.
+    scheduled = [weekly for t in targets if (weekly := _scheduled_tasks(t, stack)) is not None]
+    count = (
+        scheduled[0] if scheduled else max([count, *(_number(t.props.get("minCapacity")) for t in targets)])
+    )
     launch = r.props.get("launchType")
     strategies = [] if launch else list(r.props.get("capacityProviderStrategies") or [])
     on_demand, spot = split_by_capacity(count, strategies)
@@ -615,7 +698,8 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     hourly = vcpu * p[f"{prefix}.vcpuHour"] + gb * p[f"{prefix}.gbHour"]
     spot_hourly = vcpu * p["fargateSpot.vcpuHour"] + gb * p["fargateSpot.gbHour"]
     size = f"{vcpu:g} vCPU / {gb:g} GB{' ARM64' if arm else ''}"
-    spot_what = f"{spot:g} Spot task(s) of {size}"
+    average = " on average" if scheduled else ""
+    spot_what = f"{spot:.3g} Spot task(s){average} of {size}"
     if arm:
         # Fargate Spot runs ARM64 tasks (ECS API reference), but prices.json has no sourced Spot
         # price for ARM: its on-demand price is the upper bound.
@@ -623,7 +707,10 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     charges = []
     if on_demand:
         charges.append(
-            Charge(f"{on_demand:g} on-demand task(s) of {size}", on_demand * hourly * p.hours_per_month)
+            Charge(
+                f"{on_demand:.3g} on-demand task(s){average} of {size}",
+                on_demand * hourly * p.hours_per_month,
+            )
         )
     if spot:
         charges.append(Charge(spot_what, spot * spot_hourly * p.hours_per_month))
@@ -632,6 +719,10 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     if _is_true(network.get("assignPublicIp")):
         charges.append(Charge(f"{count:g} public IPv4 address(es)", p.monthly("publicIpv4.hour", count)))
     note = "" if strategies or launch else "no capacity provider strategy: priced as on-demand"
+    if scheduled:
+        note = "; ".join(
+            filter(None, [note, "tasks: the weekly average its off-hours schedules leave running"])
+        )
     return _Priced(charges, note)
 
 

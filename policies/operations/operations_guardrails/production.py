@@ -31,6 +31,8 @@ LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 BACKUP_PLAN = "aws:backup/plan:Plan"
 ECS_SERVICE = "aws:ecs/service:Service"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -232,6 +234,38 @@ prod_api_min_tasks = ResourcePolicy(
 )
 
 
+# What a stack that sleeps (components/off_hours.py) calls on a schedule through EventBridge
+# Scheduler's universal targets: stopping its database, muting its alarms.
+_SLEEP_CALLS = ("rds:stopDBInstance", "rds:stopDBCluster", "cloudwatch:disableAlarmActions")
+
+
+def _sleeps(args: ResourceValidationArgs) -> Iterator[str]:
+    if canonical(args.resource_type) == SCHEDULED_ACTION:
+        action = args.props.get("scalableTargetAction") or {}
+        for bound in ("minCapacity", "maxCapacity"):
+            if action.get(bound) is not None and float(action[bound]) == 0:
+                yield f"a scheduled action sets {bound} to 0: it would leave production without tasks"
+        return
+    call = str((args.props.get("target") or {}).get("arn") or "").rpartition("aws-sdk:")[2]
+    if call in _SLEEP_CALLS:
+        yield f"a schedule calls {call}: production never sleeps"
+
+
+prod_never_sleeps = ResourcePolicy(
+    name="prod-never-sleeps",
+    summary="Production never sleeps: no schedule scales its services to zero, stops its database or "
+    "pauses its alarms",
+    controls=("HOT design: off-hours schedules are for dev and review apps",),
+    severity=Severity.HIGH,
+    resource_types=(SCHEDULED_ACTION, SCHEDULE),
+    unset="scalableTargetAction bounds unset: unchanged; a schedule without a target calls nothing",
+    check=only_in(PRODUCTION_SHAPED, _sleeps),
+    config=ENVIRONMENT,
+    required=["environment"],
+    enforcement=MANDATORY,
+)
+
+
 prod_ecs_exec_off = ResourcePolicy(
     name="prod-ecs-exec-off",
     summary="No shell into production's containers (ECS Exec off)",
@@ -312,6 +346,7 @@ POLICIES = [
     prod_keep_automated_backups,
     prod_backup_retention,
     prod_api_min_tasks,
+    prod_never_sleeps,
     prod_ecs_exec_off,
     prod_waf_attached,
     prod_log_retention,

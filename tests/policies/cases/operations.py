@@ -206,6 +206,35 @@ CASES = [
         config=PROD,
     ),
     Case(
+        production.prod_never_sleeps,
+        "aws:appautoscaling/scheduledAction:ScheduledAction",
+        {"schedule": "cron(0 6 ? * MON *)", "scalableTargetAction": {"minCapacity": 2, "maxCapacity": 8}},
+        [
+            ({"scalableTargetAction.minCapacity": 0}, "sets minCapacity to 0: it would leave production"),
+            ({"scalableTargetAction.maxCapacity": 0}, "sets maxCapacity to 0: it would leave production"),
+        ],
+        config=PROD,
+    ),
+    Case(
+        production.prod_never_sleeps,
+        "aws:scheduler/schedule:Schedule",
+        {
+            "scheduleExpression": "cron(0 4 ? * SUN *)",
+            "target": {"arn": "arn:aws:scheduler:::aws-sdk:rds:createDBSnapshot"},
+        },
+        [
+            (
+                {"target.arn": "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance"},
+                "a schedule calls rds:stopDBInstance: production never sleeps",
+            ),
+            (
+                {"target.arn": "arn:aws:scheduler:::aws-sdk:cloudwatch:disableAlarmActions"},
+                "calls cloudwatch:disableAlarmActions",
+            ),
+        ],
+        config=PROD,
+    ),
+    Case(
         production.prod_ecs_exec_off,
         "aws:ecs/service:Service",
         {"name": "tasking-manager-prod-api", "enableExecuteCommand": False},
