@@ -198,6 +198,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
                 database_identifier=database.identifier if stopped else None,
                 database_arn=stopped.arn if stopped else None,
                 alarm_names=observability.alerting_alarm_names,
+                recheck_alarm_names=observability.health_alarm_names,
             ),
             in_account,
         )

@@ -124,6 +124,8 @@ class Observability(pulumi.ComponentResource):
     dashboard: aws.cloudwatch.Dashboard
     # The alarms that notify someone: what a stack that sleeps pauses at night.
     alerting_alarm_names: list[pulumi.Output[str]]
+    # The alarms on the tasks and the database, whose windows are at most 15 minutes.
+    health_alarm_names: list[pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
@@ -136,9 +138,10 @@ class Observability(pulumi.ComponentResource):
         self._rollout_alarm(name, args)
         self._image_findings(name, args)
         self._dashboard(name, args)
+        self.health_alarm_names = [alarm.name for alarm in self.health_alarms.values()]
         self.alerting_alarm_names = [
             *(alarm.alarm_name for alarm in self.burn_rate_alarms.values()),
-            *(alarm.name for alarm in self.health_alarms.values()),
+            *self.health_alarm_names,
         ]
         self.register_outputs({f"{severity}TopicArn": topic.arn for severity, topic in self.topics.items()})
 

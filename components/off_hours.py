@@ -47,6 +47,11 @@ STOP_DATABASE = "rds:stopDBInstance"
 START_DATABASE = "rds:startDBInstance"
 PAUSE_ALARMS = "cloudwatch:disableAlarmActions"
 RESUME_ALARMS = "cloudwatch:enableAlarmActions"
+# A minute after the resume, each health alarm is set to OK: CloudWatch notifies only on a change of state,
+# so one that went into ALARM while paused (a morning start that failed) would stay silent; still
+# breaching, it returns to ALARM at its next evaluation and notifies.
+RECHECK_ALARM = "cloudwatch:setAlarmState"
+RECHECK_REASON = "Off-hours: alarm actions resumed; evaluated again so that a breach while paused notifies"
 
 
 EVERY_DAY = ("*",)
@@ -80,6 +85,7 @@ class Schedule:
     database_start: str
     database_stop: str
     alarms_resume: str
+    alarms_recheck: str
     alarms_pause: str
 
 
@@ -94,6 +100,7 @@ def schedule(settings: OffHoursSettings) -> Schedule:
         database_start=cron(start - DATABASE_LEAD_MINUTES, days),
         database_stop=cron(end, EVERY_DAY),
         alarms_resume=cron(start + ALARMS_RESUME_MINUTES, days),
+        alarms_recheck=cron(start + ALARMS_RESUME_MINUTES + 1, days),
         alarms_pause=cron(end, EVERY_DAY),
     )
 
@@ -122,6 +129,9 @@ class OffHoursArgs:
     database_arn: pulumi.Input[str] | None = None
     # The alarms that notify someone: their actions pause while the stack sleeps.
     alarm_names: Sequence[pulumi.Input[str]] = ()
+    # Those of them evaluated again after the resume (RECHECK_ALARM): alarms whose windows are
+    # over by then, not the burn-rate ones, whose hour still holds the night's errors.
+    recheck_alarm_names: Sequence[pulumi.Input[str]] = ()
 
 
 class OffHours(pulumi.ComponentResource):
@@ -139,34 +149,43 @@ class OffHours(pulumi.ComponentResource):
         self.scheduled_actions, self.schedules = {}, {}
         self._services(name, args)
         if args.database_identifier is not None and args.database_arn is not None:
+            instance = {"DbInstanceIdentifier": args.database_identifier}
             self._calls(
                 name,
                 "database",
                 args,
                 "Stops and starts the stack's database outside working hours",
                 args.database_arn,
-                {"DbInstanceIdentifier": args.database_identifier},
                 {
-                    "stop": (STOP_DATABASE, self._when.database_stop),
-                    "start": (START_DATABASE, self._when.database_start),
+                    "stop": (STOP_DATABASE, self._when.database_stop, instance),
+                    "start": (START_DATABASE, self._when.database_start, instance),
                 },
             )
         if args.alarm_names:
+            alarms = {"AlarmNames": args.alarm_names}
             self._calls(
                 name,
                 "alarms",
                 args,
-                "Pauses and resumes the stack's alarm actions outside working hours",
+                "Pauses and resumes the stack's alarm actions outside working hours, and evaluates the "
+                "alarms again after the resume",
                 pulumi.Output.all(args.scope.partition, args.scope.account_id, *args.alarm_names).apply(
                     lambda values: [
                         f"arn:{values[0]}:cloudwatch:{args.scope.region}:{values[1]}:alarm:{alarm}"
                         for alarm in values[2:]
                     ]
                 ),
-                {"AlarmNames": args.alarm_names},
                 {
-                    "pause": (PAUSE_ALARMS, self._when.alarms_pause),
-                    "resume": (RESUME_ALARMS, self._when.alarms_resume),
+                    "pause": (PAUSE_ALARMS, self._when.alarms_pause, alarms),
+                    "resume": (RESUME_ALARMS, self._when.alarms_resume, alarms),
+                    **{
+                        f"recheck-{index}": (
+                            RECHECK_ALARM,
+                            self._when.alarms_recheck,
+                            {"AlarmName": alarm, "StateValue": "OK", "StateReason": RECHECK_REASON},
+                        )
+                        for index, alarm in enumerate(args.recheck_alarm_names)
+                    },
                 },
             )
         self.register_outputs({})
@@ -203,11 +222,10 @@ class OffHours(pulumi.ComponentResource):
         args: OffHoursArgs,
         description: str,
         resources: pulumi.Input[Any],
-        request: dict[str, Any],
-        steps: dict[str, tuple[str, str]],
+        steps: dict[str, tuple[str, str, dict[str, Any]]],
     ) -> None:
         """A role EventBridge Scheduler assumes that may make only these calls on these
-        resources, and one schedule per call, all with the same request."""
+        resources, and one schedule per step: (call, when, request)."""
         child = pulumi.ResourceOptions(parent=self)
         scope = args.scope
         role = aws.iam.Role(
@@ -218,7 +236,7 @@ class OffHours(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        actions = sorted(_iam_action(action) for action, _ in steps.values())
+        actions = sorted({_iam_action(action) for action, _, _ in steps.values()})
         aws.iam.RolePolicy(
             f"{name}-{label}",
             role=role.id,
@@ -232,7 +250,7 @@ class OffHours(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for step, (action, when) in steps.items():
+        for step, (action, when, request) in steps.items():
             self.schedules[f"{label}-{step}"] = aws.scheduler.Schedule(
                 f"{name}-{label}-{step}",
                 name=f"{self._prefix}-{label}-{step}",

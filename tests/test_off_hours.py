@@ -42,7 +42,9 @@ def test_dev_sleeps_at_night_and_wakes_database_first_then_tasks_then_alarms() -
     actions = by_name(dev, SCHEDULED_ACTION)
     schedules = by_name(dev, SCHEDULE)
     when = {name: inputs["schedule"] for name, inputs in actions.items()} | {
-        name: inputs["scheduleExpression"] for name, inputs in schedules.items()
+        name: inputs["scheduleExpression"]
+        for name, inputs in schedules.items()
+        if not name.startswith(RECHECK)  # one per alarm: the test below
     }
     # The profile's 06:00-20:00 UTC on weekdays: the database 15 minutes early, alarms 30 late.
     assert when == {
@@ -76,6 +78,37 @@ def test_dev_sleeps_at_night_and_wakes_database_first_then_tasks_then_alarms() -
         if r.inputs.get("alarmActions")
     ]
     assert sorted(paused) == sorted(alerting)
+
+
+RECHECK = "off-hours-alarms-recheck-"
+
+
+def test_a_health_alarm_that_fired_while_paused_is_evaluated_again_after_the_resume() -> None:
+    """CloudWatch notifies only on a change of state, so a health alarm that went into ALARM while
+    its actions were paused (a morning start that failed) would stay silent. A minute after the
+    resume, past their 15-minute windows, each is set to OK: one still breaching goes back to ALARM
+    at its next evaluation, and notifies. The burn-rate alarms are left alone: their hour-long
+    windows still hold the night's requests to a stack with no tasks."""
+    dev = plan_for("dev")
+    schedules = by_name(dev, SCHEDULE)
+    health = [
+        r.inputs["name"]
+        for r in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.inputs.get("alarmActions")
+        and r.parent.endswith("tm:aws:Observability::observability")
+        and "burn" not in r.name
+    ]
+    rechecks = [inputs for name, inputs in schedules.items() if name.startswith(RECHECK)]
+    requests = [json.loads(inputs["target"]["input"]) for inputs in rechecks]
+    assert sorted(r["AlarmName"] for r in requests) == sorted(health)
+    assert len(health) == 10
+    assert {r["StateValue"] for r in requests} == {"OK"}
+    assert {i["scheduleExpression"] for i in rechecks} == {f"cron(31 6 ? * {WEEKDAYS} *)"}
+    assert {i["target"]["arn"] for i in rechecks} == {"arn:aws:scheduler:::aws-sdk:cloudwatch:setAlarmState"}
+    # The same role as the pause and resume, which reaches the same alarms.
+    assert {i["target"]["roleArn"] for i in rechecks} == {
+        schedules["off-hours-alarms-pause"]["target"]["roleArn"]
+    }
 
 
 def test_what_the_schedules_change_is_left_to_them_by_up_and_by_the_drift_check() -> None:
