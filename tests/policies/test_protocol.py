@@ -116,6 +116,9 @@ def test_operations_read_the_environment_from_the_config(packs: list[PackProcess
     )
     prod = _configured(packs, "operations", "prod").analyze(instance, None)
     assert "prod-deletion-protection" in {d.policyName for d in prod.diagnostics}
+    # Staging rehearses releases on prod's shape: the prod-* guardrails hold it too.
+    staging = _configured(packs, "operations", "staging").analyze(instance, None)
+    assert "prod-deletion-protection" in {d.policyName for d in staging.diagnostics}
     dev = _configured(packs, "operations", "dev").analyze(instance, None)
     assert "prod-deletion-protection" not in {d.policyName for d in dev.diagnostics}
     assert "prod-deletion-protection" in {n.policy_name for n in dev.not_applicable}
