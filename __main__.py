@@ -170,7 +170,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             cron_service_name=backend.cron_service.name,
             database_dimensions=database.metric_dimensions,
             database_memory_bytes=settings.database.memory_bytes,
-            # Aurora's storage grows by itself (to 128 TiB): there is no ceiling to watch.
+            # Aurora's storage grows by itself: there is no ceiling to watch.
             database_max_storage_bytes=(
                 settings.database.max_allocated_storage_gb * 1024**3
                 if settings.database.engine == "rds"

@@ -15,6 +15,7 @@ from components.provider import AwsScope
 from components.settings import ObservabilitySettings
 from components.slo import BURN_RATE_ALERTS, Severity, error_ratio_threshold
 from components.telemetry import API_METRICS, METRICS_NAMESPACE, SERVICE_NAME
+from components.trust import service_role_trust
 
 # Every alert's description ends with the section of this runbook that says what to do.
 RUNBOOK = "docs/operations/alerts.md"
@@ -186,19 +187,7 @@ class Observability(pulumi.ComponentResource):
                 f"{name}-chatbot",
                 description="AWS Chatbot posts the stack's alerts to Slack",
                 assume_role_policy=pulumi.Output.from_input(args.scope.account_id).apply(
-                    lambda account: json.dumps(
-                        {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Principal": {"Service": "chatbot.amazonaws.com"},
-                                    "Action": "sts:AssumeRole",
-                                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                                }
-                            ],
-                        }
-                    )
+                    lambda account: service_role_trust("chatbot.amazonaws.com", account)
                 ),
                 opts=child,
             )

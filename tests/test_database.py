@@ -478,6 +478,8 @@ def test_the_serverless_bounds_and_log_types_are_those_the_rds_api_documents() -
         "between 300 seconds (five minutes) and 86,400 seconds"
         in scaling["SecondsUntilAutoPause"].documentation
     )
+    # What components/database.py says AWS waits when it leaves the setting out.
+    assert "The default is 300 seconds" in scaling["SecondsUntilAutoPause"].documentation
     accepted = [
         {"minCapacity": 0},
         {"maxCapacity": 256},
