@@ -148,7 +148,7 @@ def _architecture_table(plans: Mapping[str, Plan], prices: costs.Prices) -> list
             charge.usd
             for r in total["ARM64"].resources
             for charge in r.charges
-            if "priced on demand" in charge.what
+            if charge.what.endswith(costs.ARM_SPOT_ON_DEMAND)
         )
         difference = total["ARM64"].total_usd - total["X86_64"].total_usd
         lines.append(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from typing import get_args
 
 from components.profiles import PROFILES
+from components.settings import CpuArchitecture
 from offline.engine import PROJECT_DIR, Plan
 from offline.mocks import Registration
 
@@ -54,8 +56,8 @@ def estimate(plan: Plan, prices: costs.Prices | None = None) -> costs.StackCost:
     return costs.estimate([resource_of(r) for r in plan.resources], costs.Usage.from_mapping(usage), prices)
 
 
-TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
-ARCHITECTURES = ("X86_64", "ARM64")
+TASK_DEFINITION = costs.TASK_DEFINITION
+ARCHITECTURES: tuple[str, ...] = get_args(CpuArchitecture)
 
 
 def architecture_of(plan: Plan) -> str | None:

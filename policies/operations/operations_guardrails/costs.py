@@ -45,6 +45,8 @@ AWSX_VPC = "awsx:ec2:Vpc"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+# How an ARM64 Spot task is priced: prices.json has no sourced Spot price for ARM.
+ARM_SPOT_ON_DEMAND = "priced on demand: no sourced Spot price for ARM"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
@@ -703,7 +705,7 @@ def _ecs_service(r: Resource, stack: _Stack) -> _Priced:
     if arm:
         # Fargate Spot runs ARM64 tasks (ECS API reference), but prices.json has no sourced Spot
         # price for ARM: its on-demand price is the upper bound.
-        spot_hourly, spot_what = hourly, f"{spot_what}, priced on demand: no sourced Spot price for ARM"
+        spot_hourly, spot_what = hourly, f"{spot_what}, {ARM_SPOT_ON_DEMAND}"
     charges = []
     if on_demand:
         charges.append(
