@@ -218,7 +218,10 @@ def test_the_image_is_the_applications_with_the_opentelemetry_layer_for_every_pl
         "docker buildx inspect tasking-manager-images",
         "docker buildx create --name tasking-manager-images --driver docker-container",
     )
-    built = "--builder tasking-manager-images --platform linux/amd64,linux/arm64 --provenance=false"
+    built = (
+        "--builder tasking-manager-images --platform linux/amd64,linux/arm64 --provenance=false "
+        "--build-arg BUILDKIT_MULTI_PLATFORM=1"
+    )
     # The application's own image for both platforms, on fresh bases for the weekly rebuild, into
     # an OCI layout on this machine...
     work = re.fullmatch(
@@ -286,6 +289,10 @@ def test_a_review_image_is_built_without_credentials_for_its_platform(tmp_path: 
     assert inspect == "docker buildx inspect tasking-manager-images"
     assert "--platform linux/amd64 " in application
     assert "--platform linux/amd64 " in layer
+    # BuildKit exports an index for one platform only when asked: without it the archive holds a
+    # bare manifest, whose platforms check_platforms cannot read.
+    assert "--build-arg BUILDKIT_MULTI_PLATFORM=1 " in application
+    assert "--build-arg BUILDKIT_MULTI_PLATFORM=1 " in layer
     assert layer.endswith("--output type=oci,dest=/tmp/out/backend-image.tar images/api")
     assert lines[-1] == "skopeo inspect --raw oci-archive:/tmp/out/backend-image.tar"
 

@@ -57,14 +57,18 @@ build() {
     no_cache=(--no-cache)
   fi
   # BuildKit in a container: docker's own builder cannot build for several platforms at once.
+  # BUILDKIT_MULTI_PLATFORM: an image index even for one platform (a review app's), which
+  # check_platforms reads; without it BuildKit exports a bare manifest for a single platform.
   docker buildx inspect "$builder" >/dev/null 2>&1 \
     || docker buildx create --name "$builder" --driver docker-container >/dev/null
   work=$(mktemp -d)
-  docker buildx build --builder "$builder" --platform "$platforms" --provenance=false "${fresh[@]}" \
+  docker buildx build --builder "$builder" --platform "$platforms" --provenance=false \
+    --build-arg BUILDKIT_MULTI_PLATFORM=1 "${fresh[@]}" \
     --file "$1/scripts/docker/Dockerfile" --target prod \
     --output "type=oci,dest=$work/application,tar=false,name=application:build" "$1"
   # Our layer on each platform's application image, read from that layout: never pulled.
-  docker buildx build --builder "$builder" --platform "$platforms" --provenance=false "${no_cache[@]}" \
+  docker buildx build --builder "$builder" --platform "$platforms" --provenance=false \
+    --build-arg BUILDKIT_MULTI_PLATFORM=1 "${no_cache[@]}" \
     --build-context "application=oci-layout://$work/application:build" --build-arg APP_IMAGE=application \
     --file images/api/Dockerfile --output "type=oci,dest=$2" images/api
   rm -rf "$work"
