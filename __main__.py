@@ -210,6 +210,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
                 "apiScalableTarget": backend.scaling_target.resource_id,
                 "apiTasks": [settings.api.min_tasks, settings.api.max_tasks],
                 "alarmNames": observability.alerting_alarm_names,
+                "recheckAlarmNames": observability.health_alarm_names,
                 # The instance the schedules stop, which whatever needs it at night starts first.
                 "stoppedDatabase": database.identifier if stopped else None,
                 "wakeMinutes": wake_minutes(),

@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from components.off_hours import DATABASE_LEAD_MINUTES, wake_minutes
+from components.off_hours import DATABASE_LEAD_MINUTES, RECHECK_REASON, wake_minutes
 from offline.costing import architecture_of, costs, estimate
 from offline.engine import Plan
 from offline.iam_evaluator import Request, evaluate
@@ -363,6 +363,18 @@ def test_the_wake_script_starts_the_database_then_the_tasks_then_the_alarms(tmp_
     assert calls[7] == "aws cloudwatch enable-alarm-actions --alarm-names " + " ".join(
         dev["offHours"]["alarmNames"]
     )
+    # As the morning's schedules do: each health alarm set to OK, so one still breaching notifies.
+    health = [
+        r.inputs["name"]
+        for r in plan_for("dev").of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.inputs.get("alarmActions") and "burn" not in r.name
+    ]
+    assert len(health) == 10
+    assert calls[8:] == [
+        f"aws cloudwatch set-alarm-state --alarm-name {name} --state-value OK --state-reason {RECHECK_REASON}"
+        for name in dev["offHours"]["recheckAlarmNames"]
+    ]
+    assert sorted(dev["offHours"]["recheckAlarmNames"]) == sorted(health)
 
 
 AURORA = {"tm:database.engine": "auroraServerless"}
@@ -377,11 +389,9 @@ def test_an_aurora_cluster_is_never_stopped_it_pauses_by_itself(tmp_path: Path) 
     assert plan.outputs["offHours"].get("stoppedDatabase") is None  # a None leaves the key out
     assert plan_for("dev").outputs["offHours"]["stoppedDatabase"] == "tasking-manager-dev"
     _, calls = wake(tmp_path, "dev", "--before-deploy", overrides=AURORA)
-    assert [c.split()[1] for c in calls] == [
-        "application-autoscaling",
-        "application-autoscaling",
-        "cloudwatch",
-    ]
+    # The tasks, then the alarms' actions and each health alarm's re-check: no database call.
+    rechecks = len(plan.outputs["offHours"]["recheckAlarmNames"])
+    assert [c.split()[1] for c in calls] == ["application-autoscaling"] * 2 + ["cloudwatch"] * (1 + rechecks)
 
 
 def test_before_a_deploy_it_wakes_without_waiting_for_the_old_tasks(tmp_path: Path) -> None:
@@ -392,6 +402,7 @@ def test_before_a_deploy_it_wakes_without_waiting_for_the_old_tasks(tmp_path: Pa
         ["application-autoscaling", "register-scalable-target"],
         ["application-autoscaling", "register-scalable-target"],
         ["cloudwatch", "enable-alarm-actions"],
+        *[["cloudwatch", "set-alarm-state"]] * 10,
     ]
 
 

@@ -44,4 +44,10 @@ fi
 
 mapfile -t alarms < <(value '.offHours.alarmNames[]')
 aws cloudwatch enable-alarm-actions --alarm-names "${alarms[@]}"
+# As the morning's schedules do (components/off_hours.py): a health alarm that went into ALARM
+# while paused would stay silent; set to OK, one still breaching returns to ALARM and notifies.
+reason="Off-hours: alarm actions resumed; evaluated again so that a breach while paused notifies"
+for alarm in $(value '.offHours.recheckAlarmNames[]'); do
+  aws cloudwatch set-alarm-state --alarm-name "$alarm" --state-value OK --state-reason "$reason"
+done
 echo "$stack is awake until its next scheduled sleep; its alarms notify again"
