@@ -124,9 +124,9 @@ class OffHoursArgs:
     settings: OffHoursSettings
     scope: AwsScope
     services: Sequence[SleepingService]
-    # The stack's own database (None on a review app, which sleeps with its base's).
-    database_identifier: str | None = None
-    database_arn: pulumi.Input[str] | None = None
+    # The RDS instance it stops (None: a review app, which sleeps with its base's, or an Aurora
+    # cluster, which pauses by itself).
+    database: aws.rds.Instance | None = None
     # The alarms that notify someone: their actions pause while the stack sleeps.
     alarm_names: Sequence[pulumi.Input[str]] = ()
     # Those of them evaluated again after the resume (RECHECK_ALARM): alarms whose windows are
@@ -148,14 +148,14 @@ class OffHours(pulumi.ComponentResource):
         self._when = schedule(args.settings)
         self.scheduled_actions, self.schedules = {}, {}
         self._services(name, args)
-        if args.database_identifier is not None and args.database_arn is not None:
-            instance = {"DbInstanceIdentifier": args.database_identifier}
+        if args.database is not None:
+            instance = {"DbInstanceIdentifier": args.database.identifier}
             self._calls(
                 name,
                 "database",
                 args,
                 "Stops and starts the stack's database outside working hours",
-                args.database_arn,
+                args.database.arn,
                 {
                     "stop": (STOP_DATABASE, self._when.database_stop, instance),
                     "start": (START_DATABASE, self._when.database_start, instance),
