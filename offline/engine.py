@@ -24,10 +24,12 @@ from components.settings import (
     OPERATOR_SECRETS,
     OPERATOR_SETTINGS,
     REVIEW_STACK_PATTERN,
+    BaseSettings,
+    ReviewSettings,
     parse_settings,
     qualified_stack_name,
 )
-from offline.config import load_stack_config, with_operator_secrets, with_operator_settings
+from offline.config import StackConfig, load_stack_config, with_operator_secrets, with_operator_settings
 from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -78,9 +80,11 @@ class Plan:
         )
 
 
-def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR) -> Plan:
-    """Evaluate the program for `stack`. Raises the program's own errors (a SettingsError for a
-    config mistake) after the runtime has settled, like `pulumi preview` would report them."""
+def stack_config(
+    stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR
+) -> StackConfig:
+    """The config the program of `stack` runs with offline: its stack file and `overrides`, what the
+    review workflow sets on a review stack, and placeholders for what the operator sets."""
     review = REVIEW_STACK_PATTERN.match(stack)
     if review and not (project_dir / f"Pulumi.{stack}.yaml").exists():
         overrides = {**review_config(int(review.group(1)), project_dir), **(overrides or {})}
@@ -88,6 +92,21 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     if config.values.get("tm:environment") != "review":  # review stacks hold no operator secrets
         config = with_operator_secrets(config, [f"tm:{key}" for key in OPERATOR_SECRETS])
         config = with_operator_settings(config, {f"tm:{k}": v for k, v in OPERATOR_SETTINGS.items()})
+    return config
+
+
+def stack_settings(
+    stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR
+) -> BaseSettings | ReviewSettings:
+    """The validated settings the program of `stack` reads offline."""
+    config = stack_config(stack, overrides, project_dir)
+    return parse_settings(stack, config.values, config.secret_keys)
+
+
+def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR) -> Plan:
+    """Evaluate the program for `stack`. Raises the program's own errors (a SettingsError for a
+    config mistake) after the runtime has settled, like `pulumi preview` would report them."""
+    config = stack_config(stack, overrides, project_dir)
     # A review stack reads its base through a StackReference: plan the base first, serve its outputs.
     # Its deploy also reads secrets the base wrote (the review database key): serve their values.
     references: dict[str, dict[str, Any]] = {}
