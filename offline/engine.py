@@ -8,6 +8,7 @@ command prints and what tests and policy runs look at.
 from __future__ import annotations
 
 import datetime
+import json
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from components.settings import (
     qualified_stack_name,
 )
 from offline.config import StackConfig, load_stack_config, with_operator_secrets, with_operator_settings
+from offline.fast_runtime import fast_runtime
 from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -113,7 +115,12 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     secret_values: dict[str, str] = {}
     if config.values.get("tm:environment") == "review":
         base = config.values.get("tm:baseStack") or str(PROFILES["review"]["baseStack"])
-        base_plan = run_stack(base.rsplit("/", 1)[-1], project_dir=project_dir)
+        base_name = base.rsplit("/", 1)[-1]
+        base_plan = (
+            cached_plan(base_name)
+            if project_dir == PROJECT_DIR
+            else run_stack(base_name, project_dir=project_dir)
+        )
         references[qualified_stack_name(base)] = base_plan.outputs
         secret_values = written_secrets(base_plan)
     account_id = config.values.get("tm:awsAccountId") or OFFLINE_ACCOUNT_ID
@@ -138,7 +145,8 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
         runpy.run_path(program, run_name="__main__")
 
     try:
-        _sync_await(run_in_stack(run_program))
+        with fast_runtime():
+            _sync_await(run_in_stack(run_program))
     finally:
         sys.path.remove(str(project_dir))
 
@@ -163,6 +171,18 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
         usage,
         monitor.invokes,
     )
+
+
+_PLANS: dict[str, Plan] = {}
+
+
+def cached_plan(stack: str, overrides: dict[str, Any] | None = None) -> Plan:
+    """`run_stack` of this project, once per stack and overrides in a process: the tests, the docs
+    and a review stack's base share each plan, which none of them changes."""
+    key = json.dumps([stack, sorted((overrides or {}).items())], default=str)
+    if key not in _PLANS:
+        _PLANS[key] = run_stack(stack, overrides)
+    return _PLANS[key]
 
 
 def written_secrets(plan: Plan) -> dict[str, str]:
