@@ -3,13 +3,13 @@
 `app_spec(settings)` builds it once from the validated settings and the application's contract
 (components/app_contract.py); `review_spec(settings)` builds the smaller one of a review app. Each
 realisation takes its part of it: on AWS the back end's task definitions and services, the
-database, the load balancer's health check and the Amplify front end; on Kubernetes
-(`tm:platform: kubernetes`) the Deployments, the Job, the database cluster and the static web
-server. The definitions the spec is made of (the processes' commands, their environment and
-secrets, the front end's build, routes and headers) live here too, so a realisation that needs a
-fact about the application reads it here rather than deriving it again. The front end's build spec
-is written in the YAML of build phases that Amplify Hosting reads; the same facts are in
-`FrontendSpec.build` for builders that take commands.
+database, the load balancer's health check and the Amplify front end (docs/architecture.md says
+which component takes which part). The definitions the spec is made of (the processes' commands,
+their environment and secrets, the front end's build, routes and headers) live here too, so a
+realisation that needs a fact about the application reads it here rather than deriving it again.
+The facts hold on any cloud; where a value is written in one service's terms the code says so (a
+size's CPU in ECS's units, the front end's build spec in the YAML of build phases that Amplify
+Hosting reads, whose facts are also in `FrontendSpec.build` for builders that take commands).
 """
 
 from __future__ import annotations

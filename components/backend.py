@@ -387,8 +387,8 @@ class Backend(pulumi.ComponentResource):
             capacity_provider_strategies=strategies,
             platform_version="LATEST",
             network_configuration=self._network(args, "cron"),
-            deployment_minimum_healthy_percent=0,
-            deployment_maximum_percent=100,
+            deployment_minimum_healthy_percent=100 if scheduler.overlap_during_rollout else 0,
+            deployment_maximum_percent=200 if scheduler.overlap_during_rollout else 100,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
             ),
