@@ -623,8 +623,8 @@ def review_database_name(pull_request: int) -> str:
 class ReviewSpec:
     """One pull request's Tasking Manager on its base stack: the API (one replica, no autoscaling)
     and the migration of the pull request's image, on a database of its own on the base's server.
-    It runs no scheduler, so no review app sends the base's notifications or digests. Its own login
-    serves as the administrative login too: the base has created the database with its extensions.
+    It runs no scheduler (backend/cron_jobs.py runs only in base stacks). Its own login serves as
+    the administrative login too: the base has created the database with its extensions.
 
     Its hosts, the base's OSM server and the database's address and port are the base stack's, known
     only once the realisation reads them, so they are arguments of `environment_variables`."""
