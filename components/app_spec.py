@@ -455,7 +455,7 @@ def refuse_secrets(variables: Mapping[str, object]) -> None:
 def refuse_overrides(variables: Mapping[str, object], derived: Sequence[str], where: str) -> None:
     clash = sorted(set(variables) & set(derived))
     if clash:
-        raise ValueError(f"{where} sets {', '.join(clash)}, which the front end's build derives itself")
+        raise ValueError(f"{where} sets {', '.join(clash)}, which the front-end component derives itself")
 
 
 def frontend_build_variables(settings: FrontendSettings) -> dict[str, str]:
