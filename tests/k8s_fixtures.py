@@ -34,8 +34,8 @@ def _container(name: str, command: list[str]) -> dict[str, Any]:
             "requests": {"cpu": "250m", "memory": "512Mi"},
             "limits": {"cpu": "1", "memory": "1Gi"},
         },
+        # runAsNonRoot and the seccomp profile come from the pod's security context.
         "securityContext": {
-            "runAsNonRoot": True,
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True,
             "capabilities": {"drop": ["ALL"]},
