@@ -386,3 +386,13 @@ def test_the_script_refuses_a_definition_of_another_kind() -> None:
 def test_the_recorded_file_is_json_of_the_documented_shape() -> None:
     document = json.loads(cnpg_schema.SCHEMAS_PATH.read_text())
     assert {"source", "ref", "commit", "regenerate", "note", "kinds"} <= set(document)
+
+
+def test_the_doc_names_the_versions_and_the_release_the_code_uses() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "kubernetes-manifests.md").read_text()
+    versions = ", ".join(SUPPORTED_VERSIONS[:-1]) + f" and {SUPPORTED_VERSIONS[-1]}"
+    assert f"Kubernetes **{versions}**" in doc
+    assert f"release **{cnpg_schema.load()['ref']}**" in doc
+    assert f"--ref {cnpg_schema.load()['ref']}" in doc
+    assert f"pinned at {kubernetes_validate.__version__}" in doc
+    assert ", ".join(f"`{kind}`" for kind in list(cnpg_schema.KINDS)[:-1]) in doc
