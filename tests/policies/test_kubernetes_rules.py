@@ -5,14 +5,16 @@ API server accepts."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
 from security_baseline import kubernetes
 
+from offline.engine import Plan
 from offline.k8s_manifests import Manifest, validate_manifest
-from offline.policy_run import PackProcess, load_config, reconcile_config
-from tests.k8s_fixtures import DEFAULT_DENY, DEPLOYMENT, NAMESPACE_OBJECT, pod_spec
+from offline.policy_run import PackProcess, check_plan, load_config, reconcile_config
+from tests.k8s_fixtures import DEFAULT_DENY, DEPLOYMENT, NAMESPACE_OBJECT, OBJECTS, pod_spec, registrations
 from tests.policies.cases.kubernetes import CASES
 from tests.policies.harness import UNKNOWN, Case, StackCase, mutate, run_resource_policy, run_stack_policy
 
@@ -175,3 +177,24 @@ def test_every_kubernetes_rule_is_mandatory_in_every_environment(
     config = reconcile_config(pack.info(), load_config("security-baseline", environment))
     levels = {name: level for name, (level, _) in config.items() if name.startswith("k8s-")}
     assert levels == dict.fromkeys((p.name for p in kubernetes.POLICIES), "mandatory")
+
+
+# -- through the analyzer protocol, as the CLI runs the pack -----------------------------------------
+
+
+def _plan(objects: dict[str, tuple[str, dict[str, Any]]]) -> Plan:
+    resources = [dataclasses.replace(r, outputs=dict(r.inputs)) for r in registrations(objects)]
+    return Plan("k8s-example", "dev", resources, {})
+
+
+def test_the_example_objects_pass_both_packs_over_the_protocol(packs: list[PackProcess]) -> None:
+    result = check_plan(_plan(OBJECTS), packs)
+    assert [f"{v.policy} {v.urn}: {v.message}" for v in result.violations] == []
+
+
+def test_a_privileged_deployment_is_blocked_over_the_protocol(packs: list[PackProcess]) -> None:
+    broken = _deployment(f"{API}.securityContext.privileged", True)
+    result = check_plan(_plan({**OBJECTS, "api": (OBJECTS["api"][0], broken)}), packs)
+    assert [(v.policy, v.message) for v in result.mandatory] == [
+        ("k8s-container-not-privileged", "container api is privileged (root on the node)")
+    ]

@@ -33,6 +33,7 @@ from .framework import ResourceCheck, ResourcePolicy, StackPolicy, is_false, is_
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 SERVICE = "kubernetes:core/v1:Service"
+CNPG_CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster"
 # Where each kind keeps its pod spec, from the object's root.
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Pod": ("spec",),
@@ -321,26 +322,39 @@ k8s_pod_seccomp = _pod_policy(
 )
 
 
-def _resources(spec: Mapping[str, Any]) -> Iterator[str]:
-    for name, container in containers(spec, ephemeral=False):
-        resources = container.get("resources") or {}
-        missing = [
-            f"{kind}.{resource}"
-            for kind in ("requests", "limits")
-            for resource in ("cpu", "memory")
-            if (resources.get(kind) or {}).get(resource) in (None, "")
-        ]
+def _missing(resources: Mapping[str, Any] | None) -> list[str]:
+    """Which of requests.cpu, requests.memory, limits.cpu, limits.memory a `resources` lacks."""
+    resources = resources or {}
+    return [
+        f"{kind}.{resource}"
+        for kind in ("requests", "limits")
+        for resource in ("cpu", "memory")
+        if (resources.get(kind) or {}).get(resource) in (None, "")
+    ]
+
+
+def _resources(args: ResourceValidationArgs) -> Iterator[str]:
+    why = "the scheduler cannot place it and nothing bounds it"
+    if matches(args.resource_type, (CNPG_CLUSTER,)):
+        missing = _missing((args.props.get("spec") or {}).get("resources"))
         if missing:
-            yield f"{name} sets no {', '.join(missing)}: the scheduler cannot place it and nothing bounds it"
+            yield f"the database instances set no {', '.join(missing)} (spec.resources): {why}"
+        return
+    spec = pod_spec(args.props, _workload_type(args.resource_type))
+    for name, container in containers(spec, ephemeral=False):
+        missing = _missing(container.get("resources"))
+        if missing:
+            yield f"{name} sets no {', '.join(missing)}: {why}"
 
 
-k8s_container_resources = _pod_policy(
-    "k8s-container-resources",
-    "Containers request and are limited to CPU and memory",
-    ("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"),
-    "requests and limits unset: none (best effort: no guaranteed share, no bound but the node's)",
-    _resources,
+k8s_container_resources = ResourcePolicy(
+    name="k8s-container-resources",
+    summary="Containers, and CloudNativePG's database instances, request and are limited to CPU and memory",
+    controls=("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"),
     severity=Severity.MEDIUM,
+    resource_types=(*WORKLOADS, CNPG_CLUSTER),
+    unset="requests and limits unset: none (best effort: no guaranteed share, no bound but the node's)",
+    check=_resources,
 )
 
 

@@ -8,6 +8,7 @@ from security_baseline import kubernetes
 
 from tests.k8s_fixtures import (
     CRON_JOB,
+    DB_CLUSTER,
     DEFAULT_DENY,
     DEPLOYMENT,
     JOB,
@@ -142,6 +143,18 @@ CASES = [
             (
                 {f"{API}.resources": DELETE},
                 "container api sets no requests.cpu, requests.memory, limits.cpu, limits.memory",
+            ),
+        ],
+    ),
+    Case(
+        kubernetes.k8s_container_resources,
+        "kubernetes:postgresql.cnpg.io/v1:Cluster",
+        DB_CLUSTER,
+        [
+            ({"spec.resources.limits.memory": DELETE}, "the database instances set no limits.memory"),
+            (
+                {"spec.resources": DELETE},
+                "the database instances set no requests.cpu, requests.memory, limits.cpu, limits.memory",
             ),
         ],
     ),
