@@ -122,13 +122,12 @@ def _pod_policy(
     controls: Iterable[str],
     unset: str,
     check: PodCheck,
-    severity: Severity = Severity.HIGH,
 ) -> ResourcePolicy:
     return ResourcePolicy(
         name=name,
         summary=summary,
         controls=controls,
-        severity=severity,
+        severity=Severity.HIGH,
         resource_types=WORKLOADS,
         unset=unset,
         check=_pod_check(check),
@@ -198,17 +197,31 @@ k8s_pod_no_host_ports = _pod_policy(
 )
 
 
+def _host_process(node: Mapping[str, Any]) -> bool:
+    return is_true((_context(node).get("windowsOptions") or {}).get("hostProcess"))
+
+
 def _not_privileged(spec: Mapping[str, Any]) -> Iterator[str]:
+    if _host_process(spec):
+        yield "the pod runs as a Windows HostProcess pod (securityContext.windowsOptions.hostProcess)"
     for name, container in containers(spec):
         if is_true(_context(container).get("privileged")):
             yield f"{name} is privileged (root on the node)"
+        if _host_process(container):
+            yield f"{name} is a Windows HostProcess container (the node's privileges)"
 
 
 k8s_container_not_privileged = _pod_policy(
     "k8s-container-not-privileged",
-    "Containers are not privileged",
-    ("PSS baseline: Privileged Containers", "CIS K8s 5.2.2", "CKV_K8S_16"),
-    "privileged unset: false",
+    "Containers are not privileged, nor Windows HostProcess containers",
+    (
+        "PSS baseline: Privileged Containers",
+        "PSS baseline: HostProcess",
+        "CIS K8s 5.2.2",
+        "CIS K8s 5.2.11",
+        "CKV_K8S_16",
+    ),
+    "privileged, hostProcess unset: false",
     _not_privileged,
 )
 

@@ -65,7 +65,17 @@ CASES = [
     ),
     _deployment(
         kubernetes.k8s_container_not_privileged,
-        [({f"{API}.securityContext.privileged": True}, "container api is privileged")],
+        [
+            ({f"{API}.securityContext.privileged": True}, "container api is privileged"),
+            (
+                {f"{API}.securityContext.windowsOptions": {"hostProcess": True}},
+                "container api is a Windows HostProcess container",
+            ),
+            (
+                {f"{POD}.securityContext.windowsOptions": {"hostProcess": True}},
+                "the pod runs as a Windows HostProcess pod",
+            ),
+        ],
     ),
     _deployment(
         kubernetes.k8s_container_no_privilege_escalation,
