@@ -202,7 +202,7 @@ def test_the_plan_command_exits_3_on_a_mandatory_violation(
     assert main(["plan", "prod"]) == POLICY_VIOLATION == 3
     text = capsys.readouterr().out
     assert (
-        "Policies: security-baseline 0.1.0 (96 policies), operations 0.1.0 (21 policies); config for prod"
+        "Policies: security-baseline 0.1.0 (109 policies), operations 0.1.0 (21 policies); config for prod"
         in text
     )
     assert (
