@@ -20,6 +20,7 @@ from components.backend_tasks import (
     MIGRATE_COMMAND,
     AppEndpoints,
     api_command,
+    apm_environment,
     app_environment,
     role_apm,
     with_apm,
@@ -190,6 +191,14 @@ class AppSpec:
             database_name=self.database.name,
         )
         return app_environment(endpoints, self.app, self.pool, self.organisation)
+
+    def process_environment(self, process: Process, database_address: str) -> dict[str, str]:
+        """The plain environment of one process: everyone's, and what its agent reads besides its
+        key (New Relic's config file and section)."""
+        return {
+            **self.environment_variables(database_address),
+            **apm_environment(process.apm, self.environment, self.stack),
+        }
 
 
 def _app_secrets(apm: Apm) -> tuple[SecretRef, ...]:
