@@ -15,7 +15,7 @@ import re
 import zoneinfo
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pulumi
 from pydantic import (
@@ -701,8 +701,10 @@ class KubernetesSettings(_Model):
 
     namespace: KubernetesName
     ingress_class: KubernetesName
-    # Where the ingress controller's pods run: the only source the API and the front end admit.
+    # Where the ingress controller's pods run, and their labels: the only source the API and the
+    # front end admit (without labels, every pod of that namespace).
     ingress_namespace: KubernetesName
+    ingress_pod_labels: dict[str, str] = Field(default_factory=dict)
     # A cert-manager ClusterIssuer.
     tls_issuer: KubernetesName
     secrets: KubernetesSecretsSettings
@@ -999,6 +1001,9 @@ def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
     for part in loc:
         field = next((f for f in model.model_fields.values() if f.alias == part), None)
         annotation = getattr(field, "annotation", None)
+        present = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(present) == 1:  # an optional slice (`KubernetesSettings | None`) has its model's keys
+            annotation = present[0]
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return []
         model = annotation
