@@ -59,7 +59,10 @@ class Backend(pulumi.ComponentResource):
                 "activeDeadlineSeconds": 1800,
                 "template": migration_pod,
             },
-            opts=child(),
+            # Pulumi waits for a Job to complete (10 minutes by default): as long as it may run.
+            opts=pulumi.ResourceOptions(
+                parent=self, custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m")
+            ),
         )
 
         # -- the API ---------------------------------------------------------------------------------
