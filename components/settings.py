@@ -1509,9 +1509,16 @@ def _kubernetes_problems(settings: BaseSettings) -> list[Problem]:
             "the OpenTelemetry collector is realised on AWS only; choose newRelic or none",
         ),
     }
+    refused[("image", "repository")] = (
+        settings.image.repository == "ecr",
+        "ecr is the AWS stack's own registry; name the image's repository, like "
+        "ghcr.io/hotosm/tasking-manager/backend",
+    )
     for key, (wrong, message) in refused.items():
         if wrong:
-            value = settings.observability.apm if key[-1] == "apm" else True
+            value = {"apm": settings.observability.apm, "repository": settings.image.repository}.get(
+                key[-1], True
+            )
             problems.append(Problem(_key(key), value, message))
     secrets = kubernetes.secrets
     if secrets.mode == "externalSecret":

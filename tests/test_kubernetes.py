@@ -567,6 +567,18 @@ def test_the_example_needs_none_of_the_aws_only_settings() -> None:
         ),
         ({"tm:kubernetes.secrets": {"mode": "externalSecret"}}, "tm:kubernetes.secrets.store", "(not set)"),
         ({"tm:offHours.enabled": True}, "tm:offHours.enabled", "set it to false on Kubernetes"),
+        ({"tm:image.repository": "ecr"}, "tm:image.repository", '"ecr": ecr is the AWS stack'),
+        (
+            {
+                "tm:review": {
+                    "host": "r.example.org",
+                    "slots": 1,
+                    "adminImage": "docker.io/library/postgres:17.6",
+                }
+            },
+            "tm:review",
+            "review apps build on an AWS dev stack",
+        ),
         ({"tm:kubernetes.colour": "blue"}, "tm:kubernetes.colour", "allowed keys: apiServerPort, database"),
         ({"tm:platform": "gcp"}, "tm:platform", "'aws' or 'kubernetes'"),
     ],
