@@ -463,6 +463,7 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
             prefix=APP_NAME,
             ingress_class=kube.ingress_class,
             tls_issuer=kube.tls_issuer,
+            ingress_annotations=kube.ingress_annotations,
             app_database_address=database.app_address,
             migration_database_address=database.migration_address,
             secret_names={"app": app_secrets.secret_name, **database.secret_names},
@@ -479,6 +480,7 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
             prefix=APP_NAME,
             ingress_class=kube.ingress_class,
             tls_issuer=kube.tls_issuer,
+            ingress_annotations=kube.ingress_annotations,
         ),
         in_namespace,
     )
@@ -507,6 +509,8 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
     pulumi.export("migrationJobName", backend.job_name)
     pulumi.export("databaseAddress", database.app_address)
     pulumi.export("imageTag", spec.image_tag)
+    # What the front-end bundle image (tm:kubernetes.frontend.bundleImage) is built with.
+    pulumi.export("frontendBuildVariables", spec.frontend_build_environment())
 
 
 settings = load_settings()  # fails here, before any resource, on a config mistake

@@ -192,6 +192,17 @@ class AppSpec:
         )
         return app_environment(endpoints, self.app, self.pool, self.organisation)
 
+    def frontend_build_environment(self) -> dict[str, str]:
+        """What a build of the front end for this stack is given: the spec's public build variables
+        and where this stack's front end and API are (on AWS, Amplify sets the latter per branch)."""
+        return {
+            **self.frontend.build_variables,
+            "TM_APP_BASE_URL": self.hosts.frontend_url,
+            "TM_APP_API_URL": self.hosts.api_url,
+            "TM_REDIRECT_URI": f"{self.hosts.frontend_url}/authorized",
+            "TM_ENVIRONMENT": self.stack,
+        }
+
     def process_environment(self, process: Process, database_address: str) -> dict[str, str]:
         """The plain environment of one process: everyone's, and what its agent reads besides its
         key (New Relic's config file and section)."""

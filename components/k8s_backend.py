@@ -27,6 +27,7 @@ class BackendArgs:
     prefix: str
     ingress_class: str
     tls_issuer: str
+    ingress_annotations: Mapping[str, str]
     # Where the API and the scheduler connect, and where the migration does.
     app_database_address: str
     migration_database_address: str
@@ -101,7 +102,10 @@ class Backend(pulumi.ComponentResource):
             f"{name}-api",
             metadata={
                 **metadata(api_component, api_name),
-                "annotations": {"cert-manager.io/cluster-issuer": args.tls_issuer},
+                "annotations": {
+                    **args.ingress_annotations,
+                    "cert-manager.io/cluster-issuer": args.tls_issuer,
+                },
             },
             spec={
                 "ingressClassName": args.ingress_class,

@@ -9,6 +9,7 @@ emptyDir that nginx serves, so the server image stays nginx's own and pinned.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -88,6 +89,7 @@ class FrontendArgs:
     prefix: str
     ingress_class: str
     tls_issuer: str
+    ingress_annotations: Mapping[str, str]
 
 
 class Frontend(pulumi.ComponentResource):
@@ -174,7 +176,13 @@ class Frontend(pulumi.ComponentResource):
         )
         self.ingress = k8s.networking.v1.Ingress(
             name,
-            metadata={**metadata(), "annotations": {"cert-manager.io/cluster-issuer": args.tls_issuer}},
+            metadata={
+                **metadata(),
+                "annotations": {
+                    **args.ingress_annotations,
+                    "cert-manager.io/cluster-issuer": args.tls_issuer,
+                },
+            },
             spec={
                 "ingressClassName": args.ingress_class,
                 "tls": [{"hosts": [args.host], "secretName": f"{resource_name}-tls"}],

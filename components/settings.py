@@ -707,6 +707,8 @@ class KubernetesSettings(_Model):
     ingress_pod_labels: dict[str, str] = Field(default_factory=dict)
     # A cert-manager ClusterIssuer.
     tls_issuer: KubernetesName
+    # Further annotations of both Ingresses, for the controller (e.g. Traefik's HTTPS-only entry point).
+    ingress_annotations: dict[str, str] = Field(default_factory=dict)
     secrets: KubernetesSecretsSettings
     database: KubernetesDatabaseSettings
     frontend: KubernetesFrontendSettings

@@ -185,6 +185,8 @@ def test_each_host_has_an_ingress_of_the_class_with_a_certificate_from_the_issue
     assert ingress.inputs["spec"]["ingressClassName"] == settings.kubernetes.ingress_class == "traefik"
     annotations = ingress.inputs["metadata"]["annotations"]
     assert annotations["cert-manager.io/cluster-issuer"] == settings.kubernetes.tls_issuer
+    # The example's Traefik serves the hosts on its HTTPS entry point only.
+    assert annotations["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
     assert [tls["hosts"] for tls in ingress.inputs["spec"]["tls"]] == [[wanted]]
     backend = ingress.inputs["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
     assert backend == f"tasking-manager-{service}"
@@ -619,3 +621,12 @@ def test_an_aws_stack_may_not_carry_a_kubernetes_slice() -> None:
         parse_settings("dev", config.values, config.secret_keys)
     assert "tm:kubernetes" in str(error.value)
     assert "applies only with tm:platform kubernetes" in str(error.value)
+
+
+def test_the_front_end_build_variables_point_at_this_stacks_hosts() -> None:
+    variables = plan().outputs["frontendBuildVariables"]
+    assert variables["TM_APP_BASE_URL"] == "https://tasks-k8s.example.org"
+    assert variables["TM_APP_API_URL"] == "https://api.tasks-k8s.example.org"
+    assert variables["TM_REDIRECT_URI"] == "https://tasks-k8s.example.org/authorized"
+    assert variables["TM_ENVIRONMENT"] == STACK
+    assert variables["TM_ORG_CODE"] == "HOT"  # the profile's organisation branding
