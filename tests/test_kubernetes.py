@@ -630,3 +630,20 @@ def test_the_front_end_build_variables_point_at_this_stacks_hosts() -> None:
     assert variables["TM_REDIRECT_URI"] == "https://tasks-k8s.example.org/authorized"
     assert variables["TM_ENVIRONMENT"] == STACK
     assert variables["TM_ORG_CODE"] == "HOT"  # the profile's organisation branding
+
+
+def test_a_kubernetes_stack_declares_nothing_on_aws() -> None:
+    types = {r.type for r in plan().resources}
+    assert not {t for t in types if t.startswith(("aws:", "awsx:", "pulumi:providers:aws"))}
+    assert {t.split(":")[0] for t in types} == {"pulumi", "tm", "kubernetes"}
+
+
+def test_every_namespaced_object_is_in_the_stacks_namespace() -> None:
+    outside = [
+        f"{r.type} {r.name}"
+        for r in plan().resources
+        if r.type.startswith("kubernetes:")
+        and r.type != "kubernetes:core/v1:Namespace"
+        and r.outputs["metadata"].get("namespace") != "tasking-manager"
+    ]
+    assert outside == []
