@@ -4,13 +4,15 @@ Both build the application spec (components/app_spec.py) once and hand each comp
 prod and dev: key -> network -> database -> back end (registry, secrets, load balancer, ECS, and
 the telemetry collector where APM is OpenTelemetry) -> observability -> front end; dev also hosts
 review apps. A review-pr-<N> stack reads dev through a StackReference and adds only its own small
-layer.
+layer. With tm:platform kubernetes the same application spec is realised on a Kubernetes cluster:
+namespace -> secrets -> database -> back end (migration Job, API, scheduler) -> front end ->
+network policies.
 """
 
 import pulumi
 
 from components.app_secrets import AppSecrets, AppSecretsArgs
-from components.app_spec import app_spec, review_spec
+from components.app_spec import AppSpec, app_spec, review_spec
 from components.backend import Backend, BackendArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
@@ -22,6 +24,17 @@ from components.frontend import (
     ReviewFrontendArgs,
     review_build_variables,
 )
+from components.k8s_backend import Backend as KubernetesBackend
+from components.k8s_backend import BackendArgs as KubernetesBackendArgs
+from components.k8s_database import Database as KubernetesDatabase
+from components.k8s_database import DatabaseArgs as KubernetesDatabaseArgs
+from components.k8s_frontend import Frontend as KubernetesFrontend
+from components.k8s_frontend import FrontendArgs as KubernetesFrontendArgs
+from components.k8s_namespace import Namespace, NamespaceArgs
+from components.k8s_network_policies import NetworkPolicies, NetworkPoliciesArgs
+from components.k8s_pods import APP_NAME
+from components.k8s_secrets import AppSecrets as KubernetesAppSecrets
+from components.k8s_secrets import AppSecretsArgs as KubernetesAppSecretsArgs
 from components.kms import StackKey, StackKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
@@ -396,11 +409,117 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
     pulumi.export("backendLogGroup", review.log_group.name)
 
 
+def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
+    """The application spec on a Kubernetes cluster (tm:kubernetes), with the cluster's own
+    ingress controller, cert-manager and, per the modes chosen, CloudNativePG and External Secrets."""
+    kube = settings.kubernetes
+    assert kube is not None  # required with tm:platform kubernetes by validation
+    namespace = Namespace(
+        "namespace",
+        NamespaceArgs(name=kube.namespace, stack=spec.stack, environment=spec.environment),
+    )
+    in_namespace = pulumi.ResourceOptions(depends_on=[namespace])
+    secret_keys = tuple(
+        dict.fromkeys(
+            ref.key
+            for process in (spec.api.process, spec.scheduler.process, spec.migration.process)
+            for ref in process.secrets
+            if ref.store == "app"
+        )
+    )
+    app_secrets = KubernetesAppSecrets(
+        "app-secrets",
+        KubernetesAppSecretsArgs(
+            settings=kube.secrets,
+            namespace=namespace.name,
+            secret_name=f"{APP_NAME}-app",
+            keys=secret_keys,
+            values=pulumi.Output.secret({k: v.get_secret_value() for k, v in settings.app_secrets.items()})
+            if settings.app_secrets
+            else None,
+        ),
+        in_namespace,
+    )
+    database = KubernetesDatabase(
+        "database",
+        KubernetesDatabaseArgs(
+            settings=kube.database,
+            spec=spec.database,
+            namespace=namespace.name,
+            namespace_name=kube.namespace,
+            prefix=APP_NAME,
+            database_url=settings.database_url.get_secret_value() if settings.database_url else None,
+        ),
+        in_namespace,
+    )
+    backend = KubernetesBackend(
+        "backend",
+        KubernetesBackendArgs(
+            spec=spec,
+            namespace=namespace.name,
+            prefix=APP_NAME,
+            ingress_class=kube.ingress_class,
+            tls_issuer=kube.tls_issuer,
+            ingress_annotations=kube.ingress_annotations,
+            app_database_address=database.app_address,
+            migration_database_address=database.migration_address,
+            secret_names={"app": app_secrets.secret_name, **database.secret_names},
+        ),
+        pulumi.ResourceOptions(depends_on=[namespace, app_secrets, database]),
+    )
+    KubernetesFrontend(
+        "frontend",
+        KubernetesFrontendArgs(
+            spec=spec.frontend,
+            settings=kube.frontend,
+            host=spec.hosts.frontend,
+            namespace=namespace.name,
+            prefix=APP_NAME,
+            ingress_class=kube.ingress_class,
+            tls_issuer=kube.tls_issuer,
+            ingress_annotations=kube.ingress_annotations,
+        ),
+        in_namespace,
+    )
+    NetworkPolicies(
+        "network-policies",
+        NetworkPoliciesArgs(
+            namespace=namespace.name,
+            prefix=APP_NAME,
+            ingress_namespace=kube.ingress_namespace,
+            ingress_pod_labels=kube.ingress_pod_labels,
+            dns_namespace=kube.dns_namespace,
+            api_port=int(spec.api.process.port or 0),
+            database_port=spec.database.port,
+            smtp_port=settings.app.smtp.port,
+            api_server_port=kube.api_server_port,
+            instance_selector=database.instance_selector,
+            pooler_selector=database.pooler_selector,
+            operator_namespace=kube.database.operator_namespace,
+        ),
+        in_namespace,
+    )
+    pulumi.export("namespace", namespace.name)
+    pulumi.export("apiUrl", spec.hosts.api_url)
+    pulumi.export("heartbeatUrl", f"{spec.hosts.api_url}{spec.api.process.health_path}")
+    pulumi.export("frontendUrl", spec.hosts.frontend_url)
+    pulumi.export("migrationJobName", backend.job_name)
+    pulumi.export("databaseAddress", database.app_address)
+    pulumi.export("imageTag", spec.image_tag)
+    # What the front-end bundle image (tm:kubernetes.frontend.bundleImage) is built with.
+    pulumi.export("frontendBuildVariables", spec.frontend_build_environment())
+
+
 settings = load_settings()  # fails here, before any resource, on a config mistake
-provider = aws_provider(settings)
-pulumi.export("environment", settings.environment)
-pulumi.export("region", settings.region)
-if isinstance(settings, BaseSettings):
-    compose_base(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))
+if isinstance(settings, BaseSettings) and settings.platform == "kubernetes":
+    pulumi.export("environment", settings.environment)
+    pulumi.export("platform", settings.platform)
+    compose_kubernetes(settings, app_spec(settings))
 else:
-    compose_review(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))
+    provider = aws_provider(settings)
+    pulumi.export("environment", settings.environment)
+    pulumi.export("region", settings.region)
+    if isinstance(settings, BaseSettings):
+        compose_base(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))
+    else:
+        compose_review(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))

@@ -549,6 +549,44 @@ class AppSpec:
         endpoints = _endpoints(self.stack, self.hosts, self.osm_server_url, database)
         return app_environment(endpoints, self.app, self.pool, self.organisation)
 
+    def frontend_build_environment(self) -> dict[str, str]:
+        """What a build of the front end for this stack is given: the spec's public build variables
+        and where this stack's front end and API are (on AWS, Amplify sets the latter per branch)."""
+        return {
+            **self.frontend.build_variables,
+            "TM_APP_BASE_URL": self.hosts.frontend_url,
+            "TM_APP_API_URL": self.hosts.api_url,
+            "TM_REDIRECT_URI": f"{self.hosts.frontend_url}/authorized",
+            "TM_ENVIRONMENT": self.stack,
+        }
+
+    def process_environment(self, process: Process, database_address: str) -> dict[str, str]:
+        """The plain environment of one process: everyone's, and what New Relic's agent reads besides
+        its key where it runs. OpenTelemetry's collector is the realisation's to place and name."""
+        return {
+            **self.environment_variables(database_address),
+            **new_relic_environment(process.apm, self.environment),
+        }
+
+
+# The sections of the image's newrelic.ini that each environment selects, as HOT names them.
+NEW_RELIC_SECTIONS = {
+    "prod": "tasking-manager-production",
+    "staging": "tasking-manager-staging",
+    "dev": "tasking-manager-develop",
+}
+
+
+def new_relic_environment(apm: Apm, environment: str) -> dict[str, str]:
+    """New Relic's config file and the section of it the environment selects, where its agent runs."""
+    if apm != "newRelic":
+        return {}
+    assert CONTRACT.new_relic_config_file, "the image ships no New Relic agent"
+    return {
+        "NEW_RELIC_CONFIG_FILE": CONTRACT.new_relic_config_file,
+        "NEW_RELIC_ENVIRONMENT": NEW_RELIC_SECTIONS[environment],
+    }
+
 
 def app_spec(settings: BaseSettings) -> AppSpec:
     """The application spec of a base stack (prod, staging, dev)."""

@@ -14,8 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.app_contract import CONTRACT
-from components.app_spec import Process, SecretRef, SecretStore
+from components.app_spec import Process, SecretRef, SecretStore, new_relic_environment
 from components.settings import Apm, CpuArchitecture
 from components.telemetry import instrumentation_environment
 
@@ -38,26 +37,12 @@ def target_group_health_check(path: str) -> aws.lb.TargetGroupHealthCheckArgs:
     )
 
 
-# The sections of the image's newrelic.ini that each environment selects, as HOT names them.
-NEW_RELIC_SECTIONS = {
-    "prod": "tasking-manager-production",
-    "staging": "tasking-manager-staging",
-    "dev": "tasking-manager-develop",
-}
-
-
 def apm_environment(apm: Apm, environment: str, stack: str) -> dict[str, str]:
-    """What the agent reads besides its key: New Relic's config file and section of it, or where
-    OpenTelemetry's collector listens."""
+    """What the agent reads besides its key: where OpenTelemetry's collector listens (beside the
+    API, in its task), or New Relic's config file and section of it."""
     if apm == "openTelemetry":
         return instrumentation_environment(stack)
-    if apm != "newRelic":
-        return {}
-    assert CONTRACT.new_relic_config_file, "the image ships no New Relic agent"
-    return {
-        "NEW_RELIC_CONFIG_FILE": CONTRACT.new_relic_config_file,
-        "NEW_RELIC_ENVIRONMENT": NEW_RELIC_SECTIONS[environment],
-    }
+    return new_relic_environment(apm, environment)
 
 
 def secret_sources(secrets: Sequence[SecretRef], arns: Mapping[SecretStore, str]) -> dict[str, str]:

@@ -25,7 +25,7 @@ import sys
 from components.settings import SettingsError
 from offline.bootstrap import BootstrapPlan, estimate_bootstrap, render_bootstrap, run_bootstrap
 from offline.config import StackConfigError, parse_override
-from offline.cost_doc import COSTS_DOC, costs_doc
+from offline.cost_doc import COSTS_DOC, KUBERNETES_STACKS, costs_doc
 from offline.cost_doc import STACKS as COST_STACKS
 from offline.engine import PROJECT_DIR, Plan, cached_plan, run_stack
 from offline.policy_run import POLICIES_DOC, PolicyRunError, check_plan, policies_doc
@@ -63,7 +63,7 @@ def architecture_doc(current: str) -> str:
 
 def cost_plans() -> dict[str, Plan]:
     """The plans docs/costs.md is made from (each computed once per process)."""
-    return {stack: cached_plan(stack) for stack in COST_STACKS}
+    return {stack: cached_plan(stack) for stack in (*COST_STACKS, *KUBERNETES_STACKS)}
 
 
 @functools.cache

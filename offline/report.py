@@ -198,7 +198,9 @@ def render_text(plan: Plan) -> str:
     lines += ["", *render_create_time(create_time(plan))]
     if is_review(plan):
         lines += ["", *render_time_to_url(time_to_url(create_time(plan)))]
-    lines += ["", *render_rollouts(rollouts(plan))]
+    found_rollouts = rollouts(plan)  # ECS services' (a Kubernetes plan has none)
+    if found_rollouts:
+        lines += ["", *render_rollouts(found_rollouts)]
     lines += ["", *render_outputs(plan.outputs)]
     return "\n".join(lines) + "\n"
 

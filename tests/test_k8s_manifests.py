@@ -18,7 +18,7 @@ import yaml
 from kubernetes_validate.utils import all_versions
 
 from offline import cnpg_schema, k8s_manifests
-from offline.engine import PROJECT_DIR, Plan
+from offline.engine import Plan
 from offline.k8s_manifests import (
     SECRET_PLACEHOLDER,
     SUPPORTED_VERSIONS,
@@ -399,14 +399,11 @@ def test_the_doc_names_the_versions_and_the_release_the_code_uses() -> None:
     assert ", ".join(f"`{kind}`" for kind in list(cnpg_schema.KINDS)[:-1]) in doc
 
 
-# -- the example Kubernetes stack, once it is on the branch ---------------------------------------
+# -- the example Kubernetes stack -------------------------------------------------------------------
 
 K8S_STACK = "k8s-example"
 
 
-@pytest.mark.skipif(
-    not (PROJECT_DIR / f"Pulumi.{K8S_STACK}.yaml").exists(), reason=f"no {K8S_STACK} stack on this branch yet"
-)
 def test_the_example_stacks_objects_are_ones_the_api_server_accepts() -> None:
     plan = plan_for(K8S_STACK)
     assert manifests(plan), "the stack declares no Kubernetes object"

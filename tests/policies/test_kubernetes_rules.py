@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from security_baseline import kubernetes
 
-from offline.engine import PROJECT_DIR, Plan
+from offline.engine import Plan
 from offline.k8s_manifests import Manifest, validate_manifest
 from offline.policy_run import PackProcess, check_plan, load_config, reconcile_config
-from tests.conftest import plan_for
 from tests.k8s_fixtures import DEFAULT_DENY, DEPLOYMENT, NAMESPACE_OBJECT, OBJECTS, pod_spec, registrations
 from tests.policies.cases.kubernetes import CASES
 from tests.policies.harness import UNKNOWN, Case, StackCase, mutate, run_resource_policy, run_stack_policy
@@ -199,11 +198,3 @@ def test_a_privileged_deployment_is_blocked_over_the_protocol(packs: list[PackPr
     assert [(v.policy, v.message) for v in result.mandatory] == [
         ("k8s-container-not-privileged", "container api is privileged (root on the node)")
     ]
-
-
-@pytest.mark.skipif(
-    not (PROJECT_DIR / "Pulumi.k8s-example.yaml").exists(), reason="no k8s-example stack on this branch yet"
-)
-def test_the_example_stack_passes_every_mandatory_policy(packs: list[PackProcess]) -> None:
-    result = check_plan(plan_for("k8s-example"), packs)
-    assert [f"{v.policy} {v.urn}: {v.message}" for v in result.mandatory] == []

@@ -42,6 +42,14 @@ def test_a_review_stack_passes_every_mandatory_policy_of_both_packs(
     assert _blocking(result) == []
 
 
+def test_the_kubernetes_example_passes_every_mandatory_policy_of_both_packs(
+    stack_result: Callable[[str], PolicyResult],
+) -> None:
+    result = stack_result("k8s-example")
+    assert [p.name for p in result.packs] == ["security-baseline", "operations"]
+    assert _blocking(result) == []
+
+
 # -- advisory findings: pinned, so that a new one or one gone is a reviewed change --------------------
 
 ADVISORIES = Path(__file__).with_name("advisories.json")
