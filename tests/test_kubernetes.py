@@ -18,6 +18,7 @@ from components.settings import BaseSettings, SettingsError, parse_settings
 from offline.config import SECRET_PLACEHOLDER
 from offline.engine import Plan, stack_config, stack_settings
 from offline.mocks import Registration
+from offline.report import render_text, to_json
 from tests.conftest import plan_for
 
 STACK = "k8s-example"
@@ -647,3 +648,16 @@ def test_every_namespaced_object_is_in_the_stacks_namespace() -> None:
         and r.outputs["metadata"].get("namespace") != "tasking-manager"
     ]
     assert outside == []
+
+
+# -- what the plan claims ---------------------------------------------------------------------------
+
+
+def test_the_plan_gives_no_create_time_it_has_no_source_for() -> None:
+    # Durations are sourced for AWS resources only; a cluster's database initdb, migration Job and
+    # rollouts are not "seconds", so the plan says it does not know rather than print a figure.
+    plan = plan_for(STACK)
+    text = render_text(plan)
+    assert "Create time of a fresh `pulumi up`: not estimated" in text
+    assert "on the critical path" not in text
+    assert to_json(plan)["createTime"] is None
