@@ -1,14 +1,16 @@
-"""Record the schemas of the CloudNativePG custom resources the Kubernetes realisation declares.
+"""Record the schemas of the custom resources the Kubernetes realisation declares, from the
+repositories of the projects that define them.
 
-    python -m offline.cnpg_schema <repository> --ref <tag> [--check]
+    python -m offline.crd_schemas <project> <repository> --ref <tag> [--check]
 
-`<repository>` is a git repository of CloudNativePG (a clone, bare or not): each kind's
-CustomResourceDefinition is read at `<tag>` with `git show <tag>:config/crd/bases/<file>`, so
-nothing of the work tree is used and any release can be read from one clone. Of each definition
-only the served version's `openAPIV3Schema` is kept, without its `description` texts (they hold
-no constraint and are most of the bytes), in `offline/cnpg_schemas.json` with the tag and the
-commit it names. `offline/k8s_manifests.py` validates the plan's CloudNativePG resources against
-that file. `--check` fails when the file differs from what the tag gives.
+`<project>` is a key of PROJECTS (`cloudnative-pg`) and `<repository>` a git
+repository of that project (a clone, bare or not): each kind's CustomResourceDefinition is read at
+`<tag>` with `git show <tag>:<file>`, so nothing of the work tree is used and any release can be
+read from one clone. Of each definition only the served storage version's `openAPIV3Schema` is
+kept, without its `description` texts (they hold no constraint and are most of the bytes), in
+`offline/crds/<project>.json` with the tag and the commit it names. `offline/k8s_manifests.py`
+validates the plan's custom resources of each project's group against that file. `--check` fails
+when the file differs from what the tag gives.
 """
 
 from __future__ import annotations
@@ -18,24 +20,48 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-SCHEMAS_PATH = Path(__file__).resolve().parent / "cnpg_schemas.json"
-GROUP = "postgresql.cnpg.io"
-# The kinds recorded, and the file of each one's definition in the repository.
-KINDS = {
-    "Cluster": "config/crd/bases/postgresql.cnpg.io_clusters.yaml",
-    "Pooler": "config/crd/bases/postgresql.cnpg.io_poolers.yaml",
-    "ScheduledBackup": "config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml",
-    "Database": "config/crd/bases/postgresql.cnpg.io_databases.yaml",
+SCHEMAS_DIRECTORY = Path(__file__).resolve().parent / "crds"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project whose CustomResourceDefinitions are recorded."""
+
+    title: str  # as messages and the recorded file name it
+    repository: str
+    group: str
+    # The kinds recorded, and the file of each one's definition in the repository.
+    kinds: Mapping[str, str]
+
+
+PROJECTS = {
+    "cloudnative-pg": Project(
+        "CloudNativePG",
+        "github.com/cloudnative-pg/cloudnative-pg",
+        "postgresql.cnpg.io",
+        {
+            "Cluster": "config/crd/bases/postgresql.cnpg.io_clusters.yaml",
+            "Pooler": "config/crd/bases/postgresql.cnpg.io_poolers.yaml",
+            "ScheduledBackup": "config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml",
+            "Database": "config/crd/bases/postgresql.cnpg.io_databases.yaml",
+        },
+    ),
 }
 # The schema keywords whose value is one schema, and those whose value is a list or map of them.
 _ONE = ("items", "additionalProperties", "not")
 _MANY = ("allOf", "anyOf", "oneOf")
 _MAP = ("properties", "patternProperties")
+
+
+def schemas_path(project: str) -> Path:
+    """The file a project's schemas are recorded in."""
+    return SCHEMAS_DIRECTORY / f"{project}.json"
 
 
 class CrdSourceError(Exception):
@@ -76,37 +102,38 @@ def without_descriptions(schema: Any) -> Any:
     )
 
 
-def served_schema(definition: Mapping[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
+def served_schema(definition: Mapping[str, Any], kind: str, group: str) -> tuple[str, dict[str, Any]]:
     """The storage version of a CustomResourceDefinition and its `openAPIV3Schema`."""
     spec = definition.get("spec") or {}
     if definition.get("kind") != "CustomResourceDefinition" or (spec.get("names") or {}).get("kind") != kind:
         raise CrdSourceError(f"not the CustomResourceDefinition of {kind}")
-    if spec.get("group") != GROUP:
-        raise CrdSourceError(f"{kind}: group {spec.get('group')!r}, expected {GROUP}")
+    if spec.get("group") != group:
+        raise CrdSourceError(f"{kind}: group {spec.get('group')!r}, expected {group}")
     stored = [v for v in spec.get("versions") or [] if v.get("storage") and v.get("served")]
     if len(stored) != 1:
         raise CrdSourceError(f"{kind}: {len(stored)} served storage versions, expected one")
     return str(stored[0]["name"]), without_descriptions(stored[0]["schema"]["openAPIV3Schema"])
 
 
-def extract(repository: Path, ref: str) -> dict[str, Any]:
-    """The document `offline/cnpg_schemas.json` holds for the release `ref`."""
+def extract(project: str, repository: Path, ref: str) -> dict[str, Any]:
+    """The document `offline/crds/<project>.json` holds for the release `ref`."""
+    recorded = PROJECTS[project]
     commit = _git(repository, "rev-parse", "--verify", f"{ref}^{{commit}}").strip()
     kinds: dict[str, Any] = {}
-    for kind, path in KINDS.items():
+    for kind, path in recorded.kinds.items():
         definition = yaml.safe_load(_git(repository, "show", f"{commit}:{path}"))
-        version, schema = served_schema(definition, kind)
+        version, schema = served_schema(definition, kind, recorded.group)
         kinds[kind] = {
-            "apiVersion": f"{GROUP}/{version}",
+            "apiVersion": f"{recorded.group}/{version}",
             "path": path,
             "scope": definition["spec"].get("scope"),
             "openAPIV3Schema": schema,
         }
     return {
-        "source": "CloudNativePG (github.com/cloudnative-pg/cloudnative-pg), its CustomResourceDefinitions",
+        "source": f"{recorded.title} ({recorded.repository}), its CustomResourceDefinitions",
         "ref": ref,
         "commit": commit,
-        "regenerate": f"python -m offline.cnpg_schema <clone> --ref {ref}",
+        "regenerate": f"python -m offline.crd_schemas {project} <clone> --ref {ref}",
         "note": "each kind's openAPIV3Schema as the definition has it, without description texts",
         "kinds": kinds,
     }
@@ -116,30 +143,32 @@ def render(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=1, sort_keys=True) + "\n"
 
 
-def load() -> dict[str, Any]:
-    """The recorded document."""
-    loaded: dict[str, Any] = json.loads(SCHEMAS_PATH.read_text())
+def load(project: str) -> dict[str, Any]:
+    """The recorded document of a project."""
+    loaded: dict[str, Any] = json.loads(schemas_path(project).read_text())
     return loaded
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("repository", type=Path, help="a git clone of CloudNativePG (bare or not)")
+    parser.add_argument("project", choices=sorted(PROJECTS), help="whose definitions to record")
+    parser.add_argument("repository", type=Path, help="a git clone of the project (bare or not)")
     parser.add_argument("--ref", required=True, help="the release tag, e.g. v1.30.0")
     parser.add_argument("--check", action="store_true", help="fail when the recorded file differs")
     args = parser.parse_args(argv)
+    path = schemas_path(args.project)
     try:
-        text = render(extract(args.repository, args.ref))
+        text = render(extract(args.project, args.repository, args.ref))
     except CrdSourceError as error:
-        print(f"cnpg_schema: {error}", file=sys.stderr)
+        print(f"crd_schemas: {error}", file=sys.stderr)
         return 2
     if args.check:
-        if SCHEMAS_PATH.exists() and SCHEMAS_PATH.read_text() == text:
+        if path.exists() and path.read_text() == text:
             return 0
-        print(f"{SCHEMAS_PATH.name} is not what {args.ref} gives: run without --check", file=sys.stderr)
+        print(f"{path.name} is not what {args.ref} gives: run without --check", file=sys.stderr)
         return 1
-    SCHEMAS_PATH.write_text(text)
-    print(f"wrote {SCHEMAS_PATH} ({', '.join(KINDS)} at {args.ref})")
+    path.write_text(text)
+    print(f"wrote {path} ({', '.join(PROJECTS[args.project].kinds)} at {args.ref})")
     return 0
 
 
