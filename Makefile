@@ -46,7 +46,7 @@ app-contract: $(VENV)/.installed
 	@$(PY) -m offline.app_contract $(APP)
 
 ## crd-schemas: re-record offline/crds/PROJECT.json, the schemas of a project's custom resources the Kubernetes
-##              objects are validated against (PROJECT=cloudnative-pg, see
+##              objects are validated against (PROJECT=cloudnative-pg or external-secrets, see
 ##              offline/crd_schemas.py), from a clone of that project (REPO=../cloudnative-pg) at the release
 ##              tag REF (REF=v1.30.0)
 crd-schemas: $(VENV)/.installed

@@ -3,7 +3,7 @@ repositories of the projects that define them.
 
     python -m offline.crd_schemas <project> <repository> --ref <tag> [--check]
 
-`<project>` is a key of PROJECTS (`cloudnative-pg`) and `<repository>` a git
+`<project>` is a key of PROJECTS (`cloudnative-pg`, `external-secrets`) and `<repository>` a git
 repository of that project (a clone, bare or not): each kind's CustomResourceDefinition is read at
 `<tag>` with `git show <tag>:<file>`, so nothing of the work tree is used and any release can be
 read from one clone. Of each definition only the served storage version's `openAPIV3Schema` is
@@ -51,6 +51,12 @@ PROJECTS = {
             "ScheduledBackup": "config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml",
             "Database": "config/crd/bases/postgresql.cnpg.io_databases.yaml",
         },
+    ),
+    "external-secrets": Project(
+        "External Secrets Operator",
+        "github.com/external-secrets/external-secrets",
+        "external-secrets.io",
+        {"ExternalSecret": "config/crds/bases/external-secrets.io_externalsecrets.yaml"},
     ),
 }
 # The schema keywords whose value is one schema, and those whose value is a list or map of them.

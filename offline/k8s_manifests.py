@@ -10,7 +10,7 @@ the API server accepts (an empty list when all are):
   as the `kubernetes-validate` package ships them (its strict variant: a field the schema does not
   define is an error, as with the API server's strict field validation);
 - a custom resource of a project `offline/crd_schemas.py` records (CloudNativePG's
-  `postgresql.cnpg.io`) against the
+  `postgresql.cnpg.io`, the External Secrets operator's `external-secrets.io`) against the
   `openAPIV3Schema` of its CustomResourceDefinition at the release recorded in
   `offline/crds/<project>.json` (`python -m offline.crd_schemas`), made strict the same way (an
   object schema that lists its properties and does not preserve unknown fields admits no others;

@@ -1,6 +1,6 @@
 """The plan's Kubernetes objects are validated offline: built-in kinds against the OpenAPI schemas
-of the supported Kubernetes versions (kubernetes-validate's), CloudNativePG's against the schemas
-of its CustomResourceDefinitions at the recorded release."""
+of the supported Kubernetes versions (kubernetes-validate's), CloudNativePG's and the External
+Secrets operator's against the schemas of their CustomResourceDefinitions at the recorded releases."""
 
 from __future__ import annotations
 
@@ -31,12 +31,13 @@ from offline.k8s_manifests import (
 from offline.mocks import Registration
 from offline.report import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
 from tests.conftest import plan_for
-from tests.k8s_fixtures import OBJECTS, registration, registrations
+from tests.k8s_fixtures import EXTERNAL_SECRETS, OBJECTS, registration, registrations
 from tests.policies.harness import DELETE, mutate
 
 ALL_VERSIONS = f"(Kubernetes {', '.join(SUPPORTED_VERSIONS)})"
 CNPG = "(CloudNativePG v1.30.0)"
 CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster 'db'"
+ESO = "(External Secrets Operator v2.9.0)"
 
 
 def _problems(name: str, path: str, value: Any) -> list[str]:
@@ -297,8 +298,8 @@ def test_a_crd_schema_is_made_strict_as_the_api_server_applies_it() -> None:
 
 # -- the recorded CustomResourceDefinition schemas and the script that records them ------------
 
-RELEASES = {"cloudnative-pg": "v1.30.0"}
-API_VERSIONS = {"cloudnative-pg": "postgresql.cnpg.io/v1"}
+RELEASES = {"cloudnative-pg": "v1.30.0", "external-secrets": "v2.9.0"}
+API_VERSIONS = {"cloudnative-pg": "postgresql.cnpg.io/v1", "external-secrets": "external-secrets.io/v1"}
 
 
 @pytest.mark.parametrize("project", sorted(crd_schemas.PROJECTS))
@@ -434,3 +435,43 @@ def test_the_example_stacks_objects_are_ones_the_api_server_accepts() -> None:
     plan = plan_for(K8S_STACK)
     assert manifests(plan), "the stack declares no Kubernetes object"
     assert validate_plan(plan) == []
+
+
+def test_the_example_stack_with_external_secrets_declares_a_valid_external_secret() -> None:
+    plan = plan_for(K8S_STACK, EXTERNAL_SECRETS)
+    assert [m.kind for m in manifests(plan) if m.group == "external-secrets.io"] == ["ExternalSecret"]
+    assert validate_plan(plan) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("spec.target.creationPolicyy", "Owner", "spec.target.creationPolicyy: unknown field"),
+        ("spec.data.0.remoteRef.propertyy", "TM_SECRET", "spec.data[0].remoteRef.propertyy: unknown field"),
+        ("spec.refreshInterval", 3600, "spec.refreshInterval: 3600 is not of type 'string'"),
+        (
+            "spec.data",
+            {"secretKey": "TM_SECRET"},
+            "spec.data: {'secretKey': 'TM_SECRET'} is not of type 'array'",
+        ),
+        ("spec.secretStoreRef.kind", "Vault", "spec.secretStoreRef.kind: 'Vault' is not one of"),
+        ("spec.data.0.remoteRef.key", DELETE, "spec.data[0].remoteRef.key: required field missing"),
+    ],
+)
+def test_a_wrong_external_secret_field_is_named(path: str, value: Any, expected: str) -> None:
+    (external,) = [m for m in manifests(plan_for(K8S_STACK, EXTERNAL_SECRETS)) if m.kind == "ExternalSecret"]
+    changed = copy.deepcopy(external.body)
+    mutate(changed, path, value)
+    found = validate_manifest(Manifest(external.label, changed))
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{external.label}: {expected}"), found
+    assert found[0].endswith(ESO), found
+
+
+def test_an_external_secret_at_another_api_version_is_a_problem() -> None:
+    (external,) = [m for m in manifests(plan_for(K8S_STACK, EXTERNAL_SECRETS)) if m.kind == "ExternalSecret"]
+    old = external.body | {"apiVersion": "external-secrets.io/v1beta1"}
+    assert validate_manifest(Manifest("e", old)) == [
+        "e: apiVersion external-secrets.io/v1beta1: External Secrets Operator v2.9.0 serves "
+        "external-secrets.io/v1"
+    ]
