@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 SET ?=
 
-.PHONY: plan test lint fmt docs bench clean lock postgis app-contract app-schema otel-lock cnpg-schema
+.PHONY: plan test lint fmt docs bench clean lock postgis app-contract app-schema otel-lock crd-schemas
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,11 +45,12 @@ postgis:
 app-contract: $(VENV)/.installed
 	@$(PY) -m offline.app_contract $(APP)
 
-## cnpg-schema: re-record offline/cnpg_schemas.json, the schemas of the CloudNativePG kinds the Kubernetes
-##              objects are validated against, from a clone of CloudNativePG (CNPG=../cloudnative-pg) at
-##              the release tag REF (REF=v1.30.0)
-cnpg-schema: $(VENV)/.installed
-	@$(PY) -m offline.cnpg_schema $(CNPG) --ref $(REF)
+## crd-schemas: re-record offline/crds/PROJECT.json, the schemas of a project's custom resources the Kubernetes
+##              objects are validated against (PROJECT=cloudnative-pg or external-secrets, see
+##              offline/crd_schemas.py), from a clone of that project (REPO=../cloudnative-pg) at the release
+##              tag REF (REF=v1.30.0)
+crd-schemas: $(VENV)/.installed
+	@$(PY) -m offline.crd_schemas $(PROJECT) $(REPO) --ref $(REF)
 
 ## app-schema: regenerate components/app_schema.sql by running the migrations of a Tasking Manager checkout at
 ##             the contract's commit (APP=../tasking-manager) on a throwaway PostGIS, with the app's own

@@ -9,11 +9,12 @@ the API server accepts (an empty list when all are):
 - a built-in kind against the OpenAPI schema of each Kubernetes version of SUPPORTED_VERSIONS,
   as the `kubernetes-validate` package ships them (its strict variant: a field the schema does not
   define is an error, as with the API server's strict field validation);
-- a CloudNativePG kind (`postgresql.cnpg.io`) against the `openAPIV3Schema` of its
-  CustomResourceDefinition at the release recorded in `offline/cnpg_schemas.json`
-  (`python -m offline.cnpg_schema`), made strict the same way (an object schema that lists its
-  properties and does not preserve unknown fields admits no others; OpenAPI's `nullable` admits
-  null), and its metadata against each supported version's ObjectMeta;
+- a custom resource of a project `offline/crd_schemas.py` records (CloudNativePG's
+  `postgresql.cnpg.io`, the External Secrets operator's `external-secrets.io`) against the
+  `openAPIV3Schema` of its CustomResourceDefinition at the release recorded in
+  `offline/crds/<project>.json` (`python -m offline.crd_schemas`), made strict the same way (an
+  object schema that lists its properties and does not preserve unknown fields admits no others;
+  OpenAPI's `nullable` admits null), and its metadata against each supported version's ObjectMeta;
 - any other kind is a problem: it has no schema here, so nothing would be checked.
 
 What no schema says is not checked: CEL rules (`x-kubernetes-validations`), `format`s, names and
@@ -36,9 +37,8 @@ import jsonschema
 from kubernetes_validate.utils import all_versions
 from referencing import Registry, Resource
 
-from offline.cnpg_schema import GROUP as CNPG_GROUP
-from offline.cnpg_schema import load as load_cnpg_schemas
-from offline.cnpg_schema import map_schemas
+from offline.crd_schemas import PROJECTS, map_schemas
+from offline.crd_schemas import load as load_crd_schemas
 from offline.engine import Plan
 from offline.mocks import Registration
 from offline.report import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
@@ -54,6 +54,8 @@ _DEFINITIONS = "https://kubernetes.io/api/_definitions.json"
 _OBJECT_META = f"{_DEFINITIONS}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _MESSAGE_LIMIT = 160
 SECRET_PLACEHOLDER = "[secret]"
+# The projects whose custom resources are validated, by the API group of their kinds.
+CRD_PROJECTS = {project.group: key for key, project in PROJECTS.items()}
 
 
 @dataclass(frozen=True)
@@ -139,13 +141,13 @@ def validate_manifest(found: Manifest, versions: Iterable[str] = SUPPORTED_VERSI
     """The problems of one object, each `<label>: <field>: <problem> (<what it was checked against>)`."""
     if not found.api_version or not found.kind:
         return [f"{found.label}: apiVersion and kind are required"]
-    if found.group == CNPG_GROUP:
-        return _validate_cnpg(found, tuple(versions))
+    if found.group in CRD_PROJECTS:
+        return _validate_custom(found, CRD_PROJECTS[found.group], tuple(versions))
     if is_builtin_group(found.group):
         return _validate_builtin(found, tuple(versions))
     return [
         f"{found.label}: no schema for {found.api_version} {found.kind}: record its "
-        "CustomResourceDefinition's schema (as offline/cnpg_schema.py does CloudNativePG's)"
+        "CustomResourceDefinition's schema (a project of offline/crd_schemas.py)"
     ]
 
 
@@ -211,12 +213,13 @@ def _validate_builtin(found: Manifest, versions: tuple[str, ...]) -> list[str]:
     return _by_version(found.label, versions, problems_at)
 
 
-# -- CloudNativePG kinds: their CustomResourceDefinitions' schemas ------------------------------
+# -- custom resources: their CustomResourceDefinitions' schemas ----------------------------------
 
 
 @functools.cache
-def cnpg_schemas() -> dict[str, Any]:
-    return load_cnpg_schemas()
+def crd_schemas(project: str) -> dict[str, Any]:
+    """The recorded document of a project of offline/crd_schemas.py."""
+    return load_crd_schemas(project)
 
 
 def strict(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -242,25 +245,25 @@ def strict(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def cnpg_validator(kind: str) -> Any:
-    """The validator of a recorded CloudNativePG kind, or None when none is recorded."""
-    recorded = cnpg_schemas()["kinds"].get(kind)
+def crd_validator(project: str, kind: str) -> Any:
+    """The validator of a project's recorded kind, or None when none is recorded."""
+    recorded = crd_schemas(project)["kinds"].get(kind)
     if recorded is None:
         return None
     return jsonschema.Draft4Validator(strict(recorded["openAPIV3Schema"]))
 
 
-def _validate_cnpg(found: Manifest, versions: tuple[str, ...]) -> list[str]:
-    document = cnpg_schemas()
+def _validate_custom(found: Manifest, project: str, versions: tuple[str, ...]) -> list[str]:
+    document = crd_schemas(project)
     recorded = document["kinds"].get(found.kind)
-    release = f"CloudNativePG {document['ref']}"
+    release = f"{PROJECTS[project].title} {document['ref']}"
     if recorded is None:
         return [f"{found.label}: {release} has no recorded schema for {found.kind}"]
     if recorded["apiVersion"] != found.api_version:
         return [f"{found.label}: apiVersion {found.api_version}: {release} serves {recorded['apiVersion']}"]
     problems = [
         f"{found.label}: {p} ({release})"
-        for p in describe(cnpg_validator(found.kind).iter_errors(found.body))
+        for p in describe(crd_validator(project, found.kind).iter_errors(found.body))
     ]
     metadata = found.body.get("metadata")
     if isinstance(metadata, dict):

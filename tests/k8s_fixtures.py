@@ -204,6 +204,15 @@ DB_BACKUP: dict[str, Any] = {
     },
 }
 
+# The overrides under which the example stack's application secret is an ExternalSecret.
+EXTERNAL_SECRETS = {
+    "tm:kubernetes.secrets": {
+        "mode": "externalSecret",
+        "store": "vault",
+        "remoteKey": "tasking-manager/k8s-example",
+    }
+}
+
 # name -> (pulumi-kubernetes type token, object)
 OBJECTS: dict[str, tuple[str, dict[str, Any]]] = {
     "namespace": ("kubernetes:core/v1:Namespace", NAMESPACE_OBJECT),

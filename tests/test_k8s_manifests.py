@@ -1,6 +1,6 @@
 """The plan's Kubernetes objects are validated offline: built-in kinds against the OpenAPI schemas
-of the supported Kubernetes versions (kubernetes-validate's), CloudNativePG's against the schemas
-of its CustomResourceDefinitions at the recorded release."""
+of the supported Kubernetes versions (kubernetes-validate's), CloudNativePG's and the External
+Secrets operator's against the schemas of their CustomResourceDefinitions at the recorded releases."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import all_versions
 
-from offline import cnpg_schema, k8s_manifests
+from offline import crd_schemas, k8s_manifests
 from offline.engine import Plan
 from offline.k8s_manifests import (
     SECRET_PLACEHOLDER,
@@ -31,12 +31,13 @@ from offline.k8s_manifests import (
 from offline.mocks import Registration
 from offline.report import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
 from tests.conftest import plan_for
-from tests.k8s_fixtures import OBJECTS, registration, registrations
+from tests.k8s_fixtures import EXTERNAL_SECRETS, OBJECTS, registration, registrations
 from tests.policies.harness import DELETE, mutate
 
 ALL_VERSIONS = f"(Kubernetes {', '.join(SUPPORTED_VERSIONS)})"
 CNPG = "(CloudNativePG v1.30.0)"
 CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster 'db'"
+ESO = "(External Secrets Operator v2.9.0)"
 
 
 def _problems(name: str, path: str, value: Any) -> list[str]:
@@ -254,7 +255,7 @@ def test_validation_opens_no_connection(monkeypatch: pytest.MonkeyPatch) -> None
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the validation tried to reach the network")
 
-    for cached in (k8s_manifests._registry, k8s_manifests.builtin_validator, k8s_manifests.cnpg_validator):
+    for cached in (k8s_manifests._registry, k8s_manifests.builtin_validator, k8s_manifests.crd_validator):
         cached.cache_clear()
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
@@ -295,18 +296,31 @@ def test_a_crd_schema_is_made_strict_as_the_api_server_applies_it() -> None:
     assert "additionalProperties" not in schema  # the recorded schema itself is left alone
 
 
-# -- the recorded CloudNativePG schemas and the script that records them --------------------------
+# -- the recorded CustomResourceDefinition schemas and the script that records them ------------
+
+RELEASES = {"cloudnative-pg": "v1.30.0", "external-secrets": "v2.9.0"}
+API_VERSIONS = {"cloudnative-pg": "postgresql.cnpg.io/v1", "external-secrets": "external-secrets.io/v1"}
 
 
-def test_the_recorded_release_names_its_tag_and_commit() -> None:
-    recorded = cnpg_schema.load()
-    assert recorded["ref"] == "v1.30.0"
+@pytest.mark.parametrize("project", sorted(crd_schemas.PROJECTS))
+def test_the_recorded_release_names_its_tag_and_commit(project: str) -> None:
+    recorded = crd_schemas.load(project)
+    assert recorded["ref"] == RELEASES[project]
     assert re.fullmatch(r"[0-9a-f]{40}", recorded["commit"])
-    assert set(recorded["kinds"]) == set(cnpg_schema.KINDS)
+    assert set(recorded["kinds"]) == set(crd_schemas.PROJECTS[project].kinds)
     for kind, entry in recorded["kinds"].items():
-        assert entry["apiVersion"] == "postgresql.cnpg.io/v1", kind
+        assert entry["apiVersion"] == API_VERSIONS[project], kind
         assert entry["openAPIV3Schema"]["properties"]["spec"]["type"] == "object", kind
-    assert cnpg_schema.render(recorded) == cnpg_schema.SCHEMAS_PATH.read_text()
+    assert f"crd_schemas {project} <clone> --ref {recorded['ref']}" in recorded["regenerate"]
+    assert crd_schemas.render(recorded) == crd_schemas.schemas_path(project).read_text()
+
+
+def test_each_project_is_recorded_in_its_own_file_and_no_other_is() -> None:
+    assert sorted(p.name for p in crd_schemas.SCHEMAS_DIRECTORY.iterdir()) == sorted(
+        f"{project}.json" for project in crd_schemas.PROJECTS
+    )
+    groups = [project.group for project in crd_schemas.PROJECTS.values()]
+    assert len(set(groups)) == len(groups)
 
 
 def _crd(kind: str, plural: str) -> dict[str, Any]:
@@ -355,16 +369,16 @@ def test_the_script_reads_each_definition_at_the_tag(tmp_path: Path) -> None:
     bases = repository / "config" / "crd" / "bases"
     bases.mkdir(parents=True)
     _git(repository, "init", "-q")
-    for kind, path in cnpg_schema.KINDS.items():
+    for kind, path in crd_schemas.PROJECTS["cloudnative-pg"].kinds.items():
         (repository / path).write_text(yaml.safe_dump(_crd(kind, Path(path).stem.split("_")[1])))
     _git(repository, "add", ".")
     _git(repository, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "crds")
     _git(repository, "tag", "v9.9.9")
-    (repository / cnpg_schema.KINDS["Cluster"]).write_text(
+    (repository / crd_schemas.PROJECTS["cloudnative-pg"].kinds["Cluster"]).write_text(
         "not: the tagged one\n"
     )  # the work tree is not read
 
-    document = cnpg_schema.extract(repository, "v9.9.9")
+    document = crd_schemas.extract("cloudnative-pg", repository, "v9.9.9")
     assert document["ref"] == "v9.9.9"
     assert document["commit"] == _git(repository, "rev-parse", "HEAD")
     cluster = document["kinds"]["Cluster"]
@@ -375,17 +389,20 @@ def test_the_script_reads_each_definition_at_the_tag(tmp_path: Path) -> None:
             "spec": {"type": "object", "properties": {"description": {"type": "string"}}},
         },
     }
-    with pytest.raises(cnpg_schema.CrdSourceError, match=r"v0\.0\.0"):
-        cnpg_schema.extract(repository, "v0.0.0")
+    with pytest.raises(crd_schemas.CrdSourceError, match=r"v0\.0\.0"):
+        crd_schemas.extract("cloudnative-pg", repository, "v0.0.0")
 
 
 def test_the_script_refuses_a_definition_of_another_kind() -> None:
-    with pytest.raises(cnpg_schema.CrdSourceError, match="not the CustomResourceDefinition of Pooler"):
-        cnpg_schema.served_schema(_crd("Cluster", "clusters"), "Pooler")
+    with pytest.raises(crd_schemas.CrdSourceError, match="not the CustomResourceDefinition of Pooler"):
+        crd_schemas.served_schema(_crd("Cluster", "clusters"), "Pooler", "postgresql.cnpg.io")
+    with pytest.raises(crd_schemas.CrdSourceError, match=r"group 'postgresql\.cnpg\.io', expected external"):
+        crd_schemas.served_schema(_crd("Cluster", "clusters"), "Cluster", "external-secrets.io")
 
 
-def test_the_recorded_file_is_json_of_the_documented_shape() -> None:
-    document = json.loads(cnpg_schema.SCHEMAS_PATH.read_text())
+@pytest.mark.parametrize("project", sorted(crd_schemas.PROJECTS))
+def test_the_recorded_file_is_json_of_the_documented_shape(project: str) -> None:
+    document = json.loads(crd_schemas.schemas_path(project).read_text())
     assert {"source", "ref", "commit", "regenerate", "note", "kinds"} <= set(document)
 
 
@@ -393,10 +410,20 @@ def test_the_doc_names_the_versions_and_the_release_the_code_uses() -> None:
     doc = (Path(__file__).resolve().parent.parent / "docs" / "kubernetes-manifests.md").read_text()
     versions = ", ".join(SUPPORTED_VERSIONS[:-1]) + f" and {SUPPORTED_VERSIONS[-1]}"
     assert f"Kubernetes **{versions}**" in doc
-    assert f"release **{cnpg_schema.load()['ref']}**" in doc
-    assert f"--ref {cnpg_schema.load()['ref']}" in doc
     assert f"pinned at {kubernetes_validate.__version__}" in doc
-    assert ", ".join(f"`{kind}`" for kind in list(cnpg_schema.KINDS)[:-1]) in doc
+    for project, recorded in crd_schemas.PROJECTS.items():
+        ref, commit = crd_schemas.load(project)["ref"], crd_schemas.load(project)["commit"]
+        assert f"release **{ref}** (commit `{commit}`)" in doc, project
+        assert f"crd-schemas PROJECT={project} REPO=<clone> REF={ref}" in doc, project
+        assert f"crd_schemas {project} <clone> --ref {ref} --check" in doc, project
+        assert f"`offline/crds/{project}.json`" in doc, project
+        kinds = list(recorded.kinds)
+        listed = (
+            ", ".join(f"`{kind}`" for kind in kinds[:-1]) + f" and `{kinds[-1]}`"
+            if kinds[1:]
+            else f"`{kinds[0]}`"
+        )
+        assert listed in doc, project
 
 
 # -- the example Kubernetes stack -------------------------------------------------------------------
@@ -408,3 +435,43 @@ def test_the_example_stacks_objects_are_ones_the_api_server_accepts() -> None:
     plan = plan_for(K8S_STACK)
     assert manifests(plan), "the stack declares no Kubernetes object"
     assert validate_plan(plan) == []
+
+
+def test_the_example_stack_with_external_secrets_declares_a_valid_external_secret() -> None:
+    plan = plan_for(K8S_STACK, EXTERNAL_SECRETS)
+    assert [m.kind for m in manifests(plan) if m.group == "external-secrets.io"] == ["ExternalSecret"]
+    assert validate_plan(plan) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("spec.target.creationPolicyy", "Owner", "spec.target.creationPolicyy: unknown field"),
+        ("spec.data.0.remoteRef.propertyy", "TM_SECRET", "spec.data[0].remoteRef.propertyy: unknown field"),
+        ("spec.refreshInterval", 3600, "spec.refreshInterval: 3600 is not of type 'string'"),
+        (
+            "spec.data",
+            {"secretKey": "TM_SECRET"},
+            "spec.data: {'secretKey': 'TM_SECRET'} is not of type 'array'",
+        ),
+        ("spec.secretStoreRef.kind", "Vault", "spec.secretStoreRef.kind: 'Vault' is not one of"),
+        ("spec.data.0.remoteRef.key", DELETE, "spec.data[0].remoteRef.key: required field missing"),
+    ],
+)
+def test_a_wrong_external_secret_field_is_named(path: str, value: Any, expected: str) -> None:
+    (external,) = [m for m in manifests(plan_for(K8S_STACK, EXTERNAL_SECRETS)) if m.kind == "ExternalSecret"]
+    changed = copy.deepcopy(external.body)
+    mutate(changed, path, value)
+    found = validate_manifest(Manifest(external.label, changed))
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{external.label}: {expected}"), found
+    assert found[0].endswith(ESO), found
+
+
+def test_an_external_secret_at_another_api_version_is_a_problem() -> None:
+    (external,) = [m for m in manifests(plan_for(K8S_STACK, EXTERNAL_SECRETS)) if m.kind == "ExternalSecret"]
+    old = external.body | {"apiVersion": "external-secrets.io/v1beta1"}
+    assert validate_manifest(Manifest("e", old)) == [
+        "e: apiVersion external-secrets.io/v1beta1: External Secrets Operator v2.9.0 serves "
+        "external-secrets.io/v1"
+    ]

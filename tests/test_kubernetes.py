@@ -20,6 +20,7 @@ from offline.engine import Plan, stack_config, stack_settings
 from offline.mocks import Registration
 from offline.report import render_text, to_json
 from tests.conftest import plan_for
+from tests.k8s_fixtures import EXTERNAL_SECRETS
 
 STACK = "k8s-example"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -27,13 +28,6 @@ JOB = "kubernetes:batch/v1:Job"
 CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster"
 POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-EXTERNAL_SECRETS = {
-    "tm:kubernetes.secrets": {
-        "mode": "externalSecret",
-        "store": "vault",
-        "remoteKey": "tasking-manager/k8s-example",
-    }
-}
 
 
 def spec_of(overrides: dict[str, Any] | None = None) -> AppSpec:
