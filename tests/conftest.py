@@ -13,6 +13,7 @@ import pytest
 
 from offline import postgres
 from offline.engine import Plan, cached_plan
+from offline.policy_run import PACKS, PACKS_DIR, PackProcess, PolicyResult, check_plan, check_resources
 
 
 def plan_for(stack: str, overrides: dict[str, Any] | None = None) -> Plan:
@@ -30,6 +31,43 @@ def plan() -> Callable[..., Plan]:
 def base_plan(request: pytest.FixtureRequest) -> Plan:
     """The plan of each committed base stack (dev, staging, prod)."""
     return plan_for(request.param)
+
+
+@pytest.fixture(scope="session")
+def packs() -> Iterator[list[PackProcess]]:
+    """Both packs, started once the way the CLI starts them, for every test that needs them."""
+    processes = [PackProcess(PACKS_DIR / pack) for pack in PACKS]
+    try:
+        for process in processes:
+            process.start()
+        yield processes
+    finally:
+        for process in processes:
+            process.close()
+
+
+@pytest.fixture(scope="session")
+def stack_result(packs: list[PackProcess]) -> Callable[[str], PolicyResult]:
+    """Both packs' findings on a committed stack's plan, computed once per session per stack."""
+    results: dict[str, PolicyResult] = {}
+
+    def result(stack: str) -> PolicyResult:
+        if stack not in results:
+            results[stack] = check_plan(plan_for(stack), packs)
+        return results[stack]
+
+    return result
+
+
+def check_changes(plan: Plan, base: Plan, packs: list[PackProcess]) -> PolicyResult:
+    """Both packs on a variant of a committed stack: every stack policy on the whole plan, the
+    resource policies on what differs from `base` (new resources, or other inputs). `base` passes
+    every mandatory policy (tests/policies/test_stacks.py), so this finds what a full run would, in
+    a fraction of its time."""
+    before = {r.urn: r.inputs for r in base.resources}
+    changed = {r.urn for r in plan.resources if before.get(r.urn) != r.inputs}
+    assert changed, "the variant changed no resource"
+    return check_resources(plan, changed, packs, stack=True)
 
 
 @pytest.fixture(scope="module")

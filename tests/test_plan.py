@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import pulumi
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from offline.__main__ import ARCHITECTURE_DOC, architecture_doc, main
 from offline.engine import Plan
 from offline.mocks import OfflineMocks, Registration
+from offline.policy_run import PolicyResult
 from offline.report import MASK, SECRET_SIGNATURE, SECRET_SIGNATURE_KEY, component_graph, render_text, to_json
 from tests.conftest import plan_for
 
@@ -38,9 +40,16 @@ EXPECTED_TYPES = {
 
 
 @pytest.fixture
-def cached_plans(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`make plan` on the session's plans: run_stack is what plan_for calls, once per config."""
+def cached_plans(monkeypatch: pytest.MonkeyPatch, stack_result: Callable[[str], PolicyResult]) -> None:
+    """`make plan` on the session's plans and their policy results, each computed once per config
+    (tests/policies/test_stacks.py runs the command end to end, packs started by it)."""
     monkeypatch.setattr("offline.__main__.run_stack", plan_for)
+
+    def session_result(plan: Plan) -> PolicyResult:
+        assert plan is plan_for(plan.stack), "only the session's own plans have a session result"
+        return stack_result(plan.stack)
+
+    monkeypatch.setattr("offline.__main__.check_plan", session_result)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

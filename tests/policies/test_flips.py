@@ -25,8 +25,8 @@ import pytest
 
 from offline.engine import Plan
 from offline.mocks import Registration
-from offline.policy_run import PackProcess, check_plan, check_resources, pack_policies
-from tests.conftest import plan_for
+from offline.policy_run import PackProcess, check_resources, pack_policies
+from tests.conftest import check_changes, plan_for
 
 STACKS = {"prod": "prod", "dev": "dev", "review": "review-pr-123"}
 ALL = ("prod", "dev", "review")
@@ -465,7 +465,7 @@ def test_every_safety_setting_the_program_makes_has_a_row() -> None:
 def test_the_stack_with_a_sidecar_passes_every_mandatory_policy(packs: list[PackProcess]) -> None:
     """What the sidecar flips below start from: prod under OpenTelemetry, clean."""
     plan = plan_for("prod", {"tm:observability.apm": "openTelemetry"})
-    assert [f"{v.policy} {v.urn}" for v in check_plan(plan, packs).mandatory] == []
+    assert [f"{v.policy} {v.urn}" for v in check_changes(plan, plan_for("prod"), packs).mandatory] == []
 
 
 @pytest.mark.parametrize(
@@ -569,7 +569,7 @@ def test_the_aurora_stacks_pass_every_mandatory_policy_but_prod_s_budget(
     (docs/costs.md compares the engines); dev's cluster, paused while off-hours has stopped the
     services, stays within dev's. Nothing else is refused."""
     plan = plan_for(environment, AURORA)
-    assert [v.policy for v in check_plan(plan, packs).mandatory] == refused
+    assert [v.policy for v in check_changes(plan, plan_for(environment), packs).mandatory] == refused
 
 
 @pytest.mark.parametrize(

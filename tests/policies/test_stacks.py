@@ -16,7 +16,7 @@ from offline.engine import PROJECT_DIR, Plan
 from offline.mocks import Registration
 from offline.policy_run import PackProcess, PolicyResult, check_plan
 from offline.report import resource_label
-from tests.conftest import plan_for
+from tests.conftest import check_changes, plan_for
 
 REVIEW_STACK = "review-pr-123"
 
@@ -193,13 +193,17 @@ def broken_prod(change: Callable[[list[Registration]], None]) -> Plan:
     return Plan(prod.stack, prod.environment, resources, dict(prod.outputs))
 
 
+def check_broken(plan: Plan, packs: list[PackProcess]) -> PolicyResult:
+    return check_changes(plan, plan_for("prod"), packs)
+
+
 @pytest.mark.parametrize(
     ("change", "expected"), BROKEN, ids=[change.__name__.strip("_") for change, _ in BROKEN]
 )
 def test_a_broken_prod_fails_with_the_expected_policies(
     packs: list[PackProcess], change: Callable[[list[Registration]], None], expected: set[str]
 ) -> None:
-    result = check_plan(broken_prod(change), packs)
+    result = check_broken(broken_prod(change), packs)
     assert {v.policy for v in result.mandatory} == expected, _blocking(result)
 
 
@@ -222,11 +226,12 @@ def test_the_plan_command_exits_3_on_a_mandatory_violation(
 
 
 def test_the_plan_json_gains_a_policies_key(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], packs: list[PackProcess]
 ) -> None:
     monkeypatch.setattr(
         "offline.__main__.run_stack", lambda stack, overrides: broken_prod(_plaintext_secret_in_a_container)
     )
+    monkeypatch.setattr("offline.__main__.check_plan", lambda plan: check_broken(plan, packs))
     assert main(["plan", "prod", "--json"]) == 3
     out = capsys.readouterr().out
     document = json.loads(out)
