@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 SET ?=
 
-.PHONY: plan test lint fmt docs bench clean lock postgis app-contract app-schema otel-lock
+.PHONY: plan test lint fmt docs bench clean lock postgis app-contract app-schema otel-lock cnpg-schema
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ postgis:
 ##               tag to deploy (APP=../tasking-manager) and print what changed
 app-contract: $(VENV)/.installed
 	@$(PY) -m offline.app_contract $(APP)
+
+## cnpg-schema: re-record offline/cnpg_schemas.json, the schemas of the CloudNativePG kinds the Kubernetes
+##              objects are validated against, from a clone of CloudNativePG (CNPG=../cloudnative-pg) at
+##              the release tag REF (REF=v1.30.0)
+cnpg-schema: $(VENV)/.installed
+	@$(PY) -m offline.cnpg_schema $(CNPG) --ref $(REF)
 
 ## app-schema: regenerate components/app_schema.sql by running the migrations of a Tasking Manager checkout at
 ##             the contract's commit (APP=../tasking-manager) on a throwaway PostGIS, with the app's own

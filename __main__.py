@@ -1,15 +1,18 @@
 """The Tasking Manager on AWS, composed like the architecture diagram.
 
+Both build the application spec (components/app_spec.py) once and hand each component its part of it.
 prod and dev: key -> network -> database -> back end (registry, secrets, load balancer, ECS, and
 the telemetry collector where APM is OpenTelemetry) -> observability -> front end; dev also hosts
 review apps. A review-pr-<N> stack reads dev through a StackReference and adds only its own small
-layer.
+layer. With tm:platform kubernetes the same application spec is realised on a Kubernetes cluster:
+namespace -> secrets -> database -> back end (migration Job, API, scheduler) -> front end ->
+network policies.
 """
 
 import pulumi
 
-from components.app_contract import CONTRACT
 from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.app_spec import AppSpec, app_spec, review_spec
 from components.backend import Backend, BackendArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
@@ -21,6 +24,17 @@ from components.frontend import (
     ReviewFrontendArgs,
     review_build_variables,
 )
+from components.k8s_backend import Backend as KubernetesBackend
+from components.k8s_backend import BackendArgs as KubernetesBackendArgs
+from components.k8s_database import Database as KubernetesDatabase
+from components.k8s_database import DatabaseArgs as KubernetesDatabaseArgs
+from components.k8s_frontend import Frontend as KubernetesFrontend
+from components.k8s_frontend import FrontendArgs as KubernetesFrontendArgs
+from components.k8s_namespace import Namespace, NamespaceArgs
+from components.k8s_network_policies import NetworkPolicies, NetworkPoliciesArgs
+from components.k8s_pods import APP_NAME
+from components.k8s_secrets import AppSecrets as KubernetesAppSecrets
+from components.k8s_secrets import AppSecretsArgs as KubernetesAppSecretsArgs
 from components.kms import StackKey, StackKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
@@ -35,6 +49,7 @@ from components.telemetry import TelemetryCollector, TelemetryCollectorArgs
 
 
 def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
+    spec = app_spec(settings)
     key = StackKey("stack-key", StackKeyArgs(scope=scope), in_account)
     network = Network(
         "network",
@@ -52,6 +67,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
     database = Database(
         "database",
         DatabaseArgs(
+            spec=spec.database,
             settings=settings.database,
             scope=scope,
             vpc_id=network.vpc_id,
@@ -96,11 +112,13 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             scope=scope,
             vpc_id=network.vpc_id,
             public_subnet_ids=network.public_subnet_ids,
-            api_host=settings.dns.api_host,
+            api_host=spec.hosts.api,
             zone_name=settings.dns.zone_name,
             take_over_dns_record=settings.dns.take_over_existing_records,
             certificate_arn=settings.dns.certificate_arn,
             api_security_group_id=task_groups.ids["api"],
+            api_port=spec.api.port,
+            health_check_path=spec.api.health_path,
             kms_key_arn=key.arn,
             log_retention_days=settings.ecs.log_retention_days,
         ),
@@ -124,23 +142,14 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         "backend",
         BackendArgs(
             scope=scope,
-            environment=settings.environment,
+            spec=spec,
             ecs=settings.ecs,
-            api=settings.api,
-            worker=settings.worker,
-            app=settings.app,
-            organisation=settings.frontend.build_variables,
             image=image,
             repository_arn=registry.repository_arn if from_ecr else None,
-            frontend_url=f"https://{settings.dns.frontend_host}",
-            api_url=f"https://{settings.dns.api_host}",
-            osm_server_url=settings.frontend.osm_server_url,
             private_subnet_ids=network.private_subnet_ids,
             task_security_group_ids=task_groups.ids,
             database_security_group_id=database.security_group_id,
             database_address=database.address,
-            database_port=database.port,
-            database_name=database.database_name,
             database_login_secret_arn=database.app_login_secret_arn,
             database_admin_secret_arn=database.master_secret_arn,
             app_secret_arn=app_secrets.arn,
@@ -149,7 +158,6 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             request_count_label=pulumi.Output.concat(
                 load_balancer.load_balancer.arn_suffix, "/", load_balancer.target_group.arn_suffix
             ),
-            apm=settings.observability.apm,
             collector=telemetry.container if telemetry else None,
             metrics_log_group_arn=telemetry.metrics_log_group.arn if telemetry else None,
             deployment_alarm_names=deployment_alarm_names(settings.stack),
@@ -191,9 +199,11 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
                 scope=scope,
                 services=[
                     SleepingService(
-                        "api", backend.scaling_target, settings.api.min_tasks, settings.api.max_tasks
+                        "api", backend.scaling_target, spec.api.min_replicas, spec.api.max_replicas
                     ),
-                    SleepingService("cron", backend.cron_scaling_target, 1, 1),
+                    SleepingService(
+                        "cron", backend.cron_scaling_target, spec.scheduler.replicas, spec.scheduler.replicas
+                    ),
                 ],
                 database=stopped,
                 alarm_names=observability.alerting_alarm_names,
@@ -207,7 +217,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             {
                 "cronScalableTarget": backend.cron_scaling_target.resource_id,
                 "apiScalableTarget": backend.scaling_target.resource_id,
-                "apiTasks": [settings.api.min_tasks, settings.api.max_tasks],
+                "apiTasks": [spec.api.min_replicas, spec.api.max_replicas],
                 "alarmNames": observability.alerting_alarm_names,
                 "recheckAlarmNames": observability.health_alarm_names,
                 # The instance the schedules stop, which whatever needs it at night starts first.
@@ -230,9 +240,9 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
     pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
     pulumi.export("databaseAppLoginSecretArn", database.app_login_secret_arn)
     pulumi.export("databaseSecurityGroupId", database.security_group_id)
-    pulumi.export("apiUrl", f"https://{settings.dns.api_host}")
+    pulumi.export("apiUrl", spec.hosts.api_url)
     # What the workflows wait for after a rollout: the app's own health route (its contract).
-    pulumi.export("heartbeatUrl", f"https://{settings.dns.api_host}{CONTRACT.heartbeat_path}")
+    pulumi.export("heartbeatUrl", f"{spec.hosts.api_url}{spec.api.health_path}")
     pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
     pulumi.export("loadBalancerSecurityGroupId", load_balancer.security_group_id)
     pulumi.export("httpsListenerArn", load_balancer.https_listener.arn)
@@ -262,10 +272,11 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
     frontend = Frontend(
         "frontend",
         FrontendArgs(
+            spec=spec.frontend,
             settings=settings.frontend,
             stack=settings.stack,
-            frontend_host=settings.dns.frontend_host,
-            api_host=settings.dns.api_host,
+            frontend_host=spec.hosts.frontend,
+            api_host=spec.hosts.api,
             github_token=pulumi.Output.secret(github_token.get_secret_value() if github_token else ""),
             basic_auth_credentials=(
                 pulumi.Output.secret(preview_auth.get_secret_value()) if preview_auth else None
@@ -282,7 +293,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         pulumi.export("frontendDnsRecords", frontend.dns_records)
     pulumi.export("apiSecurityGroupId", task_groups.ids["api"])
     pulumi.export("ecrRepositoryArn", registry.repository_arn)
-    pulumi.export("osmServerUrl", settings.frontend.osm_server_url)
+    pulumi.export("osmServerUrl", spec.osm_server_url)
 
     if settings.review is not None and settings.review_database_key is not None:
         review_base = ReviewBase(
@@ -315,6 +326,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         review_frontend = ReviewFrontend(
             "review-frontend",
             ReviewFrontendArgs(
+                spec=spec.frontend,
                 stack=settings.stack,
                 slots=settings.review.slots,
                 basic_auth_credentials=(
@@ -331,11 +343,12 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             "reviewRedirectUris",
             [pulumi.Output.concat(url, "/authorized") for url in review_frontend.slot_urls],
         )
-        pulumi.export("reviewFrontendBuildEnvironment", review_build_variables(settings.frontend))
+        pulumi.export("reviewFrontendBuildEnvironment", review_build_variables(spec.frontend))
 
 
 def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
     # Everything shared comes from the base stack; an output it does not export fails here.
+    spec = review_spec(settings)
     base = pulumi.StackReference(settings.base_stack_name)
 
     def output(name: str) -> pulumi.Output:  # type: ignore[type-arg]
@@ -344,11 +357,9 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
     review = ReviewApp(
         f"pr-{settings.pull_request}",
         ReviewAppArgs(
+            spec=spec,
             settings=settings.review_app,
-            app=settings.app,
             scope=scope,
-            pull_request=settings.pull_request,
-            image_tag=settings.image.tag,
             slot=settings.slot,
             base=ReviewBaseOutputs(
                 vpc_id=output("vpcId"),
@@ -380,12 +391,12 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
             OffHoursArgs(
                 settings=settings.off_hours,
                 scope=scope,
-                services=[SleepingService("api", review.scaling_target, 1, 1)],
+                services=[SleepingService("api", review.scaling_target, spec.replicas, spec.replicas)],
             ),
             in_account,
         )
     pulumi.export("apiUrl", review.api_url)
-    pulumi.export("heartbeatUrl", pulumi.Output.concat(review.api_url, CONTRACT.heartbeat_path))
+    pulumi.export("heartbeatUrl", pulumi.Output.concat(review.api_url, spec.api.serving()[1]))
     pulumi.export("frontendUrl", review.frontend_url)
     pulumi.export("frontendAppId", output("reviewFrontendAppId"))
     pulumi.export("frontendBranch", review.frontend_branch)
@@ -398,11 +409,117 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
     pulumi.export("backendLogGroup", review.log_group.name)
 
 
+def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
+    """The application spec on a Kubernetes cluster (tm:kubernetes), with the cluster's own
+    ingress controller, cert-manager and, per the modes chosen, CloudNativePG and External Secrets."""
+    kube = settings.kubernetes
+    assert kube is not None  # required with tm:platform kubernetes by validation
+    namespace = Namespace(
+        "namespace",
+        NamespaceArgs(name=kube.namespace, stack=spec.stack, environment=spec.environment),
+    )
+    in_namespace = pulumi.ResourceOptions(depends_on=[namespace])
+    secret_keys = tuple(
+        dict.fromkeys(
+            ref.key
+            for process in (spec.api.process, spec.scheduler.process, spec.migration.process)
+            for ref in process.secrets
+            if ref.store == "app"
+        )
+    )
+    app_secrets = KubernetesAppSecrets(
+        "app-secrets",
+        KubernetesAppSecretsArgs(
+            settings=kube.secrets,
+            namespace=namespace.name,
+            secret_name=f"{APP_NAME}-app",
+            keys=secret_keys,
+            values=pulumi.Output.secret({k: v.get_secret_value() for k, v in settings.app_secrets.items()})
+            if settings.app_secrets
+            else None,
+        ),
+        in_namespace,
+    )
+    database = KubernetesDatabase(
+        "database",
+        KubernetesDatabaseArgs(
+            settings=kube.database,
+            spec=spec.database,
+            namespace=namespace.name,
+            namespace_name=kube.namespace,
+            prefix=APP_NAME,
+            database_url=settings.database_url.get_secret_value() if settings.database_url else None,
+        ),
+        in_namespace,
+    )
+    backend = KubernetesBackend(
+        "backend",
+        KubernetesBackendArgs(
+            spec=spec,
+            namespace=namespace.name,
+            prefix=APP_NAME,
+            ingress_class=kube.ingress_class,
+            tls_issuer=kube.tls_issuer,
+            ingress_annotations=kube.ingress_annotations,
+            app_database_address=database.app_address,
+            migration_database_address=database.migration_address,
+            secret_names={"app": app_secrets.secret_name, **database.secret_names},
+        ),
+        pulumi.ResourceOptions(depends_on=[namespace, app_secrets, database]),
+    )
+    KubernetesFrontend(
+        "frontend",
+        KubernetesFrontendArgs(
+            spec=spec.frontend,
+            settings=kube.frontend,
+            host=spec.hosts.frontend,
+            namespace=namespace.name,
+            prefix=APP_NAME,
+            ingress_class=kube.ingress_class,
+            tls_issuer=kube.tls_issuer,
+            ingress_annotations=kube.ingress_annotations,
+        ),
+        in_namespace,
+    )
+    NetworkPolicies(
+        "network-policies",
+        NetworkPoliciesArgs(
+            namespace=namespace.name,
+            prefix=APP_NAME,
+            ingress_namespace=kube.ingress_namespace,
+            ingress_pod_labels=kube.ingress_pod_labels,
+            dns_namespace=kube.dns_namespace,
+            api_port=int(spec.api.process.port or 0),
+            database_port=spec.database.port,
+            smtp_port=settings.app.smtp.port,
+            api_server_port=kube.api_server_port,
+            instance_selector=database.instance_selector,
+            pooler_selector=database.pooler_selector,
+            operator_namespace=kube.database.operator_namespace,
+        ),
+        in_namespace,
+    )
+    pulumi.export("namespace", namespace.name)
+    pulumi.export("apiUrl", spec.hosts.api_url)
+    pulumi.export("heartbeatUrl", f"{spec.hosts.api_url}{spec.api.process.health_path}")
+    pulumi.export("frontendUrl", spec.hosts.frontend_url)
+    pulumi.export("migrationJobName", backend.job_name)
+    pulumi.export("databaseAddress", database.app_address)
+    pulumi.export("imageTag", spec.image_tag)
+    # What the front-end bundle image (tm:kubernetes.frontend.bundleImage) is built with.
+    pulumi.export("frontendBuildVariables", spec.frontend_build_environment())
+
+
 settings = load_settings()  # fails here, before any resource, on a config mistake
-provider = aws_provider(settings)
-pulumi.export("environment", settings.environment)
-pulumi.export("region", settings.region)
-if isinstance(settings, BaseSettings):
-    compose_base(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))
+if isinstance(settings, BaseSettings) and settings.platform == "kubernetes":
+    pulumi.export("environment", settings.environment)
+    pulumi.export("platform", settings.platform)
+    compose_kubernetes(settings, app_spec(settings))
 else:
-    compose_review(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))
+    provider = aws_provider(settings)
+    pulumi.export("environment", settings.environment)
+    pulumi.export("region", settings.region)
+    if isinstance(settings, BaseSettings):
+        compose_base(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))
+    else:
+        compose_review(settings, aws_scope(settings, provider), pulumi.ResourceOptions(providers=[provider]))

@@ -1,4 +1,5 @@
-"""The back end on ECS Fargate: the API service, the cron worker and the migration task."""
+"""The back end on ECS Fargate: the API service, the cron worker and the migration task, realising
+the processes, replica ranges and scaling targets of the application spec (components/app_spec.py)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,21 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.app_spec import AppSpec, Process, SecretStore
 from components.backend_tasks import (
-    API_PORT,
-    CRON_COMMAND,
-    MIGRATE_COMMAND,
-    AppEndpoints,
     ContainerRuntime,
-    admin_login,
-    api_command,
     apm_environment,
-    apm_secrets,
     app_container,
-    app_environment,
-    app_secrets,
     ecs_tasks_trust,
     execution_role_policy_json,
-    role_apm,
     runtime_platform,
+    secret_sources,
     sidecar_container,
     task_role_policy,
     task_volumes,
-    with_apm,
 )
 from components.provider import AwsScope
-from components.settings import ApiSettings, Apm, AppSettings, Capacity, EcsSettings, WorkerSettings
+from components.settings import Capacity, EcsSettings
 
 # Capacity provider strategies: prod on demand; dev one on-demand task then Spot; review all Spot.
 # Time a new API task has to pass its first health checks before ECS counts failures.
@@ -51,24 +43,17 @@ CAPACITY_STRATEGIES: dict[Capacity, list[dict[str, Any]]] = {
 @dataclass(frozen=True)
 class BackendArgs:
     scope: AwsScope
-    environment: str  # prod or dev
+    # The processes (api, cron, migrate), their environment, the API's replica range and scaling
+    # targets, the database's name and port; the AWS-only facts are in `ecs`.
+    spec: AppSpec
     ecs: EcsSettings
-    api: ApiSettings
-    worker: WorkerSettings
-    app: AppSettings
-    organisation: Mapping[str, str]
     image: pulumi.Input[str]
     repository_arn: pulumi.Input[str] | None
-    frontend_url: str
-    api_url: str
-    osm_server_url: str
     private_subnet_ids: pulumi.Input[Sequence[str]]
     # Security group per task role (api, cron, migrate), and the database's.
     task_security_group_ids: Mapping[str, pulumi.Input[str]]
     database_security_group_id: pulumi.Input[str]
     database_address: pulumi.Input[str]
-    database_port: int
-    database_name: str
     # The application's own login (api, cron, and Alembic in the migrate task) and the master login
     # (read only by the migrate task, which prepares the database).
     database_login_secret_arn: pulumi.Input[str]
@@ -80,10 +65,8 @@ class BackendArgs:
     request_count_label: pulumi.Input[str]
     # CloudWatch alarms that roll an API deployment back when they fire (observability makes them).
     deployment_alarm_names: Sequence[str] = ()
-    # The APM agent the API and cron run under (components/backend_tasks.py, with_apm).
-    apm: Apm = "none"
-    # With `openTelemetry`: the collector beside the API (components/telemetry.py) and the log group
-    # its metrics go to, which the API's task role may write.
+    # Where the API runs under `openTelemetry`: the collector beside it (components/telemetry.py)
+    # and the log group its metrics go to, which the API's task role may write.
     collector: Mapping[str, Any] | None = None
     metrics_log_group_arn: pulumi.Input[str] | None = None
     # Whether off-hours schedules (components/off_hours.py) scale the services to zero at night.
@@ -184,8 +167,8 @@ class Backend(pulumi.ComponentResource):
                 security_group_id=group_id,
                 referenced_security_group_id=args.database_security_group_id,
                 ip_protocol="tcp",
-                from_port=args.database_port,
-                to_port=args.database_port,
+                from_port=args.spec.database.port,
+                to_port=args.spec.database.port,
                 description="PostgreSQL",
                 opts=child,
             )
@@ -205,8 +188,8 @@ class Backend(pulumi.ComponentResource):
                     security_group_id=group_id,
                     cidr_ipv4="0.0.0.0/0",
                     ip_protocol="tcp",
-                    from_port=args.app.smtp.port,
-                    to_port=args.app.smtp.port,
+                    from_port=args.spec.app.smtp.port,
+                    to_port=args.spec.app.smtp.port,
                     description="SMTP submission for notification mail",
                     opts=child,
                 )
@@ -284,46 +267,31 @@ class Backend(pulumi.ComponentResource):
 
     def _task_definitions(self, name: str, args: BackendArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        scope = args.scope
+        scope, spec = args.scope, args.spec
 
-        def containers(role: str) -> pulumi.Output[str]:
+        def containers(process: Process) -> pulumi.Output[str]:
             def render(values: list[Any]) -> str:
                 image, log_group, address, app_secret_arn, login_secret_arn, admin_secret_arn = values
-                endpoints = AppEndpoints(
-                    environment=scope.stack,
-                    frontend_url=args.frontend_url,
-                    api_url=args.api_url,
-                    osm_server_url=args.osm_server_url,
-                    database_address=address,
-                    database_port=args.database_port,
-                    database_name=args.database_name,
-                )
-                apm = role_apm(args.apm, role)
-                secrets = app_secrets(app_secret_arn, login_secret_arn) | apm_secrets(apm, app_secret_arn)
-                if role == "migrate":
-                    secrets |= admin_login(admin_secret_arn)
-                environment = app_environment(endpoints, args.app, args.api, args.organisation)
+                stores: dict[SecretStore, str] = {
+                    "app": app_secret_arn,
+                    "login": login_secret_arn,
+                    "admin": admin_secret_arn,
+                }
                 runtime = ContainerRuntime(
                     image=image,
                     log_group=log_group,
                     region=scope.region,
-                    environment=environment | apm_environment(apm, args.environment, scope.stack),
-                    secrets=secrets,
+                    environment=spec.environment_variables(address)
+                    | apm_environment(process.apm, spec.environment, scope.stack),
+                    secrets=secret_sources(process.secrets, stores),
                 )
-                exec_on = args.ecs.execute_command
-                if role == "api":
-                    command = with_apm(api_command(args.api.workers, access_log=args.app.access_log), apm)
-                    api = app_container(
-                        "api", runtime, command, port=API_PORT, health_check=True, execute_command=exec_on
-                    )
-                    if apm != "openTelemetry":
-                        return json.dumps([api])
-                    assert args.collector is not None, "openTelemetry needs the collector beside the API"
-                    # The collector listens before the application's first export.
-                    api["dependsOn"] = [{"containerName": args.collector["name"], "condition": "START"}]
-                    return json.dumps([api, sidecar_container(args.collector, runtime)])
-                command = with_apm(CRON_COMMAND, apm) if role == "cron" else MIGRATE_COMMAND
-                return json.dumps([app_container(role, runtime, command, execute_command=exec_on)])
+                container = app_container(process, runtime, execute_command=args.ecs.execute_command)
+                if process.apm != "openTelemetry":
+                    return json.dumps([container])
+                assert args.collector is not None, "openTelemetry needs the collector beside the API"
+                # The collector listens before the application's first export.
+                container["dependsOn"] = [{"containerName": args.collector["name"], "condition": "START"}]
+                return json.dumps([container, sidecar_container(args.collector, runtime)])
 
             return pulumi.Output.all(
                 args.image,
@@ -334,15 +302,10 @@ class Backend(pulumi.ComponentResource):
                 args.database_admin_secret_arn,
             ).apply(render)
 
-        sizes = {
-            "api": (args.api.cpu, args.api.memory, self.api_task_role, self.execution_role),
-            "cron": (args.worker.cpu, args.worker.memory, self.worker_task_role, self.execution_role),
-            "migrate": (
-                args.worker.cpu,
-                args.worker.memory,
-                self.worker_task_role,
-                self.migrate_execution_role,
-            ),
+        roles = {
+            "api": (spec.api.process, self.api_task_role, self.execution_role),
+            "cron": (spec.scheduler.process, self.worker_task_role, self.execution_role),
+            "migrate": (spec.migration.process, self.worker_task_role, self.migrate_execution_role),
         }
         self.task_definitions = {
             role: aws.ecs.TaskDefinition(
@@ -350,16 +313,16 @@ class Backend(pulumi.ComponentResource):
                 family=f"tasking-manager-{scope.stack}-{role}",
                 requires_compatibilities=["FARGATE"],
                 network_mode="awsvpc",
-                cpu=str(cpu),
-                memory=str(memory),
+                cpu=str(process.size.cpu),
+                memory=str(process.size.memory_mib),
                 runtime_platform=runtime_platform(args.ecs.cpu_architecture),
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_role.arn,
-                container_definitions=containers(role),
-                volumes=task_volumes(args.ecs.execute_command),
+                container_definitions=containers(process),
+                volumes=task_volumes(process, args.ecs.execute_command),
                 opts=child,
             )
-            for role, (cpu, memory, task_role, execution_role) in sizes.items()
+            for role, (process, task_role, execution_role) in roles.items()
         }
 
     def _network(self, args: BackendArgs, role: str) -> aws.ecs.ServiceNetworkConfigurationArgs:
@@ -374,22 +337,25 @@ class Backend(pulumi.ComponentResource):
             aws.ecs.ServiceCapacityProviderStrategyArgs(**strategy)
             for strategy in CAPACITY_STRATEGIES[args.ecs.capacity]
         ]
+        api, scheduler = args.spec.api, args.spec.scheduler
         self.api_service = aws.ecs.Service(
             f"{name}-api",
             cluster=self.cluster.arn,
             task_definition=self.task_definitions["api"].arn,
             # The starting count; autoscaling owns it afterwards.
-            desired_count=args.api.min_tasks,
+            desired_count=api.min_replicas,
             capacity_provider_strategies=strategies,
             platform_version="LATEST",
             network_configuration=self._network(args, "api"),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=args.target_group_arn, container_name="api", container_port=API_PORT
+                    target_group_arn=args.target_group_arn,
+                    container_name=api.process.name,
+                    container_port=api.port,
                 )
             ],
             health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS,
-            deployment_minimum_healthy_percent=100,
+            deployment_minimum_healthy_percent=api.min_available_during_rollout_percent,
             deployment_maximum_percent=200,
             # Tasks that never become healthy stop the rollout (circuit breaker); tasks that are
             # healthy but serve errors stop it too (alarms). Either way ECS rolls back, and
@@ -411,18 +377,18 @@ class Backend(pulumi.ComponentResource):
                 parent=self, ignore_changes=["desiredCount"], depends_on=[self.capacity_providers]
             ),
         )
-        # The scheduler must run exactly once: one task, and a rollout stops the old task before
-        # it starts the new one (0 % minimum healthy, 100 % maximum), so two never overlap.
+        # The scheduler must run exactly once: its one task, and as it may not overlap, a rollout
+        # stops the old task before it starts the new one (0 % minimum healthy, 100 % maximum).
         self.cron_service = aws.ecs.Service(
             f"{name}-cron",
             cluster=self.cluster.arn,
             task_definition=self.task_definitions["cron"].arn,
-            desired_count=1,
+            desired_count=scheduler.replicas,
             capacity_provider_strategies=strategies,
             platform_version="LATEST",
             network_configuration=self._network(args, "cron"),
-            deployment_minimum_healthy_percent=0,
-            deployment_maximum_percent=100,
+            deployment_minimum_healthy_percent=100 if scheduler.overlap_during_rollout else 0,
+            deployment_maximum_percent=200 if scheduler.overlap_during_rollout else 100,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
             ),
@@ -440,7 +406,7 @@ class Backend(pulumi.ComponentResource):
 
     def _autoscaling(self, name: str, args: BackendArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        api = args.api
+        api, scheduler = args.spec.api, args.spec.scheduler
         # Where schedules change a target's range, `pulumi up` and the drift check's refresh must
         # not undo or report it: the wake action carries the settings' range instead.
         scheduled = pulumi.ResourceOptions(
@@ -451,8 +417,8 @@ class Backend(pulumi.ComponentResource):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.api_service.name),
-            min_capacity=api.min_tasks,
-            max_capacity=api.max_tasks,
+            min_capacity=api.min_replicas,
+            max_capacity=api.max_replicas,
             opts=scheduled,
         )
         # The cron worker: one task by day, none at night, never two (maximum 1).
@@ -462,8 +428,8 @@ class Backend(pulumi.ComponentResource):
                 service_namespace="ecs",
                 scalable_dimension="ecs:service:DesiredCount",
                 resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.cron_service.name),
-                min_capacity=1,
-                max_capacity=1,
+                min_capacity=scheduler.replicas,
+                max_capacity=scheduler.replicas,
                 opts=scheduled,
             )
             if args.sleeps
@@ -472,7 +438,7 @@ class Backend(pulumi.ComponentResource):
         targets: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
             "cpu": ("ECSServiceAverageCPUUtilization", api.cpu_target_percent, None),
             "memory": ("ECSServiceAverageMemoryUtilization", api.memory_target_percent, None),
-            "requests": ("ALBRequestCountPerTarget", api.requests_per_target, args.request_count_label),
+            "requests": ("ALBRequestCountPerTarget", api.requests_per_replica, args.request_count_label),
         }
         self.scaling_policies = {
             metric: aws.appautoscaling.Policy(

@@ -1,4 +1,5 @@
-"""What the back-end containers run with: commands, environment, secrets, IAM documents.
+"""How the back end's processes of the application spec (components/app_spec.py) run on ECS:
+container definitions, secrets as Secrets Manager references, APM agents' settings, IAM documents.
 
 Plain functions, shared by the base stacks' back end and by review apps, and tested on their own.
 """
@@ -8,45 +9,26 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.app_contract import CONTRACT
-from components.settings import (
-    APP_SECRET_NAMES,
-    ApiSettings,
-    Apm,
-    AppSettings,
-    CpuArchitecture,
-    ReviewAppSettings,
-)
+from components.app_spec import Process, SecretRef, SecretStore, new_relic_environment
+from components.settings import Apm, CpuArchitecture
 from components.telemetry import instrumentation_environment
 
-# Facts read from the application's source at the tag we deploy (see components/app_contract.py).
-API_PORT = CONTRACT.port
-APP_USER = str(CONTRACT.uid)
-# Queries the database, so it fails while the database is down (the load balancer's check too).
-HEALTH_CHECK_PATH = CONTRACT.heartbeat_path
-HEARTBEAT = f"http://127.0.0.1:{API_PORT}{HEALTH_CHECK_PATH}"
-# The application reads its log level as an int (Python's logging levels).
-LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
-# The settings module also builds its test settings at import, and cannot without this name; no
-# task ever connects to it.
-TEST_DATABASE_NAME = "tasking_manager_test"
 # Where the SSM agent behind ECS Exec writes its state and logs: with a read-only root file system
 # these must be writable volumes, or the agent dies (aws/containers-roadmap#1359, and the AWS
 # workaround with volumes at these two paths).
 EXEC_AGENT_PATHS = {"ssm-state": "/var/lib/amazon", "ssm-logs": "/var/log/amazon"}
 
 
-def target_group_health_check() -> aws.lb.TargetGroupHealthCheckArgs:
-    """How a load balancer judges an API task: the heartbeat answers 200 twice in a row."""
+def target_group_health_check(path: str) -> aws.lb.TargetGroupHealthCheckArgs:
+    """How a load balancer judges an API task: its health path answers 200 twice in a row."""
     return aws.lb.TargetGroupHealthCheckArgs(
         enabled=True,
-        path=HEALTH_CHECK_PATH,
+        path=path,
         matcher="200",
         interval=15,
         timeout=5,
@@ -55,148 +37,17 @@ def target_group_health_check() -> aws.lb.TargetGroupHealthCheckArgs:
     )
 
 
-# Prepares the database with psql (the image has no synchronous PostgreSQL driver), then runs
-# Alembic as the application's own login; any failure stops the script with a non-zero status.
-MIGRATE_SCRIPT = (Path(__file__).resolve().parent.parent / "scripts" / "container-migrate.sh").read_text()
-
-
-def api_command(workers: int, *, access_log: bool) -> list[str]:
-    command = [
-        "uvicorn",
-        CONTRACT.api_module,
-        "--host",
-        "0.0.0.0",  # all of the task's interfaces; its security group decides who reaches them
-        "--port",
-        str(API_PORT),
-        "--workers",
-        str(workers),
-        # Trust X-Forwarded-Proto/For so redirects say https and logs show the client. Only the
-        # load balancer's security group reaches the task; uvicorn 0.19 takes addresses or `*`,
-        # not networks, and the load balancer's addresses change.
-        "--proxy-headers",
-        "--forwarded-allow-ips",
-        "*",
-    ]
-    return command if access_log else [*command, "--no-access-log"]
-
-
-CRON_COMMAND = ["python", CONTRACT.cron_script]
-# The sections of the image's newrelic.ini that each environment selects, as HOT names them.
-NEW_RELIC_SECTIONS = {
-    "prod": "tasking-manager-production",
-    "staging": "tasking-manager-staging",
-    "dev": "tasking-manager-develop",
-}
-
-
-def role_apm(apm: Apm, role: str) -> Apm:
-    """The agent a task runs under: New Relic's wraps the API and cron (it reports by itself);
-    OpenTelemetry's only the API, whose task runs the collector; the migration always runs bare."""
-    if role == "api" or (role == "cron" and apm == "newRelic"):
-        return apm
-    return "none"
-
-
-def with_apm(command: Sequence[str], apm: Apm) -> list[str]:
-    """The command under the chosen agent, which starts the application itself."""
-    agent = {"newRelic": ["newrelic-admin", "run-program"], "openTelemetry": ["opentelemetry-instrument"]}
-    return [*agent.get(apm, []), *command]
-
-
 def apm_environment(apm: Apm, environment: str, stack: str) -> dict[str, str]:
-    """What the agent reads besides its key: New Relic's config file and section of it, or where
-    OpenTelemetry's collector listens."""
+    """What the agent reads besides its key: where OpenTelemetry's collector listens (beside the
+    API, in its task), or New Relic's config file and section of it."""
     if apm == "openTelemetry":
         return instrumentation_environment(stack)
-    if apm != "newRelic":
-        return {}
-    assert CONTRACT.new_relic_config_file, "the image ships no New Relic agent"
-    return {
-        "NEW_RELIC_CONFIG_FILE": CONTRACT.new_relic_config_file,
-        "NEW_RELIC_ENVIRONMENT": NEW_RELIC_SECTIONS[environment],
-    }
+    return new_relic_environment(apm, environment)
 
 
-def apm_secrets(apm: Apm, app_secret_arn: str) -> dict[str, str]:
-    """The New Relic licence key, a key of the application secret, for the agent only."""
-    return {"NEW_RELIC_LICENSE_KEY": f"{app_secret_arn}:NEW_RELIC_LICENSE_KEY::"} if apm == "newRelic" else {}
-
-
-MIGRATE_COMMAND = ["sh", "-c", MIGRATE_SCRIPT]
-
-
-@dataclass(frozen=True)
-class AppEndpoints:
-    """Where the application and its database are, as its environment names them."""
-
-    environment: str
-    frontend_url: str
-    api_url: str
-    osm_server_url: str
-    database_address: str
-    database_port: int
-    database_name: str
-
-
-def app_environment(
-    endpoints: AppEndpoints,
-    app: AppSettings,
-    api: ApiSettings | ReviewAppSettings,
-    organisation: Mapping[str, str],
-) -> dict[str, str]:
-    """The plain (non-secret) environment of every back-end container."""
-    flag = {True: "1", False: "0"}
-    environment = {
-        "POSTGRES_ENDPOINT": endpoints.database_address,
-        "POSTGRES_PORT": str(endpoints.database_port),
-        "POSTGRES_DB": endpoints.database_name,
-        "POSTGRES_TEST_DB": TEST_DATABASE_NAME,
-        "DB_MIN_CONNECTIONS": str(api.db_min_connections),
-        "DB_MAX_CONNECTIONS": str(api.db_max_connections),
-        "TM_APP_BASE_URL": endpoints.frontend_url,
-        "TM_APP_API_URL": endpoints.api_url,
-        "TM_APP_API_VERSION": "v2",
-        "TM_REDIRECT_URI": f"{endpoints.frontend_url}/authorized",
-        "TM_SCOPE": "read_prefs write_api",
-        # pydantic-settings JSON-decodes list fields: a comma-separated list fails at import.
-        "EXTRA_CORS_ORIGINS": json.dumps([endpoints.frontend_url, *app.extra_cors_origins]),
-        "TM_ENVIRONMENT": endpoints.environment,
-        "OSM_SERVER_URL": endpoints.osm_server_url,
-        "TM_SMTP_HOST": app.smtp.host,
-        "TM_SMTP_PORT": str(app.smtp.port),
-        # Read with int(): "1"/"0", never "true".
-        "TM_SMTP_USE_TLS": flag[app.smtp.use_tls],
-        "TM_SMTP_USE_SSL": flag[app.smtp.use_ssl],
-        "TM_EMAIL_FROM_ADDRESS": app.email_from_address,
-        "TM_EMAIL_CONTACT_ADDRESS": app.email_contact_address,
-        "TM_DEFAULT_CHANGESET_COMMENT": app.default_changeset_comment,
-        "TM_LOG_LEVEL": str(LOG_LEVELS[app.log_level]),
-        "USE_SENTRY": "true" if app.use_sentry else "false",
-        "OHSOME_STATS_TOPICS": app.ohsome_stats_topics,
-    }
-    # The front end's branding variables, where the back end reads the same name (e-mails).
-    environment.update({k: v for k, v in organisation.items() if CONTRACT.read_by_app(k)})
-    environment.update(app.extra_environment)
-    return environment
-
-
-def app_secrets(app_secret_arn: str, login_secret_arn: str) -> dict[str, str]:
-    """Variable -> `valueFrom`: the application's own database login, and the application secret's
-    JSON keys for the rest."""
-    secrets = {
-        "POSTGRES_USER": f"{login_secret_arn}:username::",
-        "POSTGRES_PASSWORD": f"{login_secret_arn}:password::",
-    }
-    # The New Relic key is for the agent (apm_secrets); the application itself never reads it.
-    secrets.update(
-        {name: f"{app_secret_arn}:{name}::" for name in APP_SECRET_NAMES if name != "NEW_RELIC_LICENSE_KEY"}
-    )
-    return secrets
-
-
-def admin_login(admin_secret_arn: str) -> dict[str, str]:
-    """The migration's administrative login, as psql reads it (PGUSER, PGPASSWORD)."""
-    return {"PGUSER": f"{admin_secret_arn}:username::", "PGPASSWORD": f"{admin_secret_arn}:password::"}
+def secret_sources(secrets: Sequence[SecretRef], arns: Mapping[SecretStore, str]) -> dict[str, str]:
+    """Variable -> `valueFrom`: the key of the Secrets Manager secret that holds each store."""
+    return {ref.variable: f"{arns[ref.store]}:{ref.key}::" for ref in secrets}
 
 
 @dataclass(frozen=True)
@@ -210,25 +61,28 @@ class ContainerRuntime:
     secrets: Mapping[str, str]
 
 
+def _scratch_volume(path: str) -> str:
+    """The task volume mounted at a process's scratch path (/tmp -> tmp)."""
+    return path.strip("/").replace("/", "-")
+
+
 def app_container(
-    name: str,
-    runtime: ContainerRuntime,
-    command: Sequence[str],
-    *,
-    port: int | None = None,
-    health_check: bool = False,
-    execute_command: bool = False,
+    process: Process, runtime: ContainerRuntime, *, execute_command: bool = False
 ) -> dict[str, Any]:
-    """One container definition, hardened: non-root, read-only root with a writable /tmp (and the
-    ECS Exec agent's paths where Exec is on), not privileged, logs to CloudWatch, secrets only
-    through `secrets`."""
-    mounts = {"tmp": "/tmp", **(EXEC_AGENT_PATHS if execute_command else {})}
+    """The container of one process of the spec, hardened: its non-root user, read-only root with
+    its scratch paths writable (and the ECS Exec agent's paths where Exec is on), not privileged,
+    logs to CloudWatch, secrets only through `secrets`; its port, and a health check of its health
+    path where it has one."""
+    mounts = {
+        **{_scratch_volume(path): path for path in process.scratch_paths},
+        **(EXEC_AGENT_PATHS if execute_command else {}),
+    }
     container: dict[str, Any] = {
-        "name": name,
+        "name": process.name,
         "image": runtime.image,
         "essential": True,
-        "command": list(command),
-        "user": APP_USER,
+        "command": list(process.command),
+        "user": str(process.user),
         "readonlyRootFilesystem": True,
         "privileged": False,
         "mountPoints": [
@@ -243,15 +97,16 @@ def app_container(
             "options": {
                 "awslogs-group": runtime.log_group,
                 "awslogs-region": runtime.region,
-                "awslogs-stream-prefix": name,
+                "awslogs-stream-prefix": process.name,
             },
         },
         "stopTimeout": 30,
     }
-    if port is not None:
-        container["portMappings"] = [{"containerPort": port, "protocol": "tcp", "name": name}]
-    if health_check:
-        probe = f"import urllib.request; urllib.request.urlopen('{HEARTBEAT}', timeout=4)"
+    if process.port is not None:
+        container["portMappings"] = [{"containerPort": process.port, "protocol": "tcp", "name": process.name}]
+    if process.health_path is not None:
+        url = f"http://127.0.0.1:{process.port}{process.health_path}"
+        probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=4)"
         container["healthCheck"] = {
             # Python's standard library: nothing beyond the interpreter the image runs anyway.
             "command": ["CMD-SHELL", f'python -c "{probe}" || exit 1'],
@@ -281,9 +136,12 @@ def runtime_platform(architecture: CpuArchitecture) -> aws.ecs.TaskDefinitionRun
     )
 
 
-def task_volumes(execute_command: bool) -> list[aws.ecs.TaskDefinitionVolumeArgs]:
-    """Task-local scratch volumes for what app_container mounts: the root file system is read-only."""
-    names = ["tmp", *(EXEC_AGENT_PATHS if execute_command else {})]
+def task_volumes(process: Process, execute_command: bool) -> list[aws.ecs.TaskDefinitionVolumeArgs]:
+    """Task-local volumes for what app_container mounts: the root file system is read-only."""
+    names = [
+        *(_scratch_volume(path) for path in process.scratch_paths),
+        *(EXEC_AGENT_PATHS if execute_command else {}),
+    ]
     return [aws.ecs.TaskDefinitionVolumeArgs(name=name) for name in names]
 
 

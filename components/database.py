@@ -12,16 +12,15 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.app_spec import DatabaseSpec
 from components.provider import AwsScope
 from components.settings import DatabaseSettings
 from components.trust import service_role_trust
 
-DATABASE_NAME = "tasking_manager"
 # Not the engine's default `postgres` (FSBP RDS.25): a guessable admin name helps brute force.
 MASTER_USERNAME = "tm_admin"
 # The application's own login: created and kept in step by the migrate task, never the master.
 APP_USERNAME = "tm_app"
-PORT = 5432
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 AURORA_ENGINE = "aurora-postgresql"
 # Aurora PostgreSQL exports `postgresql` (and `instance`, `iam-db-auth-error`); RDS adds `upgrade`.
@@ -36,6 +35,9 @@ BACKUP_POLICIES = (
 
 @dataclass(frozen=True)
 class DatabaseArgs:
+    # The application's database (components/app_spec.py): its name, port, engine version and how
+    # long its backups are kept; the AWS-only facts (engine, instance class, windows...) in settings.
+    spec: DatabaseSpec
     settings: DatabaseSettings
     scope: AwsScope
     vpc_id: pulumi.Input[str]
@@ -109,8 +111,8 @@ class Database(pulumi.ComponentResource):
         settings, scope = args.settings, args.scope
         child = pulumi.ResourceOptions(parent=self)
         self.identifier = f"tasking-manager-{scope.stack}"
-        self.database_name = DATABASE_NAME
-        self.port = PORT
+        self.database_name = args.spec.name
+        self.port = args.spec.port
 
         self.security_group = aws.ec2.SecurityGroup(
             name,
@@ -125,8 +127,8 @@ class Database(pulumi.ComponentResource):
                 security_group_id=self.security_group.id,
                 referenced_security_group_id=client,
                 ip_protocol="tcp",
-                from_port=PORT,
-                to_port=PORT,
+                from_port=self.port,
+                to_port=self.port,
                 description=f"PostgreSQL from the {role} tasks",
                 opts=child,
             )
@@ -206,10 +208,10 @@ class Database(pulumi.ComponentResource):
         """What the instance and the cluster both set, under the same names: the engine version,
         the master login RDS keeps in Secrets Manager under the stack key (it never appears in
         Pulumi's config or state), encryption, the isolated network, backups, protection, logs."""
-        settings = args.settings
+        settings, spec = args.settings, args.spec
         return {
-            "engine_version": settings.engine_version,
-            "port": PORT,
+            "engine_version": spec.engine_version,
+            "port": spec.port,
             "manage_master_user_password": True,
             "master_user_secret_kms_key_id": args.kms_key_arn,
             "iam_database_authentication_enabled": True,
@@ -218,7 +220,7 @@ class Database(pulumi.ComponentResource):
             "db_subnet_group_name": self.subnet_group.name,
             "vpc_security_group_ids": [self.security_group.id],
             "allow_major_version_upgrade": False,
-            "backup_retention_period": settings.backup_retention_days,
+            "backup_retention_period": spec.backup_retention_days,
             "copy_tags_to_snapshot": True,
             "deletion_protection": settings.deletion_protection,
             "skip_final_snapshot": not settings.final_snapshot,
@@ -250,7 +252,7 @@ class Database(pulumi.ComponentResource):
             identifier=self.identifier,
             engine="postgres",
             instance_class=settings.instance_class,
-            db_name=DATABASE_NAME,
+            db_name=args.spec.name,
             username=MASTER_USERNAME,
             storage_type="gp3",
             allocated_storage=settings.allocated_storage_gb,
@@ -278,7 +280,7 @@ class Database(pulumi.ComponentResource):
             cluster_identifier=self.identifier,
             engine=AURORA_ENGINE,
             engine_mode="provisioned",  # Serverless v2 instances live in provisioned clusters
-            database_name=DATABASE_NAME,
+            database_name=args.spec.name,
             master_username=MASTER_USERNAME,
             db_cluster_parameter_group_name=self.parameter_group.name,
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(

@@ -19,150 +19,38 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from components.settings import FrontendSettings, secret_like
+from components.app_spec import (
+    BUILD_VARIABLES,
+    DEPLOYMENT_VARIABLES,
+    SENTRY_VARIABLE,
+    FrontendSpec,
+    refuse_overrides,
+    refuse_secrets,
+)
+from components.settings import FrontendSettings
 
 Stage = Literal["PRODUCTION", "BETA", "DEVELOPMENT", "EXPERIMENTAL"]
 
-APP_ROOT = "frontend"
-NODE_VERSION = "22"
-API_VERSION = "v2"
-# What the build leaves in frontend/build: the bundles, the copied iD and Rapid editors (their
-# images, data and fonts), locales, manifest and icons. A path ending in one of these extensions is
-# served as the file; anything else is a route of the single-page app.
-STATIC_EXTENSIONS = (
-    "css",
-    "eot",
-    "gif",
-    "html",
-    "ico",
-    "jpeg",
-    "jpg",
-    "js",
-    "json",
-    "map",
-    "mjs",
-    "mp3",
-    "mp4",
-    "otf",
-    "pbf",
-    "png",
-    "svg",
-    "ttf",
-    "txt",
-    "wasm",
-    "webm",
-    "webmanifest",
-    "webp",
-    "woff",
-    "woff2",
-    "xml",
-)
-# A path without a dot, or whose last dot is not followed by a static extension (an OSM user name
-# such as /users/jane.doe), is rewritten. Only regex features JavaScript and Python share: classes,
-# alternation, anchors and one negative lookahead; Amplify searches the path (unanchored, no flags).
-SPA_ROUTE_PATTERN = r"^[^.]+$|\.(?!(" + "|".join(STATIC_EXTENSIONS) + r")$)([^.]+$)"
-
-# Variables the component derives; tm:frontend.buildVariables may not set them.
-APP_VARIABLES = ("AMPLIFY_MONOREPO_APP_ROOT", "TM_APP_API_VERSION", "OSM_SERVER_URL", "TM_CLIENT_ID")
-BRANCH_VARIABLES = ("TM_APP_BASE_URL", "TM_APP_API_URL", "TM_REDIRECT_URI", "TM_ENVIRONMENT")
-# The front end initialises Sentry whenever this is set (frontend/src/index.js), so it is a branch
-# variable of the stacks that use Sentry, never an app variable that review branches would inherit.
-SENTRY_VARIABLE = "TM_SENTRY_FRONTEND_DSN"
-
-# Enforced: only what cannot break the editors (no framing by other sites, no plugins, no <base>).
-CONTENT_SECURITY_POLICY: dict[str, tuple[str, ...]] = {
-    "frame-ancestors": ("'self'",),
-    "object-src": ("'none'",),
-    "base-uri": ("'self'",),
-}
-# Report-only until browsers' reports show what iD, Rapid, mapbox-gl, Matomo and Sentry really load:
-# enforcing a guess would break mapping for volunteers. Tighten, then move it to the enforced policy.
-CONTENT_SECURITY_POLICY_REPORT_ONLY: dict[str, tuple[str, ...]] = {
-    "default-src": ("'self'",),
-    # Create React App inlines its webpack runtime chunk in index.html.
-    "script-src": ("'self'", "'unsafe-inline'"),
-    # React, iD and Rapid set inline styles.
-    "style-src": ("'self'", "'unsafe-inline'"),
-    # Map tiles and imagery come from any HTTPS source of the imagery index; sprites from data:/blob:.
-    "img-src": ("'self'", "data:", "blob:", "https:"),
-    # The API, the OSM API, vector tiles, Mapillary, Nominatim...; JOSM's remote control on localhost.
-    "connect-src": ("'self'", "https:", "http://127.0.0.1:8111", "https://127.0.0.1:8112"),
-    "font-src": ("'self'", "data:", "https:"),
-    # mapbox-gl and the editors start web workers from blob: URLs (child-src for older Safari).
-    "worker-src": ("'self'", "blob:"),
-    "child-src": ("'self'", "blob:"),
-    "object-src": ("'none'",),
-    "base-uri": ("'self'",),
-    "frame-ancestors": ("'self'",),
-    "form-action": ("'self'",),
-}
+# Amplify needs the monorepo's app root in this variable as well as in the build spec.
+APP_ROOT_VARIABLE = "AMPLIFY_MONOREPO_APP_ROOT"
 
 
-def _policy(directives: Mapping[str, Sequence[str]]) -> str:
-    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
-
-
-def security_headers() -> dict[str, str]:
-    """Response headers for every path of every branch."""
-    return {
-        "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-        "X-Content-Type-Options": "nosniff",
-        # Not no-referrer: tile servers (openstreetmap.org's usage policy, keyed imagery) need the origin.
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-        "X-Frame-Options": "SAMEORIGIN",
-        "Content-Security-Policy": _policy(CONTENT_SECURITY_POLICY),
-        "Content-Security-Policy-Report-Only": _policy(CONTENT_SECURITY_POLICY_REPORT_ONLY),
-        # Geolocation stays allowed: the editors can centre the map on the mapper.
-        "Permissions-Policy": "camera=(), microphone=(), payment=(), usb=()",
-    }
-
-
-def custom_headers(monorepo: bool = True) -> str:
-    """The app's custom headers in Amplify's YAML: per app root for the app that builds the
-    monorepo, top-level for an app of manual deployments."""
-    headers = [{"key": key, "value": value} for key, value in security_headers().items()]
-    rules = [{"pattern": "**", "headers": headers}]
+def custom_headers(headers: Mapping[str, str], app_root: str | None) -> str:
+    """The spec's headers for every path, in Amplify's YAML: per app root for the app that builds
+    the monorepo, top-level for an app of manual deployments (`app_root` None)."""
+    rules = [{"pattern": "**", "headers": [{"key": key, "value": value} for key, value in headers.items()]}]
     document: dict[str, Any] = (
-        {"applications": [{"appRoot": APP_ROOT, "customHeaders": rules}]}
-        if monorepo
+        {"applications": [{"appRoot": app_root, "customHeaders": rules}]}
+        if app_root is not None
         else {"customHeaders": rules}
     )
     return yaml.safe_dump(document, sort_keys=False, width=1000)
 
 
-def build_spec() -> str:
-    """Amplify's build spec for the monorepo: install with the lock file, build into frontend/build."""
-    document = {
-        "version": 1,
-        "applications": [
-            {
-                "appRoot": APP_ROOT,
-                "frontend": {
-                    "phases": {
-                        "preBuild": {
-                            "commands": [
-                                f"nvm install {NODE_VERSION}",
-                                f"nvm use {NODE_VERSION}",
-                                # Node ships yarn through corepack; the image's global yarn may
-                                # belong to another Node version.
-                                "corepack enable",
-                                "yarn install --frozen-lockfile",
-                            ]
-                        },
-                        "build": {"commands": ["yarn build"]},
-                    },
-                    "artifacts": {"baseDirectory": "build", "files": ["**/*"]},
-                    "cache": {"paths": ["node_modules/**/*"]},
-                },
-            }
-        ],
-    }
-    return yaml.safe_dump(document, sort_keys=False)
-
-
-def custom_rules() -> list[dict[str, str]]:
-    """Rewrite and redirect rules in the shape of Amplify's CustomRule."""
-    return [{"source": f"</{SPA_ROUTE_PATTERN}/>", "target": "/index.html", "status": "200"}]
+def custom_rules(spa_route_pattern: str) -> list[dict[str, str]]:
+    """The spec's single-page-app rewrite in the shape of Amplify's CustomRule: a path the pattern
+    finds is served /index.html (Amplify searches the path, unanchored, no flags)."""
+    return [{"source": f"</{spa_route_pattern}/>", "target": "/index.html", "status": "200"}]
 
 
 def display_name(branch: str) -> str:
@@ -178,38 +66,11 @@ def encoded_basic_auth(credentials: pulumi.Input[str]) -> pulumi.Output[str]:
     return pulumi.Output.secret(credentials).apply(lambda value: base64.b64encode(value.encode()).decode())
 
 
-def _refuse_secrets(variables: Mapping[str, pulumi.Input[str]]) -> None:
-    # Settings validation already refuses these; this also guards variables a review stack passes.
-    for name, value in variables.items():
-        reason = secret_like(name, value if isinstance(value, str) else "")
-        if reason:
-            raise ValueError(f"{reason}: Amplify build variables end up in the public React build")
-
-
-def _refuse_overrides(variables: Mapping[str, Any], derived: Sequence[str], where: str) -> None:
-    clash = sorted(set(variables) & set(derived))
-    if clash:
-        raise ValueError(f"{where} sets {', '.join(clash)}, which the front-end component derives itself")
-
-
-def app_variables(settings: FrontendSettings) -> dict[str, str]:
-    """Build variables every branch of the app shares (Amplify's branch variables override them)."""
-    _refuse_overrides(
-        settings.build_variables,
-        (*APP_VARIABLES, *BRANCH_VARIABLES, SENTRY_VARIABLE),
-        "tm:frontend.buildVariables",
-    )
-    variables = {
-        # Amplify needs the monorepo's app root here as well as in the build spec.
-        "AMPLIFY_MONOREPO_APP_ROOT": APP_ROOT,
-        "TM_APP_API_VERSION": API_VERSION,
-        "OSM_SERVER_URL": settings.osm_server_url,
-    }
-    if settings.oauth_client_id:
-        variables["TM_CLIENT_ID"] = settings.oauth_client_id
-    variables.update(settings.build_variables)
-    _refuse_secrets(variables)
-    return variables
+def app_variables(spec: FrontendSpec) -> dict[str, str]:
+    """Build variables every branch of the app shares (Amplify's branch variables override them):
+    the spec's, and the app root Amplify reads."""
+    refuse_overrides(spec.build_variables, (APP_ROOT_VARIABLE,), "tm:frontend.buildVariables")
+    return {APP_ROOT_VARIABLE: spec.app_root, **spec.build_variables}
 
 
 @dataclass(frozen=True)
@@ -247,8 +108,10 @@ def add_branch(
     opts: pulumi.ResourceOptions | None = None,
 ) -> FrontendBranch:
     """Connect a git branch to an Amplify app."""
-    _refuse_overrides(args.variables, APP_VARIABLES + BRANCH_VARIABLES, f"branch {args.branch}")
-    _refuse_secrets(args.variables)
+    refuse_overrides(
+        args.variables, (APP_ROOT_VARIABLE, *BUILD_VARIABLES, *DEPLOYMENT_VARIABLES), f"branch {args.branch}"
+    )
+    refuse_secrets(args.variables)
     label = display_name(args.branch)
     amplify_url = pulumi.Output.concat("https://", label, ".", default_domain)
     url = pulumi.Output.from_input(args.url) if args.url is not None else amplify_url
@@ -260,7 +123,7 @@ def add_branch(
         "TM_ENVIRONMENT": args.environment,
         **args.variables,
     }
-    _refuse_secrets(variables)
+    refuse_secrets(variables)
     credentials = args.basic_auth_credentials
     resource = aws.amplify.Branch(
         name,
@@ -283,6 +146,10 @@ def add_branch(
 
 @dataclass(frozen=True)
 class FrontendArgs:
+    # The front end of the application spec: repository, branch, build, build variables, SPA
+    # rewrite, headers and whether basic auth guards it; Amplify's own facts (stage, custom domain,
+    # pull-request previews) in settings.
+    spec: FrontendSpec
     settings: FrontendSettings
     stack: str
     frontend_host: str
@@ -295,12 +162,14 @@ class FrontendArgs:
     sentry_dsn: str | None = None
 
 
-def _serving(credentials: pulumi.Input[str] | None) -> dict[str, Any]:
+def _serving(spec: FrontendSpec, credentials: pulumi.Input[str] | None) -> dict[str, Any]:
     """How every Amplify app of the program serves the single-page app: the rewrite rule, basic
     auth when credentials are given, the cache, and branches only as stacks declare them."""
     return {
         "platform": "WEB",
-        "custom_rules": [aws.amplify.AppCustomRuleArgs(**rule) for rule in custom_rules()],
+        "custom_rules": [
+            aws.amplify.AppCustomRuleArgs(**rule) for rule in custom_rules(spec.spa_route_pattern)
+        ],
         # Branches are declared by stacks, never created or deleted behind Pulumi's back.
         "enable_auto_branch_creation": False,
         "enable_branch_auto_deletion": False,
@@ -339,27 +208,27 @@ class Frontend(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FrontendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("tm:aws:Frontend", name, None, opts)
-        settings = args.settings
+        settings, spec = args.settings, args.spec
         self._name = name
         self.branch_urls = {}
-        if settings.basic_auth and args.basic_auth_credentials is None:
+        if spec.basic_auth and args.basic_auth_credentials is None:
             raise ValueError("tm:frontend.basicAuth is on but no basic-auth credentials were given")
         if len(args.frontend_host) > 64:
             raise ValueError(f"Amplify accepts domains of up to 64 characters, not {args.frontend_host}")
-        credentials = args.basic_auth_credentials if settings.basic_auth else None
+        credentials = args.basic_auth_credentials if spec.basic_auth else None
 
         self.app = aws.amplify.App(
             name,
             name=f"tasking-manager-{args.stack}",
             description=f"Tasking Manager front end ({args.stack})",
-            repository=settings.repository,
+            repository=spec.repository,
             access_token=pulumi.Output.secret(args.github_token),
-            build_spec=build_spec(),
-            custom_headers=custom_headers(),
-            environment_variables=app_variables(settings),
+            build_spec=spec.build_spec,
+            custom_headers=custom_headers(spec.headers, spec.app_root),
+            environment_variables=app_variables(spec),
             enable_branch_auto_build=True,
             # App-level basic auth also covers pull-request previews.
-            **_serving(credentials),
+            **_serving(spec, credentials),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.app_id = self.app.id
@@ -367,7 +236,7 @@ class Frontend(pulumi.ComponentResource):
 
         environment = self.add_branch(
             BranchArgs(
-                branch=settings.branch,
+                branch=spec.branch,
                 stage=settings.stage,
                 environment=args.stack,
                 api_url=f"https://{args.api_host}",
@@ -437,19 +306,17 @@ def review_slot_branch(slot: int) -> str:
     return f"slot-{slot}"
 
 
-def review_build_variables(settings: FrontendSettings) -> dict[str, str]:
+def review_build_variables(spec: FrontendSpec) -> dict[str, str]:
     """The public build variables every review front end shares. CI adds each build's own
     TM_APP_API_URL (the review API), TM_APP_BASE_URL (its slot's URL) and TM_REDIRECT_URI
     (`<slot URL>/authorized`); nothing here is a secret (the bundle is public)."""
-    variables = {
-        name: value for name, value in app_variables(settings).items() if name != "AMPLIFY_MONOREPO_APP_ROOT"
-    }
-    variables["TM_ENVIRONMENT"] = "review"
-    return variables
+    return {**spec.build_variables, "TM_ENVIRONMENT": "review"}
 
 
 @dataclass(frozen=True)
 class ReviewFrontendArgs:
+    # The base's front end of the application spec: its SPA rewrite and headers serve every slot.
+    spec: FrontendSpec
     stack: str
     slots: int
     # `user:password` guarding every slot (the base's preview credentials); None: open.
@@ -477,10 +344,10 @@ class ReviewFrontend(pulumi.ComponentResource):
             name,
             name=f"tasking-manager-{args.stack}-review",
             description=f"Review apps' front ends on {args.stack}: one branch per review slot",
-            custom_headers=custom_headers(monorepo=False),
+            custom_headers=custom_headers(args.spec.headers, app_root=None),
             # No repository: nothing builds here.
             enable_branch_auto_build=False,
-            **_serving(credentials),
+            **_serving(args.spec, credentials),
             opts=child,
         )
         self.app_id = self.app.id

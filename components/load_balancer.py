@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.backend_tasks import API_PORT, target_group_health_check
+from components.backend_tasks import target_group_health_check
 from components.certificates import dns_validated_certificate
 from components.provider import AwsScope
 from components.settings import LoadBalancerSettings
@@ -51,6 +51,9 @@ class LoadBalancerArgs:
     take_over_dns_record: bool
     certificate_arn: str | None
     api_security_group_id: pulumi.Input[str]
+    # The API process's port and health path (the application spec's api.process).
+    api_port: int
+    health_check_path: str
     kms_key_arn: pulumi.Input[str]
     log_retention_days: int
 
@@ -135,11 +138,11 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{name}-api",
             target_type="ip",
             protocol="HTTP",
-            port=API_PORT,
+            port=args.api_port,
             vpc_id=args.vpc_id,
             # Tasks drain in 30 s, not the default 300 s: a rollout takes minutes, not ten.
             deregistration_delay=30,
-            health_check=target_group_health_check(),
+            health_check=target_group_health_check(args.health_check_path),
             opts=child,
         )
         self.certificate_arn = self._certificate(name, args, zone)
@@ -243,8 +246,8 @@ class LoadBalancer(pulumi.ComponentResource):
             security_group_id=self.security_group.id,
             referenced_security_group_id=args.api_security_group_id,
             ip_protocol="tcp",
-            from_port=API_PORT,
-            to_port=API_PORT,
+            from_port=args.api_port,
+            to_port=args.api_port,
             description="To the API tasks",
             opts=child,
         )
@@ -253,8 +256,8 @@ class LoadBalancer(pulumi.ComponentResource):
             security_group_id=args.api_security_group_id,
             referenced_security_group_id=self.security_group.id,
             ip_protocol="tcp",
-            from_port=API_PORT,
-            to_port=API_PORT,
+            from_port=args.api_port,
+            to_port=args.api_port,
             description="From the load balancer",
             opts=child,
         )

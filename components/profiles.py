@@ -408,3 +408,25 @@ PROFILES: dict[str, dict[str, Any]] = {
         "offHours": _OFF_HOURS,
     },
 }
+
+# On top of the environment's profile when tm:platform is kubernetes: what the Kubernetes
+# realisation does not realise is off (off-hours schedules, the front end's basic auth and pull
+# request previews, review apps), and the images it runs besides the application are pinned.
+KUBERNETES_PROFILE: dict[str, Any] = {
+    "offHours": {"enabled": False},
+    "review": None,
+    "frontend": {"basicAuth": False, "pullRequestPreviews": False},
+    "kubernetes": {
+        "namespace": "tasking-manager",
+        "database": {
+            "mode": "cloudNativePg",
+            # CloudNativePG's PostGIS operand image: PostgreSQL 17 (tm:database.engineVersion)
+            # with PostGIS 3.5 and barman-cloud for the backups.
+            "image": "ghcr.io/cloudnative-pg/postgis:17-3.5",
+        },
+        "frontend": {
+            # nginx's own unprivileged image (uid 101, listens on 8080).
+            "serverImage": "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine",
+        },
+    },
+}

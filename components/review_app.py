@@ -11,25 +11,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.app_spec import HostsSpec, Process, ReviewSpec, SecretStore
 from components.backend_tasks import (
-    API_PORT,
-    MIGRATE_COMMAND,
-    AppEndpoints,
     ContainerRuntime,
-    admin_login,
-    api_command,
     app_container,
-    app_environment,
-    app_secrets,
     ecs_tasks_trust,
     execution_role_policy_json,
     runtime_platform,
+    secret_sources,
     target_group_health_check,
     task_volumes,
 )
 from components.frontend import review_slot_branch
 from components.provider import AwsScope
-from components.settings import AppSettings, ReviewAppSettings
+from components.settings import ReviewAppSettings
 
 # Listener-rule priorities: the base's own rules stay below 1000; review apps take 1000..49999
 # (the ALB allows 1..50000), so any two pull requests fewer than 49,000 numbers apart never clash.
@@ -41,11 +36,6 @@ def listener_priority(pull_request: int) -> int:
     if pull_request < 1:
         raise ValueError(f"a pull request number is positive, not {pull_request}")
     return REVIEW_PRIORITY_BASE + pull_request % REVIEW_PRIORITY_SPAN
-
-
-def database_name(pull_request: int) -> str:
-    """The review app's database and its login role (created by dev's database-admin task)."""
-    return f"tm_pr_{pull_request}"
 
 
 def database_password(key: str, name: str) -> str:
@@ -83,11 +73,11 @@ class ReviewBaseOutputs:
 
 @dataclass(frozen=True)
 class ReviewAppArgs:
+    # The review app's spec (components/app_spec.py): its API and migration processes, its one
+    # replica, its database's name and its environment; the AWS-only facts in settings.
+    spec: ReviewSpec
     settings: ReviewAppSettings
-    app: AppSettings
     scope: AwsScope
-    pull_request: int
-    image_tag: str
     # The review slot CI claimed: the front-end host registered with OSM that this app answers to.
     slot: int
     base: ReviewBaseOutputs
@@ -119,8 +109,8 @@ class ReviewApp(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReviewAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("tm:aws:ReviewApp", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        scope, base, pr = args.scope, args.base, args.pull_request
-        api_host = pulumi.Output.concat("pr-", str(pr), ".", base.review_host)
+        scope, base, spec = args.scope, args.base, args.spec
+        api_host = pulumi.Output.concat("pr-", str(spec.pull_request), ".", base.review_host)
         self.api_url = pulumi.Output.concat("https://", api_host)
 
         self.log_group = aws.cloudwatch.LogGroup(
@@ -132,16 +122,15 @@ class ReviewApp(pulumi.ComponentResource):
         )
         self._database_secret(name, args)
         self.frontend_branch = review_slot_branch(args.slot)
-        self.frontend_url = pulumi.Output.concat(
-            "https://", self.frontend_branch, ".", base.review_frontend_domain
-        )
+        frontend_host = pulumi.Output.concat(self.frontend_branch, ".", base.review_frontend_domain)
+        self.frontend_url = pulumi.Output.concat("https://", frontend_host)
         self._routing(name, args, api_host)
-        self._tasks(name, args)
+        self._tasks(name, args, pulumi.Output.all(frontend_host, api_host))
         self.service = aws.ecs.Service(
             f"{name}-api",
             cluster=base.cluster_arn,
             task_definition=self.task_definitions["api"].arn,
-            desired_count=1,
+            desired_count=spec.replicas,
             capacity_provider_strategies=[
                 aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=1)
             ],
@@ -153,14 +142,16 @@ class ReviewApp(pulumi.ComponentResource):
             ),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=self.target_group.arn, container_name="api", container_port=API_PORT
+                    target_group_arn=self.target_group.arn,
+                    container_name=spec.api.name,
+                    container_port=spec.api.serving()[0],
                 )
             ],
             # The first task starts while the workflow runs the migrations, and its heartbeat reads
             # a table they create; the workflow replaces a task that gave up before they were done.
             health_check_grace_period_seconds=120,
             # One task: replace it rather than run two. A bad image rolls back.
-            deployment_minimum_healthy_percent=0,
+            deployment_minimum_healthy_percent=spec.min_available_during_rollout_percent,
             deployment_maximum_percent=100,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
@@ -180,8 +171,8 @@ class ReviewApp(pulumi.ComponentResource):
                 service_namespace="ecs",
                 scalable_dimension="ecs:service:DesiredCount",
                 resource_id=pulumi.Output.concat("service/", base.cluster_name, "/", self.service.name),
-                min_capacity=1,
-                max_capacity=1,
+                min_capacity=spec.replicas,
+                max_capacity=spec.replicas,
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["minCapacity", "maxCapacity"]),
             )
             if args.sleeps
@@ -192,7 +183,7 @@ class ReviewApp(pulumi.ComponentResource):
     def _database_secret(self, name: str, args: ReviewAppArgs) -> None:
         """The review app's own login: the stack derives the password it will have; the base's
         admin task sets it. The dev master login never reaches this stack or its tasks."""
-        database = database_name(args.pull_request)
+        database = args.spec.database_name
         key = aws.secretsmanager.get_secret_version_output(
             secret_id=args.base.review_database_key_secret_arn, opts=pulumi.InvokeOutputOptions(parent=self)
         ).secret_string
@@ -215,20 +206,21 @@ class ReviewApp(pulumi.ComponentResource):
 
     def _routing(self, name: str, args: ReviewAppArgs, api_host: pulumi.Output[str]) -> None:
         child = pulumi.ResourceOptions(parent=self)
+        port, health_path = args.spec.api.serving()
         self.target_group = aws.lb.TargetGroup(
             name,
             target_type="ip",
             protocol="HTTP",
-            port=API_PORT,
+            port=port,
             vpc_id=args.base.vpc_id,
             deregistration_delay=5,
-            health_check=target_group_health_check(),
+            health_check=target_group_health_check(health_path),
             opts=child,
         )
         self.listener_rule = aws.lb.ListenerRule(
             name,
             listener_arn=args.base.https_listener_arn,
-            priority=listener_priority(args.pull_request),
+            priority=listener_priority(args.spec.pull_request),
             conditions=[
                 aws.lb.ListenerRuleConditionArgs(
                     host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[api_host])
@@ -238,9 +230,9 @@ class ReviewApp(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _tasks(self, name: str, args: ReviewAppArgs) -> None:
+    def _tasks(self, name: str, args: ReviewAppArgs, hosts: pulumi.Output[list[str]]) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        scope, base, settings = args.scope, args.base, args.settings
+        scope, base, settings, spec = args.scope, args.base, args.settings, args.spec
         trust = pulumi.Output.all(scope.account_id, scope.partition).apply(
             lambda ids: json.dumps(ecs_tasks_trust(ids[0], scope.region, ids[1]))
         )
@@ -276,46 +268,30 @@ class ReviewApp(pulumi.ComponentResource):
             opts=child,
         )
 
-        def containers(role: str) -> pulumi.Output[str]:
+        def containers(process: Process) -> pulumi.Output[str]:
             def render(values: list[Any]) -> str:
-                (
-                    repository,
-                    address,
-                    port,
-                    app_secret_arn,
-                    database_secret_arn,
-                    log_group,
-                    frontend,
-                    api,
-                    osm,
-                ) = values
-                endpoints = AppEndpoints(
-                    environment=scope.stack,
-                    frontend_url=frontend,
-                    api_url=api,
+                repository, address, port, app_secret_arn, database_secret_arn, log_group, hosts, osm = values
+                environment = spec.environment_variables(
+                    HostsSpec(frontend=hosts[0], api=hosts[1]),
                     osm_server_url=osm,
                     database_address=address,
                     database_port=int(port),
-                    database_name=database_name(args.pull_request),
                 )
-                secrets = app_secrets(app_secret_arn, database_secret_arn)
-                if role == "migrate":
-                    # The review app's own login prepares its database too: dev's admin task has
-                    # already created it with PostGIS, and there is no separate application role.
-                    secrets |= admin_login(database_secret_arn)
+                # The review app's own login prepares its database too: dev's admin task has already
+                # created it with PostGIS, and there is no separate application role.
+                stores: dict[SecretStore, str] = {
+                    "app": app_secret_arn,
+                    "login": database_secret_arn,
+                    "admin": database_secret_arn,
+                }
                 runtime = ContainerRuntime(
-                    image=f"{repository}:{args.image_tag}",
+                    image=f"{repository}:{spec.image_tag}",
                     log_group=log_group,
                     region=scope.region,
-                    environment=app_environment(endpoints, args.app, settings, {}),
-                    secrets=secrets,
+                    environment=environment,
+                    secrets=secret_sources(process.secrets, stores),
                 )
-                if role == "api":
-                    command = api_command(settings.workers, access_log=args.app.access_log)
-                    return json.dumps(
-                        [app_container("api", runtime, command, port=API_PORT, health_check=True)]
-                    )
-                return json.dumps([app_container("migrate", runtime, MIGRATE_COMMAND)])
+                return json.dumps([app_container(process, runtime)])
 
             return pulumi.Output.all(
                 base.ecr_repository_url,
@@ -324,25 +300,24 @@ class ReviewApp(pulumi.ComponentResource):
                 base.app_secret_arn,
                 self.database_secret.arn,
                 self.log_group.name,
-                self.frontend_url,
-                self.api_url,
+                hosts,
                 base.osm_server_url,
             ).apply(render)
 
         self.task_definitions = {
-            role: aws.ecs.TaskDefinition(
-                f"{name}-{role}",
-                family=f"tasking-manager-{scope.stack}-{role}",
+            process.name: aws.ecs.TaskDefinition(
+                f"{name}-{process.name}",
+                family=f"tasking-manager-{scope.stack}-{process.name}",
                 requires_compatibilities=["FARGATE"],
                 network_mode="awsvpc",
-                cpu=str(settings.cpu),
-                memory=str(settings.memory),
+                cpu=str(process.size.cpu),
+                memory=str(process.size.memory_mib),
                 runtime_platform=runtime_platform(settings.cpu_architecture),
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_role.arn,
-                container_definitions=containers(role),
-                volumes=task_volumes(execute_command=False),
+                container_definitions=containers(process),
+                volumes=task_volumes(process, execute_command=False),
                 opts=child,
             )
-            for role in ("api", "migrate")
+            for process in (spec.api, spec.migration.process)
         }

@@ -15,7 +15,7 @@ import re
 import zoneinfo
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pulumi
 from pydantic import (
@@ -36,7 +36,7 @@ from components.off_hours import (
     MIN_AWAKE_MINUTES,
     clock_minutes,
 )
-from components.profiles import PROFILES
+from components.profiles import KUBERNETES_PROFILE, PROFILES
 from components.telemetry import COLLECTOR_MEMORY_MIB, MIN_API_MEMORY_WITH_COLLECTOR
 from components.waf import MANAGED_RULE_GROUPS
 
@@ -614,6 +614,110 @@ class OffHoursSettings(_Model):
     end: ClockTime
 
 
+Platform = Literal["aws", "kubernetes"]
+KubernetesName = Annotated[
+    str,
+    _matching(
+        r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?",
+        "a Kubernetes name: lower-case letters, digits and -, at most 63, starting and ending "
+        "with a letter or digit",
+    ),
+]
+PinnedImage = Annotated[
+    str,
+    _matching(
+        r"([a-z0-9.-]+(:[0-9]+)?/)?[a-z0-9._/-]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+        "an image pinned to a version tag other than latest, like "
+        "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine",
+    ),
+]
+StorageSize = Annotated[str, _matching(r"[1-9][0-9]*(Mi|Gi|Ti)", "a size like 20Gi (Mi, Gi or Ti)")]
+ObjectStorePath = Annotated[
+    str, _matching(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?", "an s3://bucket/path URL")
+]
+# Six fields, seconds first: the schedule format of CloudNativePG's ScheduledBackup.
+BackupSchedule = Annotated[
+    str,
+    _matching(
+        r"[0-9*/,-]+( [0-9*/,-]+){5}",
+        "a six-field cron schedule, seconds first, like 0 0 3 * * *",
+    ),
+]
+
+
+class KubernetesSecretsSettings(_Model):
+    """How the application secret reaches the cluster: `secret`, a plain Secret made from the
+    Pulumi secret config tm:appSecrets; `externalSecret`, an ExternalSecret the External Secrets
+    operator fills from `store` (a SecretStore or ClusterSecretStore), whose entry `remoteKey`
+    holds one property per variable."""
+
+    mode: Literal["secret", "externalSecret"]
+    store: KubernetesName | None = None
+    store_kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
+    remote_key: Annotated[str, Field(min_length=1, max_length=253)] | None = None
+    refresh_interval: Annotated[str, _matching(r"[1-9][0-9]*(m|h)", "a duration like 1h or 30m")] = "1h"
+
+
+class KubernetesBackupSettings(_Model):
+    """CloudNativePG's base backups and WAL archive in S3-compatible object storage; the Secret
+    `credentialsSecret` (in the namespace) holds ACCESS_KEY_ID and ACCESS_SECRET_KEY."""
+
+    destination_path: ObjectStorePath
+    endpoint_url: HttpsUrl
+    credentials_secret: KubernetesName
+    retention_days: Annotated[int, Field(ge=1, le=365)]
+    schedule: BackupSchedule = "0 0 3 * * *"
+
+
+class KubernetesDatabaseSettings(_Model):
+    """`cloudNativePg`: a CloudNativePG cluster of `instances` PostGIS pods behind a PgBouncer
+    Pooler, backed up to object storage; `external`: a database elsewhere, its URL the Pulumi
+    secret config tm:databaseUrl."""
+
+    mode: Literal["cloudNativePg", "external"]
+    instances: Annotated[int, Field(ge=1, le=9)] = 1
+    image: PinnedImage
+    storage_size: StorageSize = "20Gi"
+    storage_class: KubernetesName | None = None
+    cpu_millicores: Annotated[int, Field(ge=100, le=64000)] = 500
+    memory_mib: Annotated[int, Field(ge=256, le=262144)] = 1024
+    pooler_instances: Annotated[int, Field(ge=1, le=9)] = 1
+    backup: KubernetesBackupSettings | None = None
+    # Where the CloudNativePG operator runs: it reaches each instance's status port.
+    operator_namespace: KubernetesName = "cnpg-system"
+
+
+class KubernetesFrontendSettings(_Model):
+    """The static web server (an unprivileged nginx, pinned) and the image that carries the built
+    bundle in /site (copied into the server's volume when a pod starts)."""
+
+    server_image: PinnedImage
+    bundle_image: PinnedImage
+
+
+class KubernetesSettings(_Model):
+    """The Kubernetes realisation (tm:platform kubernetes) on a conformant cluster with an ingress
+    controller, cert-manager and, per the modes chosen, CloudNativePG and External Secrets."""
+
+    namespace: KubernetesName
+    ingress_class: KubernetesName
+    # Where the ingress controller's pods run, and their labels: the only source the API and the
+    # front end admit (without labels, every pod of that namespace).
+    ingress_namespace: KubernetesName
+    ingress_pod_labels: dict[str, str] = Field(default_factory=dict)
+    # A cert-manager ClusterIssuer.
+    tls_issuer: KubernetesName
+    # Further annotations of both Ingresses, for the controller (e.g. Traefik's HTTPS-only entry point).
+    ingress_annotations: dict[str, str] = Field(default_factory=dict)
+    secrets: KubernetesSecretsSettings
+    database: KubernetesDatabaseSettings
+    frontend: KubernetesFrontendSettings
+    # The port the API server listens on behind the `kubernetes` Service (k3s and kubeadm: 6443),
+    # which the database pods' instance managers call.
+    api_server_port: Annotated[int, Field(ge=1, le=65535)] = 6443
+    dns_namespace: KubernetesName = "kube-system"
+
+
 class _CommonSettings(_Model):
     stack: str
     region: AwsRegion
@@ -629,6 +733,9 @@ class BaseSettings(_CommonSettings):
     build on)."""
 
     environment: Literal["prod", "staging", "dev"]
+    # Where it runs: AWS (the default) or any conformant Kubernetes cluster (tm:kubernetes).
+    platform: Platform = "aws"
+    kubernetes: KubernetesSettings | None = None
     dns: DnsSettings
     network: NetworkSettings
     image: ImageSettings
@@ -656,6 +763,8 @@ class BaseSettings(_CommonSettings):
     # The key from which each review app's database password is derived (HMAC of its name): the
     # trusted admin task and the review stack both compute it; neither passes it around.
     review_database_key: SecretStr | None = None
+    # On Kubernetes with tm:kubernetes.database.mode external: postgresql://user:password@host:port/db.
+    database_url: SecretStr | None = None
 
 
 class ReviewAppSettings(_Model):
@@ -791,7 +900,10 @@ def parse_settings(
         raise SettingsError(stack, problems)
 
     problems.extend(_stack_name_problems(stack, environment, user))
-    merged = _deep_merge(PROFILES[environment], user)
+    profile = PROFILES[environment]
+    if user.get("platform") == "kubernetes":
+        profile = _deep_merge(profile, KUBERNETES_PROFILE)
+    merged = _deep_merge(profile, user)
     merged["stack"] = stack
     try:
         settings = _SETTINGS_ADAPTER.validate_python(merged)
@@ -891,6 +1003,9 @@ def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
     for part in loc:
         field = next((f for f in model.model_fields.values() if f.alias == part), None)
         annotation = getattr(field, "annotation", None)
+        present = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(present) == 1:  # an optional slice (`KubernetesSettings | None`) has its model's keys
+            annotation = present[0]
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return []
         model = annotation
@@ -899,7 +1014,7 @@ def _allowed_keys(loc: tuple[str | int, ...], environment: str) -> list[str]:
 
 # Config keys (in the tm namespace) that hold secrets, and those an operator sets on every base
 # stack (the offline plan supplies placeholders for these).
-SECRET_KEYS = ("githubToken", "previewBasicAuth", "appSecrets", "reviewDatabaseKey")
+SECRET_KEYS = ("githubToken", "previewBasicAuth", "appSecrets", "reviewDatabaseKey", "databaseUrl")
 OPERATOR_SECRETS = ("githubToken", "previewBasicAuth", "reviewDatabaseKey")
 # Plain values only the operator knows (their own accounts elsewhere), with offline placeholders.
 OPERATOR_SETTINGS = {"sentryFrontendDsn": "https://00000000000000000000000000000000@o0.ingest.sentry.io/0"}
@@ -954,7 +1069,20 @@ def _cross_field_problems(settings: BaseSettings | ReviewSettings) -> list[Probl
     if isinstance(settings, ReviewSettings):
         problems.extend(_fargate_problems("reviewApp", settings.review_app.cpu, settings.review_app.memory))
         problems.extend(_review_connection_problems(settings.review_app))
-    if isinstance(settings, BaseSettings):
+    if isinstance(settings, BaseSettings) and settings.platform == "kubernetes":
+        problems.extend(_kubernetes_problems(settings))
+        problems.extend(_api_problems(settings.api))
+        problems.extend(_app_secret_problems(settings))
+        problems.extend(_sentry_problems(settings))
+    elif isinstance(settings, BaseSettings):
+        if settings.kubernetes is not None:
+            problems.append(
+                Problem(
+                    _key(("kubernetes",)),
+                    settings.kubernetes.namespace,
+                    "applies only with tm:platform kubernetes (this stack's platform is aws); remove it",
+                )
+            )
         network = settings.network
         missing = [e for e in ENDPOINTS_WITHOUT_NAT if e not in network.interface_endpoints]
         if network.nat_gateways == "none" and missing:
@@ -1347,6 +1475,150 @@ def _off_hours_problems(settings: BaseSettings | ReviewSettings) -> list[Problem
                 off_hours.end,
                 f"must be at least {MIN_AWAKE_MINUTES} minutes after start ({off_hours.start}) on the same "
                 f"day: the alarms resume {ALARMS_RESUME_MINUTES} minutes after the tasks start",
+            )
+        )
+    return problems
+
+
+def _kubernetes_problems(settings: BaseSettings) -> list[Problem]:
+    """What the Kubernetes realisation needs, and the AWS-only features it does not realise."""
+    kubernetes = settings.kubernetes
+    if kubernetes is None:
+        return [
+            Problem(
+                _key(("kubernetes",)),
+                _MISSING,
+                "is required with tm:platform kubernetes: namespace, ingressClass, ingressNamespace, "
+                "tlsIssuer, secrets, database and frontend",
+            )
+        ]
+    problems = []
+    refused = {
+        ("offHours", "enabled"): (
+            settings.off_hours.enabled,
+            "off-hours schedules are AWS's (EventBridge Scheduler); set it to false on Kubernetes",
+        ),
+        ("frontend", "basicAuth"): (
+            settings.frontend.basic_auth,
+            "the Kubernetes front end has no basic auth; set it to false",
+        ),
+        ("review",): (
+            settings.review is not None,
+            "review apps build on an AWS dev stack; remove tm:review (set it to null)",
+        ),
+        ("observability", "apm"): (
+            settings.observability.apm == "openTelemetry",
+            "the OpenTelemetry collector is realised on AWS only; choose newRelic or none",
+        ),
+    }
+    refused[("image", "repository")] = (
+        settings.image.repository == "ecr",
+        "ecr is the AWS stack's own registry; name the image's repository, like "
+        "ghcr.io/hotosm/tasking-manager/backend",
+    )
+    for key, (wrong, message) in refused.items():
+        if wrong:
+            value = {"apm": settings.observability.apm, "repository": settings.image.repository}.get(
+                key[-1], True
+            )
+            problems.append(Problem(_key(key), value, message))
+    secrets = kubernetes.secrets
+    if secrets.mode == "externalSecret":
+        for field in ("store", "remote_key"):
+            if getattr(secrets, field) is None:
+                problems.append(
+                    Problem(
+                        _key(("kubernetes", "secrets", to_camel(field))),
+                        _MISSING,
+                        "is required with secrets mode externalSecret",
+                    )
+                )
+    elif settings.app_secrets is None:
+        problems.append(
+            Problem(
+                _key(("appSecrets",)),
+                _MISSING,
+                "is required with tm:kubernetes.secrets.mode secret (the Secret's values): "
+                "`pulumi config set --secret --path tm:appSecrets.TM_SECRET <value>` for each of "
+                f"{', '.join(APP_SECRET_NAMES)}; or use mode externalSecret",
+            )
+        )
+    problems.extend(_kubernetes_database_problems(settings, kubernetes.database))
+    return problems
+
+
+_DATABASE_URL = re.compile(
+    r"postgres(ql)?://([^:@/\s]+):([^@/\s]+)@([a-z0-9.-]+)(:([0-9]{1,5}))?/([A-Za-z0-9_]+)"
+)
+
+
+def parse_database_url(url: str) -> dict[str, str] | None:
+    """postgresql://user:password@host[:port]/name -> its parts, or None when it is not one."""
+    match = _DATABASE_URL.fullmatch(url)
+    if match is None:
+        return None
+    return {
+        "username": match[2],
+        "password": match[3],
+        "host": match[4],
+        "port": match[6] or "5432",
+        "dbname": match[7],
+    }
+
+
+def _kubernetes_database_problems(
+    settings: BaseSettings, database: KubernetesDatabaseSettings
+) -> list[Problem]:
+    from components.app_spec import DATABASE_NAME, DATABASE_PORT
+
+    problems = []
+    major = settings.database.engine_version.split(".")[0]
+    if database.mode == "cloudNativePg":
+        tag = database.image.rsplit(":", 1)[1]
+        if tag.split("-")[0].split(".")[0] != major:
+            problems.append(
+                Problem(
+                    _key(("kubernetes", "database", "image")),
+                    database.image,
+                    f"must be a PostGIS image of PostgreSQL {major} (tm:database.engineVersion), "
+                    f"tagged like ghcr.io/cloudnative-pg/postgis:{major}-3.5",
+                )
+            )
+        if database.backup is None:
+            problems.append(
+                Problem(
+                    _key(("kubernetes", "database", "backup")),
+                    _MISSING,
+                    "is required with mode cloudNativePg: destinationPath, endpointUrl, "
+                    "credentialsSecret and retentionDays of the object storage backups go to",
+                )
+            )
+        return problems
+    if settings.database_url is None:
+        return [
+            Problem(
+                _key(("databaseUrl",)),
+                _MISSING,
+                "is required with tm:kubernetes.database.mode external: `pulumi config set --secret "
+                f"tm:databaseUrl postgresql://<user>:<password>@<host>:{DATABASE_PORT}/{DATABASE_NAME}`",
+            )
+        ]
+    parts = parse_database_url(settings.database_url.get_secret_value())
+    if parts is None:
+        return [
+            Problem(
+                _key(("databaseUrl",)),
+                _HIDDEN,
+                "must be postgresql://<user>:<password>@<host>[:<port>]/<database> (the password "
+                "without @, / or whitespace)",
+            )
+        ]
+    if parts["port"] != str(DATABASE_PORT) or parts["dbname"] != DATABASE_NAME:
+        problems.append(
+            Problem(
+                _key(("databaseUrl",)),
+                _HIDDEN,
+                f"must name port {DATABASE_PORT} and database {DATABASE_NAME}, which every process is given",
             )
         )
     return problems

@@ -25,9 +25,9 @@ import sys
 from components.settings import SettingsError
 from offline.bootstrap import BootstrapPlan, estimate_bootstrap, render_bootstrap, run_bootstrap
 from offline.config import StackConfigError, parse_override
-from offline.cost_doc import COSTS_DOC, costs_doc
+from offline.cost_doc import COSTS_DOC, KUBERNETES_STACKS, costs_doc
 from offline.cost_doc import STACKS as COST_STACKS
-from offline.engine import PROJECT_DIR, Plan, run_stack
+from offline.engine import PROJECT_DIR, Plan, cached_plan, run_stack
 from offline.policy_run import POLICIES_DOC, PolicyRunError, check_plan, policies_doc
 from offline.preflight import preflight
 from offline.report import (
@@ -57,15 +57,13 @@ def architecture_doc(current: str) -> str:
     _, end, after = rest.partition(GRAPH_END)
     if not begin or not end:
         raise SystemExit(f"{ARCHITECTURE_DOC} lacks the generated-section markers")
-    graph = component_graph(run_stack("prod"))
+    graph = component_graph(cached_plan("prod"))
     return f"{before}{GRAPH_BEGIN}\n```mermaid\n{graph}```\n{GRAPH_END}{after}"
 
 
-@functools.cache
 def cost_plans() -> dict[str, Plan]:
-    """The plans docs/costs.md is made from: computed once per process (`docs --check` then
-    `docs` in one test run them twice)."""
-    return {stack: run_stack(stack) for stack in COST_STACKS}
+    """The plans docs/costs.md is made from (each computed once per process)."""
+    return {stack: cached_plan(stack) for stack in (*COST_STACKS, *KUBERNETES_STACKS)}
 
 
 @functools.cache

@@ -45,6 +45,18 @@ def with_operator_secrets(config: StackConfig, keys: list[str]) -> StackConfig:
     )
 
 
+def with_placeholder_secret(config: StackConfig, key: str, value: str) -> StackConfig:
+    """Supply `key` as a secret holding `value` (a placeholder shaped like the real one) when the
+    stack file does not set it, like with_operator_secrets for values of a particular shape."""
+    if key in config.values:
+        return config
+    return StackConfig(
+        {**config.values, key: value},
+        [*config.secret_keys, key],
+        [*config.placeholders, key],
+    )
+
+
 def with_operator_settings(config: StackConfig, defaults: dict[str, str]) -> StackConfig:
     """Supply a placeholder for each plain operator value (`defaults`, key -> placeholder) the
     stack file does not set, like with_operator_secrets but not secret."""

@@ -18,6 +18,8 @@ COSTS_DOC = PROJECT_DIR / "docs" / "costs.md"
 BEGIN = "<!-- BEGIN GENERATED: cost tables (python -m offline docs) -->"
 END = "<!-- END GENERATED: cost tables -->"
 STACKS = ("prod", "staging", "dev", "review-pr-123")
+# The Kubernetes example (tm:platform kubernetes): its pods' share of the node it assumes.
+KUBERNETES_STACKS = ("k8s-example",)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,18 @@ def _biggest_lines(cost: costs.StackCost) -> list[str]:
     ]
 
 
+def _component_lines(cost: costs.StackCost) -> list[str]:
+    """A stack's cost by component, its biggest lines and what is left out."""
+    lines = ["| component | monthly |", "|---|---:|"]
+    lines += [f"| {_cell(c)} | {_usd(usd)} |" for c, usd in cost.by_component()]
+    lines += ["", "What drives it (the biggest lines):", "", *_biggest_lines(cost)]
+    not_priced = cost.types_with_status(costs.NOT_PRICED)
+    if not_priced:
+        lines += ["", "Not priced (a cost exists, the model leaves it out):", ""]
+        lines += [f"- `{token}`: {why}" for token, why in not_priced.items()]
+    return lines
+
+
 def _architecture_table(plans: Mapping[str, Plan], prices: costs.Prices) -> list[str]:
     lines = [
         "| stack | runs on | on X86_64 | on ARM64 | ARM64 - X86_64 | ARM64 Spot tasks priced on demand |",
@@ -217,6 +231,10 @@ def cost_tables(
             f"| `{stack}` | {_usd(estimates[stack].total_usd)} | {_usd(budget['monthlyBudgetUsd'])} "
             f"| {created[stack].minutes:.1f} min | {top} |"
         )
+    kubernetes = {stack: estimate(plans[stack], prices) for stack in KUBERNETES_STACKS}
+    for stack, cost in kubernetes.items():
+        top = ", ".join(c.split(" (")[0] for c, _ in cost.by_component()[:3])
+        lines.append(f"| `{stack}` (its share of the node) | {_usd(cost.total_usd)} | | | {top} |")
     top = ", ".join(c.split(" (")[0] for c, _ in account.by_component()[:3])
     lines.append(f"| `bootstrap` (once per account) | {_usd(account.total_usd)} | | | {top} |")
     for setup in setups:
@@ -229,29 +247,32 @@ def cost_tables(
     for stack in STACKS:
         cost = estimates[stack]
         lines += ["", f"### `{stack}`: {_usd(cost.total_usd)} a month", ""]
-        lines += ["| component | monthly |", "|---|---:|"]
-        lines += [f"| {_cell(c)} | {_usd(usd)} |" for c, usd in cost.by_component()]
-        lines += ["", "What drives it (the biggest lines):", "", *_biggest_lines(cost)]
-        not_priced = cost.types_with_status(costs.NOT_PRICED)
-        if not_priced:
-            lines += ["", "Not priced (a cost exists, the model leaves it out):", ""]
-            lines += [f"- `{token}`: {why}" for token, why in not_priced.items()]
+        lines += _component_lines(cost)
         path = " -> ".join(
             f"{s.type.split(':')[-1]} {s.name} ({s.seconds / 60:.1f} min)"
             for s in created[stack].critical_path
         )
         lines += ["", f"Critical path, {created[stack].minutes:.1f} min: {path}."]
 
+    node = prices.units[costs.KUBERNETES_NODE]
+    for stack, cost in kubernetes.items():
+        lines += ["", f"### `{stack}` on Kubernetes: {_usd(cost.total_usd)} a month of the node", ""]
+        lines += [
+            f"What its pods request, as a share of one {costs.NODE_VCPUS:g} vCPU / "
+            f"{costs.NODE_MEMORY_GIB:g} GiB node at {_usd(node.usd)} a month (`{costs.KUBERNETES_NODE}`,",
+            "half for the vCPUs, half for the memory). The rest of the node is the cluster's own",
+            "(k3s, Traefik, cert-manager, the operators) and whatever else runs on it.",
+            "",
+            *_component_lines(cost),
+        ]
+
     lines += ["", f"### `bootstrap`, once per account: {_usd(account.total_usd)} a month", ""]
     lines += [
         "The bootstrap's state bucket and keys, the CI roles, and the account's security baseline",
         "(docs/operations/security.md), priced with the account's usage (`bootstrap:usage`, below).",
         "",
-        "| component | monthly |",
-        "|---|---:|",
+        *_component_lines(account),
     ]
-    lines += [f"| {_cell(c)} | {_usd(usd)} |" for c, usd in account.by_component()]
-    lines += ["", "What drives it (the biggest lines):", "", *_biggest_lines(account)]
     for setup in setups:
         lines += ["", f"### {setup.name}: {_usd(setup.usd)} a month", "", setup.described + ".", ""]
         lines += ["| item | monthly | size from |", "|---|---:|---|"]

@@ -122,6 +122,17 @@ def critical_path(
     return finish[last], path[::-1]
 
 
+def unsourced(plan: Plan) -> str | None:
+    """Why the plan's create time cannot be estimated, or None when it can. Durations are sourced
+    for AWS resources only: a Kubernetes stack's database initialisation, migration Job and
+    rollouts depend on its cluster, and counting them as seconds would print a figure no one
+    measured."""
+    kinds = sorted({r.type for r in plan.resources if r.custom and r.type.startswith("kubernetes:")})
+    if not kinds:
+        return None
+    return f"no sourced durations for Kubernetes objects ({len(kinds)} kinds, e.g. {kinds[0]})"
+
+
 def create_time(plan: Plan) -> CreateTime:
     """The critical path of creating the plan's stack from nothing."""
     by_urn = {r.urn: r for r in plan.resources}

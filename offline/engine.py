@@ -8,6 +8,7 @@ command prints and what tests and policy runs look at.
 from __future__ import annotations
 
 import datetime
+import json
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.profiles import PROFILES
 from components.settings import (
+    APP_SECRET_NAMES,
     OPERATOR_SECRETS,
     OPERATOR_SETTINGS,
     REVIEW_STACK_PATTERN,
@@ -29,7 +31,15 @@ from components.settings import (
     parse_settings,
     qualified_stack_name,
 )
-from offline.config import StackConfig, load_stack_config, with_operator_secrets, with_operator_settings
+from offline.config import (
+    SECRET_PLACEHOLDER,
+    StackConfig,
+    load_stack_config,
+    with_operator_secrets,
+    with_operator_settings,
+    with_placeholder_secret,
+)
+from offline.fast_runtime import fast_runtime
 from offline.mocks import OFFLINE_ACCOUNT_ID, OfflineMocks, RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -89,10 +99,34 @@ def stack_config(
     if review and not (project_dir / f"Pulumi.{stack}.yaml").exists():
         overrides = {**review_config(int(review.group(1)), project_dir), **(overrides or {})}
     config = load_stack_config(project_dir, stack, overrides)
-    if config.values.get("tm:environment") != "review":  # review stacks hold no operator secrets
+    # Review stacks hold no operator secrets; a Kubernetes stack has none of the AWS ones (the
+    # Amplify token and basic auth, the review database key).
+    kubernetes = config.values.get("tm:platform") == "kubernetes"
+    if config.values.get("tm:environment") != "review" and not kubernetes:
         config = with_operator_secrets(config, [f"tm:{key}" for key in OPERATOR_SECRETS])
         config = with_operator_settings(config, {f"tm:{k}": v for k, v in OPERATOR_SETTINGS.items()})
+    if _kubernetes_mode(config, "secrets") == "secret":  # the values of its plain Secret
+        values = json.dumps(dict.fromkeys(APP_SECRET_NAMES, SECRET_PLACEHOLDER))
+        config = with_placeholder_secret(config, "tm:appSecrets", values)
+    if _kubernetes_mode(config, "database") == "external":
+        config = with_placeholder_secret(config, "tm:databaseUrl", PLACEHOLDER_DATABASE_URL)
     return config
+
+
+# An external database's URL, shaped as settings validation wants it, at a host that never resolves.
+PLACEHOLDER_DATABASE_URL = "postgresql://offline:placeholder-secret@database.invalid:5432/tasking_manager"
+
+
+def _kubernetes_mode(config: StackConfig, part: str) -> str | None:
+    """tm:kubernetes.<part>.mode of a Kubernetes stack (None on AWS)."""
+    if config.values.get("tm:platform") != "kubernetes":
+        return None
+    try:
+        kubernetes = json.loads(config.values.get("tm:kubernetes") or "{}")
+    except json.JSONDecodeError:
+        return None  # validation reports it
+    slice_ = kubernetes.get(part) if isinstance(kubernetes, dict) else None
+    return str(slice_.get("mode")) if isinstance(slice_, dict) else None
 
 
 def stack_settings(
@@ -113,7 +147,12 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     secret_values: dict[str, str] = {}
     if config.values.get("tm:environment") == "review":
         base = config.values.get("tm:baseStack") or str(PROFILES["review"]["baseStack"])
-        base_plan = run_stack(base.rsplit("/", 1)[-1], project_dir=project_dir)
+        base_name = base.rsplit("/", 1)[-1]
+        base_plan = (
+            cached_plan(base_name)
+            if project_dir == PROJECT_DIR
+            else run_stack(base_name, project_dir=project_dir)
+        )
         references[qualified_stack_name(base)] = base_plan.outputs
         secret_values = written_secrets(base_plan)
     account_id = config.values.get("tm:awsAccountId") or OFFLINE_ACCOUNT_ID
@@ -138,7 +177,8 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
         runpy.run_path(program, run_name="__main__")
 
     try:
-        _sync_await(run_in_stack(run_program))
+        with fast_runtime():
+            _sync_await(run_in_stack(run_program))
     finally:
         sys.path.remove(str(project_dir))
 
@@ -163,6 +203,18 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
         usage,
         monitor.invokes,
     )
+
+
+_PLANS: dict[str, Plan] = {}
+
+
+def cached_plan(stack: str, overrides: dict[str, Any] | None = None) -> Plan:
+    """`run_stack` of this project, once per stack and overrides in a process: the tests, the docs
+    and a review stack's base share each plan, which none of them changes."""
+    key = json.dumps([stack, sorted((overrides or {}).items())], default=str)
+    if key not in _PLANS:
+        _PLANS[key] = run_stack(stack, overrides)
+    return _PLANS[key]
 
 
 def written_secrets(plan: Plan) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Pulumi mocks that answer like AWS would, and a monitor that records every registration.
+"""Pulumi mocks that answer like AWS (and a Kubernetes API server) would, and a monitor that
+records every registration.
 
 Outputs are the inputs plus what AWS computes (ids, ARNs, names), deterministic per resource name so
 plans are stable. Invokes are answered only for the data sources the program is known to call; an
@@ -191,7 +192,51 @@ class OfflineMocks(Mocks):
             return f"{args.name}-id", {**args.inputs, "result": _random_password(args.name, args.inputs)}
         if not args.custom:
             return None, {}
+        if args.typ.startswith("kubernetes:"):
+            return self._kubernetes_resource(args)
         return self._aws_resource(args)
+
+    def _kubernetes_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """What the API server returns: the manifest with its metadata completed (a name with a
+        random suffix when none is given, as Pulumi auto-names; a uid; the namespace `default`
+        for namespaced kinds without one) and the status fields the program or a reader uses.
+        The id is `<namespace>/<name>`, or the name of a cluster-scoped object."""
+        kind = str(args.inputs.get("kind") or args.typ.rsplit(":", 1)[-1])
+        metadata = dict(args.inputs.get("metadata") or {})
+        metadata.setdefault("name", f"{args.name}-{_digest(args.name, length=8)}")
+        if kind not in _CLUSTER_SCOPED_KINDS:
+            metadata.setdefault("namespace", "default")
+        metadata.update(
+            {
+                "uid": _uuid(f"{args.typ}/{args.name}"),
+                "resourceVersion": "1",
+                "generation": 1,
+                "creationTimestamp": "2026-01-01T00:00:00Z",
+            }
+        )
+        outputs: dict[str, Any] = {**args.inputs, "metadata": metadata}
+        status = self._kubernetes_status(kind, args.inputs, args.name)
+        if status is not None:
+            outputs["status"] = status
+        namespace = metadata.get("namespace")
+        resource_id = f"{namespace}/{metadata['name']}" if namespace else str(metadata["name"])
+        return resource_id, outputs
+
+    @staticmethod
+    def _kubernetes_status(kind: str, inputs: dict[str, Any], name: str) -> dict[str, Any] | None:
+        spec = inputs.get("spec") or {}
+        if kind == "Service":
+            return {"loadBalancer": {}} | ({} if "clusterIP" in spec else {"clusterIP": _cluster_ip(name)})
+        if kind == "Ingress":
+            return {"loadBalancer": {"ingress": [{"ip": "198.51.100.20"}]}}
+        if kind == "Deployment":
+            replicas = int(spec.get("replicas") or 1)
+            return {"replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas}
+        if kind == "Job":
+            return {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}
+        if kind == "Namespace":
+            return {"phase": "Active"}
+        return None
 
     def _stack_reference(self, name: str) -> tuple[str, dict[str, Any]]:
         """Another stack's outputs, from its own offline plan: an output it does not export is
@@ -546,6 +591,18 @@ def _random_password(seed: str, inputs: dict[str, Any]) -> str:
     wanted = [chars for key, chars in classes.items() if inputs.get(key, True) is not False]
     head = [chars[stream[i] % len(chars)] for i, chars in enumerate(wanted)]
     return "".join(head + [alphabet[b % len(alphabet)] for b in stream[len(head) : length]])
+
+
+# Kinds the API server keeps outside any namespace (the ones the program makes or may make).
+_CLUSTER_SCOPED_KINDS = frozenset(
+    {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterIssuer", "ClusterSecretStore", "StorageClass"}
+)
+
+
+def _cluster_ip(name: str) -> str:
+    """A Service's address in k3s's default service range (10.43.0.0/16)."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return f"10.43.{digest[0]}.{digest[1] or 1}"
 
 
 def _uuid(seed: str) -> str:

@@ -18,7 +18,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.database import DATABASE_NAME, MASTER_USERNAME
+from components.app_spec import DATABASE_NAME
+from components.database import MASTER_USERNAME
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from offline.costing import ARCHITECTURES, architecture_of, costs, estimate, on_architecture
-from offline.create_time import CreateTime, create_time
+from offline.create_time import CreateTime, create_time, unsourced
 from offline.engine import Plan
 from offline.mocks import Registration
 from offline.policy_run import SEVERITIES, PolicyResult
@@ -104,7 +104,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "outputs": mask_secrets(plan.outputs),
         "alarms": alarms_by_severity(plan),
         "cost": cost_json(estimate(plan)),
-        "createTime": create_time_json(create_time(plan)),
+        "createTime": None if unsourced(plan) else create_time_json(create_time(plan)),
         **({"timeToUrlSeconds": time_to_url(create_time(plan)).seconds} if is_review(plan) else {}),
         "rollouts": [
             {
@@ -195,10 +195,16 @@ def render_text(plan: Plan) -> str:
         for severity, names in alarms.items():
             lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
     lines += ["", *render_cost(estimate(plan)), *render_architecture(plan)]
-    lines += ["", *render_create_time(create_time(plan))]
+    reason = unsourced(plan)
+    if reason:
+        lines += ["", f"Create time of a fresh `pulumi up`: not estimated: {reason}"]
+    else:
+        lines += ["", *render_create_time(create_time(plan))]
     if is_review(plan):
         lines += ["", *render_time_to_url(time_to_url(create_time(plan)))]
-    lines += ["", *render_rollouts(rollouts(plan))]
+    found_rollouts = rollouts(plan)  # ECS services' (a Kubernetes plan has none)
+    if found_rollouts:
+        lines += ["", *render_rollouts(found_rollouts)]
     lines += ["", *render_outputs(plan.outputs)]
     return "\n".join(lines) + "\n"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -13,18 +12,13 @@ from typing import Any
 import pytest
 
 from offline import postgres
-from offline.engine import Plan, run_stack
-
-_CACHE: dict[str, Plan] = {}
+from offline.engine import Plan, cached_plan
 
 
 def plan_for(stack: str, overrides: dict[str, Any] | None = None) -> Plan:
     """The offline plan of `stack`, with `pulumi config set --path`-style overrides
-    (`{"tm:network.natGateways": "none"}`)."""
-    key = json.dumps([stack, sorted((overrides or {}).items())], default=str)
-    if key not in _CACHE:
-        _CACHE[key] = run_stack(stack, overrides)
-    return _CACHE[key]
+    (`{"tm:network.natGateways": "none"}`), computed once per test process."""
+    return cached_plan(stack, overrides)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import parse_wheel_filename
 
 from components.app_contract import CONTRACT, CONTRACT_PATH
-from components.backend_tasks import NEW_RELIC_SECTIONS
+from components.app_spec import NEW_RELIC_SECTIONS
 from components.settings import SettingsError
 from components.telemetry import COLLECTOR_IMAGE
 from offline import otel_layer

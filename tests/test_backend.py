@@ -12,7 +12,8 @@ import pytest
 from botocore.validate import ParamValidator
 
 from components.app_contract import CONTRACT
-from components.backend_tasks import LOG_LEVELS, guardduty_agent_repository_arn
+from components.app_spec import LOG_LEVELS
+from components.backend_tasks import guardduty_agent_repository_arn
 from components.settings import APP_SECRET_NAMES, SettingsError, secret_like
 from components.waf import mapathon_rate_limit
 from offline.engine import PROJECT_DIR, Plan

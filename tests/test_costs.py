@@ -11,7 +11,7 @@ import pytest
 
 from components.profiles import PROFILES
 from offline.bootstrap import estimate_bootstrap
-from offline.cost_doc import BEGIN, COSTS_DOC, END, STACKS, cost_tables, hot_setups
+from offline.cost_doc import BEGIN, COSTS_DOC, END, KUBERNETES_STACKS, STACKS, cost_tables, hot_setups
 from offline.costing import TASK_DEFINITION, costs, estimate, on_architecture
 from offline.create_time import create_time, critical_path, duration
 from offline.engine import Plan
@@ -629,7 +629,7 @@ def test_hot_setups_are_priced_with_the_same_table() -> None:
 def test_the_cost_tables_in_the_docs_are_current() -> None:
     text = COSTS_DOC.read_text()
     generated = text.split(BEGIN, 1)[1].split(END, 1)[0]
-    plans = {stack: plan_for(stack) for stack in STACKS}
+    plans = {stack: plan_for(stack) for stack in (*STACKS, *KUBERNETES_STACKS)}
     assert generated == "\n" + cost_tables(plans, bootstrap_run().plan), (
         "docs/costs.md is stale: run `make docs`"
     )
@@ -659,3 +659,64 @@ def test_builds_are_charged_to_the_branches_amplify_builds_and_slot_traffic_to_n
     assert by_name["frontend"].usd == pytest.approx(10 * prices["amplify.servedGb"])
     for name in ("review-frontend", "slot-1", "slot-2", "slot-3", "slot-4"):
         assert by_name[name].usd == 0, name
+
+
+# -- Kubernetes: the pods' share of the node ------------------------------------------------------------
+
+
+def _pods(token: str, spec: dict[str, Any]) -> costs.StackCost:
+    usage = costs.Usage.from_mapping(PROFILES["dev"]["usage"])
+    return costs.estimate([costs.Resource("urn:w", token, "w", {"spec": spec})], usage)
+
+
+def test_a_deployment_pays_its_replicas_share_of_the_node_half_for_cpu_half_for_memory() -> None:
+    node = json.loads(costs.PRICES_FILE.read_text())["unitPrices"]["kubernetesNode.month"]["usd"]
+    container = {"name": "c", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}}
+    # The init container asks for more memory than the server: the pod reserves the larger.
+    init = {"name": "i", "resources": {"requests": {"cpu": "100m", "memory": "2048Mi"}}}
+    template = {"spec": {"containers": [container], "initContainers": [init]}}
+    cost = _pods("kubernetes:apps/v1:Deployment", {"replicas": 3, "template": template})
+    assert cost.total_usd == pytest.approx(3 * (0.5 / 4 + 2 / 8) * node / 2)
+    assert cost.resources[0].charges[0].what == "3 Deployment pod(s) requesting 0.5 vCPU and 2 GiB each"
+
+
+def test_a_cloudnativepg_cluster_pays_per_instance_and_its_backups_are_not_priced() -> None:
+    node = costs.Prices.load()["kubernetesNode.month"]
+    spec = {"instances": 2, "resources": {"requests": {"cpu": "1", "memory": "4Gi"}}}
+    assert _pods("kubernetes:postgresql.cnpg.io/v1:Cluster", spec).total_usd == pytest.approx(
+        2 * (1 / 4 + 4 / 8) * node / 2
+    )
+    backup = _pods("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup", {})
+    assert [r.status for r in backup.resources] == [costs.NOT_PRICED]
+
+
+def test_the_kubernetes_example_pays_for_what_its_pods_request_and_nothing_else() -> None:
+    plan = plan_for(KUBERNETES_STACKS[0])
+    cost = estimate(plan)
+    node = costs.Prices.load()["kubernetesNode.month"]
+    cpu = memory = 0.0
+    for r in plan.resources:
+        spec = r.inputs.get("spec") or {}
+        if r.type == "kubernetes:apps/v1:Deployment":
+            pods, pod = spec["replicas"], spec["template"]["spec"]
+            requests = [c["resources"]["requests"] for c in pod["containers"]]
+        elif r.type == "kubernetes:postgresql.cnpg.io/v1:Cluster":
+            pods, requests = spec["instances"], [spec["resources"]["requests"]]
+        elif r.type == "kubernetes:postgresql.cnpg.io/v1:Pooler":
+            pods, pod = spec["instances"], spec["template"]["spec"]
+            requests = [c["resources"]["requests"] for c in pod["containers"]]
+        else:
+            continue
+        cpu += pods * sum(costs.cpu_quantity(q["cpu"]) for q in requests)
+        memory += pods * sum(costs.memory_gib(q["memory"]) for q in requests)
+    assert cpu > 0
+    assert cost.total_usd == pytest.approx((cpu / 4 + memory / 8) * node / 2)
+    assert {r.status for r in cost.resources if r.type.startswith("kubernetes:")} <= {
+        costs.PRICED,
+        costs.FREE,
+        costs.NEGLIGIBLE,
+        costs.NOT_PRICED,
+    }
+    assert [r.type for r in cost.with_status(costs.NOT_PRICED)] == [
+        "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"
+    ]

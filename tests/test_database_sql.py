@@ -17,9 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from components.backend_tasks import MIGRATE_SCRIPT
-from components.database import APP_USERNAME, DATABASE_NAME, MASTER_USERNAME
-from components.review_app import database_name, database_password
+from components.app_spec import DATABASE_NAME, MIGRATE_SCRIPT, review_database_name
+from components.database import APP_USERNAME, MASTER_USERNAME
+from components.review_app import database_password
 from components.review_base import ADMIN_SCRIPT
 from components.settings import REVIEW_CONNECTION_LIMIT
 from offline import postgres
@@ -167,7 +167,7 @@ def admin_env(cluster: Cluster, action: str, pull_request: int) -> dict[str, str
 
 def test_review_database_lifecycle(cluster: Cluster, tmp_path: Path) -> None:
     pull_request = 77
-    name = database_name(pull_request)
+    name = review_database_name(pull_request)
     password = database_password(REVIEW_KEY, name)
     for _ in range(2):  # a re-run of the workflow changes nothing
         result, _ = run_script(cluster, ADMIN_SCRIPT, admin_env(cluster, "create", pull_request), tmp_path)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from botocore.validate import ParamValidator
 
+from components.app_spec import SPA_ROUTE_PATTERN, app_spec
 from components.frontend import BranchArgs, add_branch, app_variables, custom_rules
 from components.settings import BaseSettings, secret_like
 from offline.config import SECRET_PLACEHOLDER
@@ -230,7 +231,9 @@ def test_spa_rule_rewrites_with_status_200_and_uses_only_portable_regex(base_pla
 
 
 def test_custom_rules_are_a_valid_create_app_input() -> None:
-    assert_valid_request("CreateApp", {"name": "tasking-manager-test", "customRules": custom_rules()})
+    assert_valid_request(
+        "CreateApp", {"name": "tasking-manager-test", "customRules": custom_rules(SPA_ROUTE_PATTERN)}
+    )
 
 
 # -- security headers ---------------------------------------------------------------------------
@@ -317,7 +320,7 @@ def test_no_secret_in_any_build_variable(base_plan: Plan) -> None:
 def test_the_oauth_client_id_is_a_public_build_variable_when_set() -> None:
     settings = settings_of("prod", {"tm:frontend.oauthClientId": "tmClient_0123456789"})
     assert isinstance(settings, BaseSettings)
-    assert app_variables(settings.frontend)["TM_CLIENT_ID"] == "tmClient_0123456789"
+    assert app_variables(app_spec(settings).frontend)["TM_CLIENT_ID"] == "tmClient_0123456789"
 
 
 @pytest.mark.parametrize("name", ["TM_APP_API_URL", "TM_REDIRECT_URI", "AMPLIFY_MONOREPO_APP_ROOT"])
@@ -325,7 +328,7 @@ def test_build_variables_cannot_override_what_the_component_derives(name: str) -
     settings = settings_of("dev", {f"tm:frontend.buildVariables.{name}": "https://elsewhere.example.org"})
     assert isinstance(settings, BaseSettings)
     with pytest.raises(ValueError, match=f"tm:frontend.buildVariables sets {name}"):
-        app_variables(settings.frontend)
+        app_variables(app_spec(settings).frontend)
 
 
 # -- basic auth ---------------------------------------------------------------------------------

@@ -160,3 +160,39 @@ def test_a_certificate_validates_each_of_its_names_as_acm_names_the_records() ->
     assert set(options) == {"*.review.example.org", "api.example.org"}
     assert re.fullmatch(r"_[0-9a-f]{12}\.review\.example\.org\.", options["*.review.example.org"])
     assert re.fullmatch(r"_[0-9a-f]{12}\.api\.example\.org\.", options["api.example.org"])
+
+
+# -- Kubernetes objects: what the API server returns ---------------------------------------------------
+
+
+def _kubernetes(token: str, name: str, inputs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    return OfflineMocks().new_resource(MockResourceArgs(token, name, inputs, custom=True))
+
+
+def test_a_named_kubernetes_object_keeps_its_name_and_namespace_and_gets_a_uid() -> None:
+    inputs = {
+        "kind": "Service",
+        "metadata": {"name": "api", "namespace": "tm"},
+        "spec": {"type": "ClusterIP"},
+    }
+    resource_id, outputs = _kubernetes("kubernetes:core/v1:Service", "backend-api", inputs)
+    assert resource_id == "tm/api"
+    assert outputs["metadata"]["name"] == "api"
+    assert re.fullmatch(r"[0-9a-f-]{36}", outputs["metadata"]["uid"])
+    assert outputs["status"]["clusterIP"].startswith("10.43.")
+    assert "arn" not in outputs
+
+
+def test_an_unnamed_kubernetes_object_is_auto_named_in_the_default_namespace() -> None:
+    resource_id, outputs = _kubernetes("kubernetes:core/v1:ConfigMap", "config", {"kind": "ConfigMap"})
+    name = outputs["metadata"]["name"]
+    assert re.fullmatch(r"config-[0-9a-f]{8}", name)
+    assert resource_id == f"default/{name}"
+
+
+def test_a_namespace_is_cluster_scoped() -> None:
+    resource_id, outputs = _kubernetes(
+        "kubernetes:core/v1:Namespace", "ns", {"kind": "Namespace", "metadata": {"name": "tm"}}
+    )
+    assert resource_id == "tm"
+    assert "namespace" not in outputs["metadata"]

@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.frontend import review_slot_branch, security_headers
+from components.app_spec import security_headers
+from components.frontend import review_slot_branch
 from components.review_app import REVIEW_PRIORITY_SPAN, database_password, listener_priority
 from components.review_base import ADMIN_SCRIPT, review_seed
 from offline.aws_limits import QUOTAS, measure

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from components.app_contract import CONTRACT
-from components.review_app import database_name, database_password
+from components.app_spec import review_database_name
+from components.review_app import database_password
 from components.review_base import ADMIN_SCRIPT, SEED_PATH, review_seed
 from offline import postgres
 from offline.app_schema import SCHEMA_PATH, recorded_header
@@ -26,7 +27,7 @@ from offline.postgres import Cluster
 from tests.test_database_sql import REVIEW_KEY, admin_env, run_script
 
 PULL_REQUEST = 7
-NAME = database_name(PULL_REQUEST)
+NAME = review_database_name(PULL_REQUEST)
 STATUS = {value: name for name, value in CONTRACT.enums["TaskStatus"].items()}
 # What the data set claims: tasks in each state a mapper or validator leaves, none locked.
 EXPECTED_STATES = {"READY": 38, "MAPPED": 18, "VALIDATED": 15, "INVALIDATED": 12, "BADIMAGERY": 10}

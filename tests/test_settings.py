@@ -129,7 +129,7 @@ BAD_CONFIGS = [
         {"x": 1},
         "tm:databse",
         '{"x": 1}',
-        "allowed keys: api, app, appSecrets, awsAccountId, costCenter, database, dns, ecs",
+        "allowed keys: api, app, appSecrets, awsAccountId, costCenter, database, databaseUrl, dns, ecs",
     ),
     ("tm:environment", "qa", "tm:environment", '"qa"', "dev, prod, review, staging"),
 ]

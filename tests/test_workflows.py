@@ -71,9 +71,19 @@ def all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
     return [(path.name, job_id, job) for path in WORKFLOWS for job_id, job in jobs(path.name).items()]
 
 
-# The committed base stacks: each has a stack file, and every workflow that covers the base
-# stacks (deploy, drift, previews, offline plans) covers each of them.
-BASE_STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+def _platform(stack_file: Path) -> str:
+    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    return str(config.get("tm:platform", "aws"))
+
+
+_STACK_FILES = sorted(ROOT.glob("Pulumi.*.yaml"))
+# The committed AWS base stacks: each has a stack file, and every workflow that covers the base
+# stacks (deploy, drift, previews, offline plans) covers each of them. A Kubernetes stack
+# (tm:platform kubernetes) is an example for another cluster: the workflows hold AWS credentials
+# and AWS state backends, so they neither deploy, preview nor drift-check it; `make plan` and the
+# tests plan it offline.
+BASE_STACKS = sorted(p.name.split(".")[1] for p in _STACK_FILES if _platform(p) == "aws")
+KUBERNETES_STACKS = sorted(p.name.split(".")[1] for p in _STACK_FILES if _platform(p) == "kubernetes")
 
 
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -366,6 +376,18 @@ def test_each_event_deploys_one_stack_through_its_environment(
 
 def test_every_base_stack_can_be_dispatched() -> None:
     assert sorted(load("deploy.yml")["on"]["workflow_dispatch"]["inputs"]["stack"]["options"]) == BASE_STACKS
+
+
+def test_every_stack_file_is_an_aws_or_a_kubernetes_stack() -> None:
+    assert KUBERNETES_STACKS, "the Kubernetes example stack is committed"
+    assert sorted(BASE_STACKS + KUBERNETES_STACKS) == sorted(p.name.split(".")[1] for p in _STACK_FILES)
+
+
+@pytest.mark.parametrize("name", [path.name for path in WORKFLOWS])
+def test_no_workflow_names_a_kubernetes_stack(name: str) -> None:
+    """Each workflow's AWS role and state backend would fail on a Kubernetes stack half-way."""
+    text = (WORKFLOWS_DIR / name).read_text()
+    assert not [stack for stack in KUBERNETES_STACKS if re.search(rf"\b{re.escape(stack)}\b", text)]
 
 
 def test_other_branches_deploy_nothing(tmp_path: Path) -> None:

@@ -42,6 +42,14 @@ def test_a_review_stack_passes_every_mandatory_policy_of_both_packs(
     assert _blocking(result) == []
 
 
+def test_the_kubernetes_example_passes_every_mandatory_policy_of_both_packs(
+    stack_result: Callable[[str], PolicyResult],
+) -> None:
+    result = stack_result("k8s-example")
+    assert [p.name for p in result.packs] == ["security-baseline", "operations"]
+    assert _blocking(result) == []
+
+
 # -- advisory findings: pinned, so that a new one or one gone is a reviewed change --------------------
 
 ADVISORIES = Path(__file__).with_name("advisories.json")
@@ -202,7 +210,7 @@ def test_the_plan_command_exits_3_on_a_mandatory_violation(
     assert main(["plan", "prod"]) == POLICY_VIOLATION == 3
     text = capsys.readouterr().out
     assert (
-        "Policies: security-baseline 0.1.0 (96 policies), operations 0.1.0 (21 policies); config for prod"
+        "Policies: security-baseline 0.1.0 (109 policies), operations 0.1.0 (21 policies); config for prod"
         in text
     )
     assert (

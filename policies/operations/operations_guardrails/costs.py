@@ -1033,6 +1033,87 @@ def _access_analyzer(r: Resource, stack: _Stack) -> _Priced:
     raise _NotPricedError(f"{kind} analyzers are billed per role and user analysed: not modelled")
 
 
+# -- Kubernetes: a share of the node, by what the pods request -------------------------------------
+
+KUBERNETES_NODE = "kubernetesNode.month"
+# The node kubernetesNode.month prices (a Hetzner Cloud CX33): its vCPUs and GiB, between which its
+# price is split half and half, so a pod pays for the share of each it reserves.
+NODE_VCPUS = 4.0
+NODE_MEMORY_GIB = 8.0
+_MEMORY_UNITS = {
+    "Ki": 1 / 1024**2,
+    "Mi": 1 / 1024,
+    "Gi": 1.0,
+    "Ti": 1024.0,
+    "M": 1e6 / 1024**3,
+    "G": 1e9 / 1024**3,
+}
+
+
+def cpu_quantity(value: Any) -> float:
+    """A Kubernetes CPU quantity in vCPUs: 500m -> 0.5, 2 -> 2."""
+    text = str(value)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def memory_gib(value: Any) -> float:
+    """A Kubernetes memory quantity in GiB: 512Mi -> 0.5."""
+    text = str(value)
+    for suffix, factor in _MEMORY_UNITS.items():
+        if text.endswith(suffix) and text[: -len(suffix)].replace(".", "", 1).isdigit():
+            return float(text[: -len(suffix)]) * factor
+    return float(text) / 1024**3  # bytes
+
+
+def _requests(containers: Any) -> tuple[float, float]:
+    """vCPUs and GiB that containers request (a request left out reserves nothing)."""
+    cpu = gib = 0.0
+    for container in containers or []:
+        requests = (container.get("resources") or {}).get("requests") or {}
+        cpu += cpu_quantity(requests["cpu"]) if requests.get("cpu") else 0.0
+        gib += memory_gib(requests["memory"]) if requests.get("memory") else 0.0
+    return cpu, gib
+
+
+def _node_share(what: str, pods: float, cpu: float, gib: float, stack: _Stack) -> _Priced:
+    """`pods` pods requesting `cpu` vCPUs and `gib` GiB each, priced as that share of the node."""
+    node = stack.prices[KUBERNETES_NODE]
+    usd = pods * (cpu / NODE_VCPUS + gib / NODE_MEMORY_GIB) * node / 2
+    return _Priced(
+        [Charge(f"{pods:g} {what} pod(s) requesting {cpu:g} vCPU and {gib:g} GiB each", usd)],
+        f"a share of a {NODE_VCPUS:g} vCPU / {NODE_MEMORY_GIB:g} GiB node (kubernetesNode.month)",
+    )
+
+
+def _pod_template_share(template: Mapping[str, Any], pods: float, what: str, stack: _Stack) -> _Priced:
+    spec = template.get("spec") or {}
+    cpu, gib = _requests(spec.get("containers"))
+    # Init containers run before the others: the pod reserves the larger of the two.
+    init_cpu, init_gib = _requests(spec.get("initContainers"))
+    return _node_share(what, pods, max(cpu, init_cpu), max(gib, init_gib), stack)
+
+
+def _kubernetes_deployment(r: Resource, stack: _Stack) -> _Priced:
+    spec = r.props.get("spec") or {}
+    replicas = _number(spec.get("replicas"), 1.0)  # an autoscaled one is declared at its minimum
+    return _pod_template_share(spec.get("template") or {}, replicas, "Deployment", stack)
+
+
+def _cnpg_cluster(r: Resource, stack: _Stack) -> _Priced:
+    spec = r.props.get("spec") or {}
+    cpu, gib = _requests([{"resources": spec.get("resources")}])
+    priced = _node_share("PostgreSQL instance", _number(spec.get("instances"), 1.0), cpu, gib, stack)
+    note = f"{priced.note}; its volumes are on the node's own disk (included)"
+    return _Priced(priced.charges, note)
+
+
+def _cnpg_pooler(r: Resource, stack: _Stack) -> _Priced:
+    spec = r.props.get("spec") or {}
+    return _pod_template_share(
+        spec.get("template") or {}, _number(spec.get("instances"), 1.0), "PgBouncer", stack
+    )
+
+
 def _is_true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
@@ -1066,6 +1147,9 @@ HANDLERS: dict[str, Handler] = {
     "aws:securityhub/standardsSubscription:StandardsSubscription": _security_hub_standard,
     "aws:cfg/recorder:Recorder": _config_recorder,
     "aws:accessanalyzer/analyzer:Analyzer": _access_analyzer,
+    "kubernetes:apps/v1:Deployment": _kubernetes_deployment,
+    "kubernetes:postgresql.cnpg.io/v1:Cluster": _cnpg_cluster,
+    "kubernetes:postgresql.cnpg.io/v1:Pooler": _cnpg_pooler,
 }
 
 

@@ -10,6 +10,7 @@ from . import (
     ecr,
     ecs,
     iam,
+    kubernetes,
     load_balancing,
     network,
     rds,
@@ -35,4 +36,5 @@ POLICIES: list[Policy] = [
     *s3.POLICIES,
     *ecr.POLICIES,
     *ec2.POLICIES,
+    *kubernetes.POLICIES,
 ]

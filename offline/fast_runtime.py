@@ -1,0 +1,75 @@
+"""Two changes to the Pulumi SDK's runtime while the offline engine runs a program, both about time
+only: what the program registers, and the errors it raises, stay the same (the plan digests of
+tests/plan_digests/ were recorded without them and still match).
+
+- Waiting for outstanding outputs. The SDK's `wait_for_rpcs` waits on every pending output with
+  FIRST_COMPLETED, then again on the rest, once per completion: thousands of outputs make that
+  quadratic, about a third of a plan's time. This waits on the same set with FIRST_EXCEPTION, so a
+  failed output still ends the wait as soon as it fails, and all others complete in one pass.
+- Source positions. Each registration walks the Python stack to tell the engine which line made the
+  resource; the offline monitor never reads them.
+
+`SDK_WAIT_FOR_RPCS_SHA256` is the digest of the SDK function this replaces: a test fails when an SDK
+upgrade changes it, so the replacement is reviewed against the new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+
+from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime import stack as sdk_stack
+from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+
+SDK_WAIT_FOR_RPCS_SHA256 = "c0f9027f85ad09255ded0a1908033b490f76d303a3e40b50d3cf47a69265469d"
+
+
+async def wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
+    """The SDK's `wait_for_rpcs` (pulumi/runtime/stack.py), but for how it waits on outputs."""
+    rpc_manager = _get_rpc_manager()
+    while True:
+        while len(rpc_manager.rpcs) > 0:
+            await asyncio.sleep(0)
+            try:
+                await rpc_manager.rpcs.pop()
+            except Exception as exn:
+                if rpc_manager.unhandled_exception is not None:
+                    cause = rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+                    raise exn from cause
+                raise
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        if await_all_outstanding_tasks:
+            while True:
+                with SETTINGS.lock:
+                    if len(SETTINGS.outputs) == 0:
+                        break
+                    pending = list(SETTINGS.outputs)
+                    SETTINGS.outputs.clear()
+                done, not_done = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    await task  # re-raises a failed output's exception here, as the SDK does
+                if not_done:
+                    with SETTINGS.lock:
+                        SETTINGS.outputs.update(not_done)
+        if len(rpc_manager.rpcs) == 0:
+            break
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
+
+
+@contextlib.contextmanager
+def fast_runtime() -> Iterator[None]:
+    """The SDK with both changes, for the duration of one program run."""
+    saved = sdk_stack.wait_for_rpcs, sdk_resource._get_stack_trace
+    sdk_stack.wait_for_rpcs = wait_for_rpcs
+    sdk_resource._get_stack_trace = _no_stack_trace
+    try:
+        yield
+    finally:
+        sdk_stack.wait_for_rpcs, sdk_resource._get_stack_trace = saved
