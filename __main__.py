@@ -48,6 +48,14 @@ from components.task_security_groups import TaskSecurityGroups, TaskSecurityGrou
 from components.telemetry import TelemetryCollector, TelemetryCollectorArgs
 
 
+def app_secret_values(settings: BaseSettings) -> pulumi.Output[dict[str, str]] | None:
+    """The application secret's values from Pulumi secret config (tm:appSecrets), kept secret; None
+    when the operator sets them in the secret store instead."""
+    if not settings.app_secrets:
+        return None
+    return pulumi.Output.secret({k: v.get_secret_value() for k, v in settings.app_secrets.items()})
+
+
 def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.ResourceOptions) -> None:
     spec = app_spec(settings)
     key = StackKey("stack-key", StackKeyArgs(scope=scope), in_account)
@@ -99,9 +107,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         AppSecretsArgs(
             stack=settings.stack,
             kms_key_arn=key.arn,
-            values=pulumi.Output.secret({k: v.get_secret_value() for k, v in settings.app_secrets.items()})
-            if settings.app_secrets
-            else None,
+            values=app_secret_values(settings),
         ),
         in_account,
     )
@@ -434,9 +440,7 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
             namespace=namespace.name,
             secret_name=f"{APP_NAME}-app",
             keys=secret_keys,
-            values=pulumi.Output.secret({k: v.get_secret_value() for k, v in settings.app_secrets.items()})
-            if settings.app_secrets
-            else None,
+            values=app_secret_values(settings),
         ),
         in_namespace,
     )
