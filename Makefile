@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@touch $@
 
 ## plan: the offline plan of STACK (dev by default) with the policy packs enforced (exit 3 on a mandatory
-##       violation); JSON=1 for machines; SET="tm:key=value ..." overrides; STACK=bootstrap plans the
+##       violation; exit 4 when a Kubernetes stack's object fails its schema); JSON=1 for machines; SET="tm:key=value ..." overrides; STACK=bootstrap plans the
 ##       bootstrap program for an example account (SET="bootstrap:security.guardDuty=false ...")
 plan: $(VENV)/.installed
 	@$(PY) -m offline plan $(STACK) $(if $(JSON),--json) $(foreach s,$(SET),--set $(s))

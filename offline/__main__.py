@@ -7,7 +7,8 @@
 
 `plan` prints the stack's offline plan (dev when STACK is omitted), its estimated monthly cost
 and create time, and enforces the policy packs of policies/ on it; a config mistake prints the
-problems and exits 2, a violated mandatory policy exits 3. `plan bootstrap` prints the bootstrap
+problems and exits 2, a violated mandatory policy exits 3, and a Kubernetes object its schema
+refuses exits 4 (the objects of a Kubernetes stack are validated offline). `plan bootstrap` prints the bootstrap
 program (bootstrap/, once per account) for an example account, with its monthly cost. `docs`
 regenerates the generated parts of docs/ (the prod component graph, the policy table, the cost
 tables, the table of Security Hub controls against the packs' policies), or with --check fails
@@ -28,6 +29,7 @@ from offline.config import StackConfigError, parse_override
 from offline.cost_doc import COSTS_DOC, KUBERNETES_STACKS, costs_doc
 from offline.cost_doc import STACKS as COST_STACKS
 from offline.engine import PROJECT_DIR, Plan, cached_plan, run_stack
+from offline.k8s_manifests import render_validation, validation_json
 from offline.policy_run import POLICIES_DOC, PolicyRunError, check_plan, policies_doc
 from offline.preflight import preflight
 from offline.report import (
@@ -45,6 +47,8 @@ from tm_bootstrap.settings import BootstrapSettingsError
 ARCHITECTURE_DOC = PROJECT_DIR / "docs" / "architecture.md"
 # Exit status when a mandatory policy is violated (2 is a config mistake).
 POLICY_VIOLATION = 3
+# A Kubernetes object that its schema refuses (offline/k8s_manifests.py): the API server would too.
+OBJECTS_REFUSED = 4
 GRAPH_BEGIN = "<!-- BEGIN GENERATED: prod component graph (python -m offline docs) -->"
 GRAPH_END = "<!-- END GENERATED: prod component graph -->"
 # `plan bootstrap` plans the bootstrap program rather than a stack of the main one.
@@ -121,12 +125,18 @@ def main(argv: list[str] | None = None) -> int:
             overrides = dict(parse_override(text) for text in args.set)
             result = run_stack(args.stack, overrides)
             policies = check_plan(result)
+            objects = validation_json(result)  # a Kubernetes stack's objects against their schemas
             if args.json:
                 document = {**to_json(result), "policies": policies_json(policies)}
+                if objects is not None:
+                    document["kubernetesObjects"] = objects
                 print(json.dumps(document, indent=2, default=str))
             else:
-                print(render_text(result) + render_policies(policies), end="")
-            return POLICY_VIOLATION if policies.mandatory else 0
+                validation = "" if objects is None else "\n" + render_validation(objects)
+                print(render_text(result) + render_policies(policies) + validation, end="")
+            if policies.mandatory:
+                return POLICY_VIOLATION
+            return OBJECTS_REFUSED if objects and objects["problems"] else 0
         generated = {
             ARCHITECTURE_DOC: architecture_doc(ARCHITECTURE_DOC.read_text()),
             POLICIES_DOC: policies_doc(),

@@ -310,3 +310,31 @@ def describe(errors: Iterable[Any], prefix: tuple[str, ...] = ()) -> Iterator[st
             if len(message) > _MESSAGE_LIMIT:
                 message = message[: _MESSAGE_LIMIT - 3] + "..."
             yield f"{path}: {message}"
+
+
+# -- what the plan command says ----------------------------------------------------------------
+
+
+def schema_sources() -> list[str]:
+    """What the objects are validated against, as the plan names it."""
+    releases = [f"{p.title} {load_crd_schemas(name)['ref']}" for name, p in PROJECTS.items()]
+    return [f"Kubernetes {', '.join(SUPPORTED_VERSIONS)}", *releases]
+
+
+def validation_json(plan: Plan) -> dict[str, Any] | None:
+    """The plan's Kubernetes objects and their problems, for `make plan JSON=1` (None without any)."""
+    found = manifests(plan)
+    if not found:
+        return None
+    return {"validated": len(found), "against": schema_sources(), "problems": validate_plan(plan)}
+
+
+def render_validation(validation: Mapping[str, Any]) -> str:
+    """The plan's section on its Kubernetes objects."""
+    against = "; ".join(validation["against"])
+    lines = [f"Kubernetes objects: {validation['validated']} validated against {against}"]
+    problems = validation["problems"]
+    lines += [f"    {problem}" for problem in problems] or ["    no problems"]
+    if problems:
+        lines.append(f"{len(problems)} problem(s): the API server would refuse these objects")
+    return "\n".join(lines) + "\n"

@@ -3,8 +3,10 @@ the example stack (Pulumi.k8s-example.yaml) and variants of it."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import itertools
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from components.k8s_frontend import nginx_config
 from components.settings import BaseSettings, SettingsError, parse_settings
 from offline.config import SECRET_PLACEHOLDER
 from offline.engine import Plan, stack_config, stack_settings
+from offline.k8s_manifests import manifests as manifests_of
 from offline.mocks import Registration
 from offline.report import render_text, to_json
 from tests.conftest import plan_for
@@ -655,3 +658,29 @@ def test_the_plan_gives_no_create_time_it_has_no_source_for() -> None:
     assert "Create time of a fresh `pulumi up`: not estimated" in text
     assert "on the critical path" not in text
     assert to_json(plan)["createTime"] is None
+
+
+def test_the_plan_command_validates_the_objects_and_exits_4_on_one_the_api_server_refuses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from offline.__main__ import OBJECTS_REFUSED, main
+    from offline.policy_run import PolicyResult
+
+    good = plan_for(STACK)
+    monkeypatch.setattr("offline.__main__.run_stack", lambda stack, overrides: good)
+    monkeypatch.setattr("offline.__main__.check_plan", lambda plan: PolicyResult(plan.environment, []))
+    assert main(["plan", STACK]) == 0
+    assert (
+        f"Kubernetes objects: {len(manifests_of(good))} validated against Kubernetes 1.35"
+        in capsys.readouterr().out
+    )
+
+    broken = [dataclasses.replace(r) for r in good.resources]
+    api = next(i for i, r in enumerate(broken) if r.type == "kubernetes:apps/v1:Deployment")
+    broken[api] = dataclasses.replace(broken[api], inputs={**broken[api].inputs, "specification": {}})
+    refused = dataclasses.replace(good, resources=broken)
+    monkeypatch.setattr("offline.__main__.run_stack", lambda stack, overrides: refused)
+    assert main(["plan", STACK, "--json"]) == OBJECTS_REFUSED == 4
+    document = json.loads(capsys.readouterr().out)
+    (problem,) = document["kubernetesObjects"]["problems"]
+    assert "specification" in problem
