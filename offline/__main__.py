@@ -8,8 +8,9 @@
 `plan` prints the stack's offline plan (dev when STACK is omitted), its estimated monthly cost
 and create time, and enforces the policy packs of policies/ on it; a config mistake prints the
 problems and exits 2, a violated mandatory policy exits 3, and a Kubernetes object its schema
-refuses exits 4 (the objects of a Kubernetes stack are validated offline). `plan bootstrap` prints the bootstrap
-program (bootstrap/, once per account) for an example account, with its monthly cost. `docs`
+refuses exits 4 (the objects of a Kubernetes stack are validated offline). `plan bootstrap`
+prints the bootstrap program (bootstrap/, once per account) for an example account, with its
+monthly cost. `docs`
 regenerates the generated parts of docs/ (the prod component graph, the policy table, the cost
 tables, the table of Security Hub controls against the packs' policies), or with --check fails
 when they are stale. `preflight` checks that a committed stack file names its environment's
