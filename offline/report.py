@@ -194,7 +194,9 @@ def render_text(plan: Plan) -> str:
         lines += ["", "Alarms by severity:"]
         for severity, names in alarms.items():
             lines.append(f"    {severity} ({len(names)}): {', '.join(names)}")
-    lines += ["", *render_cost(estimate(plan)), *render_architecture(plan)]
+    # The tm:usage assumptions price AWS resources only (a Kubernetes stack's pods by their requests).
+    on_aws = any(r.type.startswith("aws:") for r in plan.resources)
+    lines += ["", *render_cost(estimate(plan), priced_by_use=on_aws), *render_architecture(plan)]
     reason = unsourced(plan)
     if reason:
         lines += ["", f"Create time of a fresh `pulumi up`: not estimated: {reason}"]
@@ -241,7 +243,7 @@ def render_tree(resources: list[Registration]) -> list[str]:
     return lines + [f" +  {t:<{type_width}}{n:<{name_width}}{p}".rstrip() for t, n, p in rows]
 
 
-def render_cost(cost: costs.StackCost) -> list[str]:
+def render_cost(cost: costs.StackCost, *, priced_by_use: bool = True) -> list[str]:
     """The monthly estimate by component, what is not priced, and the usage it assumes."""
     source = "bootstrap:usage" if cost.account_usage is not None else "tm:usage"
     lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} (on-demand list prices, usage from {source})"]
@@ -256,6 +258,9 @@ def render_cost(cost: costs.StackCost) -> list[str]:
             lines.append(f"    {what}: {token}: {why}")
     free = cost.types_with_status(costs.FREE)
     lines.append(f"    Free: {len(free)} types, {len(cost.with_status(costs.FREE))} resources (see --json)")
+    if not priced_by_use:
+        lines.append("    Usage assumed: none: no resource of this stack is priced by use")
+        return lines
     usage = cost.account_usage or cost.usage
     assumed = "  ".join(f"{k}={v:g}" for k, v in usage.to_mapping().items())
     lines.append(f"    Usage assumed: {assumed}")

@@ -684,3 +684,10 @@ def test_the_plan_command_validates_the_objects_and_exits_4_on_one_the_api_serve
     document = json.loads(capsys.readouterr().out)
     (problem,) = document["kubernetesObjects"]["problems"]
     assert "specification" in problem
+
+
+def test_the_cost_assumes_no_aws_usage() -> None:
+    # Pods are priced by their requests; the tm:usage keys (NAT GB, Amplify builds...) are AWS's.
+    text = render_text(plan_for(STACK))
+    assert "Usage assumed: none: no resource of this stack is priced by use" in text
+    assert "natGbPerMonth" not in text
