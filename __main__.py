@@ -493,7 +493,7 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
             ingress_namespace=kube.ingress_namespace,
             ingress_pod_labels=kube.ingress_pod_labels,
             dns_namespace=kube.dns_namespace,
-            api_port=int(spec.api.process.port or 0),
+            api_port=spec.api.port,
             database_port=spec.database.port,
             smtp_port=settings.app.smtp.port,
             api_server_port=kube.api_server_port,
