@@ -30,6 +30,7 @@ from components.k8s_database import Database as KubernetesDatabase
 from components.k8s_database import DatabaseArgs as KubernetesDatabaseArgs
 from components.k8s_frontend import Frontend as KubernetesFrontend
 from components.k8s_frontend import FrontendArgs as KubernetesFrontendArgs
+from components.k8s_ingress import IngressArgs
 from components.k8s_namespace import Namespace, NamespaceArgs
 from components.k8s_network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.k8s_pods import APP_NAME
@@ -456,15 +457,16 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
         ),
         in_namespace,
     )
+    ingress = IngressArgs(
+        ingress_class=kube.ingress_class, tls_issuer=kube.tls_issuer, annotations=kube.ingress_annotations
+    )
     backend = KubernetesBackend(
         "backend",
         KubernetesBackendArgs(
             spec=spec,
             namespace=namespace.name,
             prefix=APP_NAME,
-            ingress_class=kube.ingress_class,
-            tls_issuer=kube.tls_issuer,
-            ingress_annotations=kube.ingress_annotations,
+            ingress=ingress,
             app_database_address=database.app_address,
             migration_database_address=database.migration_address,
             secret_names={"app": app_secrets.secret_name, **database.secret_names},
@@ -479,9 +481,7 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
             host=spec.hosts.frontend,
             namespace=namespace.name,
             prefix=APP_NAME,
-            ingress_class=kube.ingress_class,
-            tls_issuer=kube.tls_issuer,
-            ingress_annotations=kube.ingress_annotations,
+            ingress=ingress,
         ),
         in_namespace,
     )

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app_spec import AppSpec, SecretStore
+from components.k8s_ingress import IngressArgs, host_ingress
 from components.k8s_pods import COMPONENTS, digest, labels, process_pod, selector
 
 SERVICE_PORT = 80
@@ -25,9 +26,7 @@ class BackendArgs:
     spec: AppSpec
     namespace: pulumi.Input[str]
     prefix: str
-    ingress_class: str
-    tls_issuer: str
-    ingress_annotations: Mapping[str, str]
+    ingress: IngressArgs
     # Where the API and the scheduler connect, and where the migration does.
     app_database_address: str
     migration_database_address: str
@@ -97,34 +96,13 @@ class Backend(pulumi.ComponentResource):
             },
             opts=child(),
         )
-        tls_secret = f"{api_name}-tls"
-        self.api_ingress = k8s.networking.v1.Ingress(
+        self.api_ingress = host_ingress(
             f"{name}-api",
-            metadata={
-                **metadata(api_component, api_name),
-                "annotations": {
-                    **args.ingress_annotations,
-                    "cert-manager.io/cluster-issuer": args.tls_issuer,
-                },
-            },
-            spec={
-                "ingressClassName": args.ingress_class,
-                "tls": [{"hosts": [spec.hosts.api], "secretName": tls_secret}],
-                "rules": [
-                    {
-                        "host": spec.hosts.api,
-                        "http": {
-                            "paths": [
-                                {
-                                    "path": "/",
-                                    "pathType": "Prefix",
-                                    "backend": {"service": {"name": api_name, "port": {"name": "http"}}},
-                                }
-                            ]
-                        },
-                    }
-                ],
-            },
+            args.ingress,
+            namespace=args.namespace,
+            component=api_component,
+            service=api_name,
+            host=spec.hosts.api,
             opts=child(self.api_service),
         )
         self.api_autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(

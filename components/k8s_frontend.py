@@ -9,13 +9,13 @@ emptyDir that nginx serves, so the server image stays nginx's own and pinned.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app_spec import FrontendSpec, Size
+from components.k8s_ingress import IngressArgs, host_ingress
 from components.k8s_pods import (
     FRONTEND_COMPONENT,
     NGINX_PORT,
@@ -87,9 +87,7 @@ class FrontendArgs:
     host: str
     namespace: pulumi.Input[str]
     prefix: str
-    ingress_class: str
-    tls_issuer: str
-    ingress_annotations: Mapping[str, str]
+    ingress: IngressArgs
 
 
 class Frontend(pulumi.ComponentResource):
@@ -174,33 +172,13 @@ class Frontend(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.ingress = k8s.networking.v1.Ingress(
+        self.ingress = host_ingress(
             name,
-            metadata={
-                **metadata(),
-                "annotations": {
-                    **args.ingress_annotations,
-                    "cert-manager.io/cluster-issuer": args.tls_issuer,
-                },
-            },
-            spec={
-                "ingressClassName": args.ingress_class,
-                "tls": [{"hosts": [args.host], "secretName": f"{resource_name}-tls"}],
-                "rules": [
-                    {
-                        "host": args.host,
-                        "http": {
-                            "paths": [
-                                {
-                                    "path": "/",
-                                    "pathType": "Prefix",
-                                    "backend": {"service": {"name": resource_name, "port": {"name": "http"}}},
-                                }
-                            ]
-                        },
-                    }
-                ],
-            },
+            args.ingress,
+            namespace=args.namespace,
+            component=FRONTEND_COMPONENT,
+            service=resource_name,
+            host=args.host,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]),
         )
         self.register_outputs({"name": resource_name})
