@@ -10,6 +10,7 @@ network policies.
 """
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.app_spec import AppSpec, app_spec, review_spec
@@ -421,11 +422,14 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
     ingress controller, cert-manager and, per the modes chosen, CloudNativePG and External Secrets."""
     kube = settings.kubernetes
     assert kube is not None  # required with tm:platform kubernetes by validation
+    # The stack's own cluster, by its kubeconfig context: never whichever context is current.
+    provider = k8s.Provider("kubernetes", context=kube.context)
     namespace = Namespace(
         "namespace",
         NamespaceArgs(name=kube.namespace, stack=spec.stack, environment=spec.environment),
+        pulumi.ResourceOptions(providers=[provider]),
     )
-    in_namespace = pulumi.ResourceOptions(depends_on=[namespace])
+    in_namespace = pulumi.ResourceOptions(providers=[provider], depends_on=[namespace])
     secret_keys = tuple(
         dict.fromkeys(
             ref.key
@@ -471,7 +475,7 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
             migration_database_address=database.migration_address,
             secret_names={"app": app_secrets.secret_name, **database.secret_names},
         ),
-        pulumi.ResourceOptions(depends_on=[namespace, app_secrets, database]),
+        pulumi.ResourceOptions(providers=[provider], depends_on=[namespace, app_secrets, database]),
     )
     KubernetesFrontend(
         "frontend",

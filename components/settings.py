@@ -645,6 +645,13 @@ BackupSchedule = Annotated[
 ]
 
 
+# A kubeconfig context's name: k3s's `default`, EKS's cluster ARN, GKE's `gke_<project>_<zone>_<name>`.
+KubeconfigContext = Annotated[
+    str,
+    _matching(r"[A-Za-z0-9][A-Za-z0-9._:@/-]*", "a kubeconfig context name: no spaces, not empty"),
+]
+
+
 class KubernetesSecretsSettings(_Model):
     """How the application secret reaches the cluster: `secret`, a plain Secret made from the
     Pulumi secret config tm:appSecrets; `externalSecret`, an ExternalSecret the External Secrets
@@ -699,6 +706,9 @@ class KubernetesSettings(_Model):
     """The Kubernetes realisation (tm:platform kubernetes) on a conformant cluster with an ingress
     controller, cert-manager and, per the modes chosen, CloudNativePG and External Secrets."""
 
+    # The kubeconfig context of the stack's cluster: the explicit provider deploys there and
+    # nowhere else, whatever context the operator's kubeconfig has current.
+    context: KubeconfigContext
     namespace: KubernetesName
     ingress_class: KubernetesName
     # Where the ingress controller's pods run, and their labels: the only source the API and the
@@ -1488,8 +1498,8 @@ def _kubernetes_problems(settings: BaseSettings) -> list[Problem]:
             Problem(
                 _key(("kubernetes",)),
                 _MISSING,
-                "is required with tm:platform kubernetes: namespace, ingressClass, ingressNamespace, "
-                "tlsIssuer, secrets, database and frontend",
+                "is required with tm:platform kubernetes: context, namespace, ingressClass, "
+                "ingressNamespace, tlsIssuer, secrets, database and frontend",
             )
         ]
     problems = []

@@ -184,6 +184,8 @@ class OfflineMocks(Mocks):
                 default_tags = json.loads(default_tags)
             self.default_tags = {str(k): str(v) for k, v in (default_tags.get("tags") or {}).items()}
             return f"{args.name}-provider-id", dict(args.inputs)
+        if args.typ == "pulumi:providers:kubernetes":  # a provider holds its inputs, nothing more
+            return f"{args.name}-provider-id", dict(args.inputs)
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(str(args.inputs.get("name")))
         if args.typ == "awsx:ec2:Vpc":

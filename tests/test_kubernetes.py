@@ -190,6 +190,16 @@ def test_each_host_has_an_ingress_of_the_class_with_a_certificate_from_the_issue
     assert backend == f"tasking-manager-{service}"
 
 
+def test_every_kubernetes_object_goes_through_the_provider_of_the_stacks_context() -> None:
+    """Not whatever context the operator's kubeconfig has current: the stack names its cluster."""
+    p = plan()
+    (provider,) = p.of_type("pulumi:providers:kubernetes")
+    assert provider.inputs["context"] == "k3s-tasking-manager"
+    objects = [r for r in p.resources if r.custom and r.type.startswith("kubernetes:")]
+    assert len(objects) >= 20
+    assert [r.urn for r in objects if not r.provider.startswith(f"{provider.urn}::")] == []
+
+
 # -- Pod Security: restricted ---------------------------------------------------------------------------
 
 
@@ -579,7 +589,16 @@ def test_the_example_needs_none_of_the_aws_only_settings() -> None:
             "tm:review",
             "review apps build on an AWS dev stack",
         ),
-        ({"tm:kubernetes.colour": "blue"}, "tm:kubernetes.colour", "allowed keys: apiServerPort, database"),
+        (
+            {"tm:kubernetes.colour": "blue"},
+            "tm:kubernetes.colour",
+            "allowed keys: apiServerPort, context, database",
+        ),
+        (
+            {"tm:kubernetes.context": "my cluster"},
+            "tm:kubernetes.context",
+            '"my cluster": must be a kubeconfig context name',
+        ),
         ({"tm:platform": "gcp"}, "tm:platform", "'aws' or 'kubernetes'"),
     ],
 )
@@ -589,6 +608,17 @@ def test_a_bad_kubernetes_setting_is_named_with_what_is_allowed(
     problems = problems_of(overrides)
     assert key in problems, problems
     assert says in problems[key]
+
+
+def test_a_kubernetes_stack_must_name_its_clusters_context() -> None:
+    config = stack_config(STACK)
+    kubernetes = json.loads(config.values["tm:kubernetes"])
+    del kubernetes["context"]
+    values = {**config.values, "tm:kubernetes": json.dumps(kubernetes)}
+    with pytest.raises(SettingsError) as error:
+        parse_settings(STACK, values, config.secret_keys)
+    problems = {p.key: str(p) for p in error.value.problems}
+    assert "is required" in problems["tm:kubernetes.context"]
 
 
 def test_plain_secrets_need_the_app_secret_values() -> None:
