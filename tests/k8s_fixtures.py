@@ -18,6 +18,16 @@ APP_LABELS = {"app.kubernetes.io/name": "tasking-manager", "app.kubernetes.io/co
 _METADATA = {"namespace": NAMESPACE, "labels": {"app.kubernetes.io/name": "tasking-manager"}}
 
 
+def _object(api_version: str, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A namespaced object of the application, labelled as its own."""
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {**_METADATA, "name": name},
+        "spec": spec,
+    }
+
+
 def _container(name: str, command: list[str]) -> dict[str, Any]:
     return {
         "name": name,
@@ -65,11 +75,11 @@ _API = _container("api", ["uvicorn", "backend.main:api", "--host", "0.0.0.0", "-
 _API["ports"] = [{"name": "http", "containerPort": 5000, "protocol": "TCP"}]
 _API["readinessProbe"] = {"httpGet": {"path": "/api/v2/system/heartbeat/", "port": "http"}}
 
-DEPLOYMENT: dict[str, Any] = {
-    "apiVersion": "apps/v1",
-    "kind": "Deployment",
-    "metadata": {**_METADATA, "name": "tm-api"},
-    "spec": {
+DEPLOYMENT = _object(
+    "apps/v1",
+    "Deployment",
+    "tm-api",
+    {
         "replicas": 2,
         "selector": {"matchLabels": APP_LABELS},
         "template": {
@@ -77,24 +87,24 @@ DEPLOYMENT: dict[str, Any] = {
             "spec": {**pod_spec("api", []), "containers": [_API]},
         },
     },
-}
+)
 
-JOB: dict[str, Any] = {
-    "apiVersion": "batch/v1",
-    "kind": "Job",
-    "metadata": {**_METADATA, "name": "tm-migrate"},
-    "spec": {
+JOB = _object(
+    "batch/v1",
+    "Job",
+    "tm-migrate",
+    {
         "backoffLimit": 0,
         "ttlSecondsAfterFinished": 3600,
         "template": {"spec": pod_spec("migrate", ["alembic", "upgrade", "head"], restart="Never")},
     },
-}
+)
 
-CRON_JOB: dict[str, Any] = {
-    "apiVersion": "batch/v1",
-    "kind": "CronJob",
-    "metadata": {**_METADATA, "name": "tm-cron"},
-    "spec": {
+CRON_JOB = _object(
+    "batch/v1",
+    "CronJob",
+    "tm-cron",
+    {
         "schedule": "0 * * * *",
         "concurrencyPolicy": "Forbid",
         "jobTemplate": {
@@ -105,7 +115,7 @@ CRON_JOB: dict[str, Any] = {
             }
         },
     },
-}
+)
 
 NAMESPACE_OBJECT: dict[str, Any] = {
     "apiVersion": "v1",
@@ -144,22 +154,22 @@ ALLOW_API: dict[str, Any] = {
     },
 }
 
-SERVICE: dict[str, Any] = {
-    "apiVersion": "v1",
-    "kind": "Service",
-    "metadata": {**_METADATA, "name": "tm-api"},
-    "spec": {
+SERVICE = _object(
+    "v1",
+    "Service",
+    "tm-api",
+    {
         "type": "ClusterIP",
         "selector": APP_LABELS,
         "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
     },
-}
+)
 
-DB_CLUSTER: dict[str, Any] = {
-    "apiVersion": "postgresql.cnpg.io/v1",
-    "kind": "Cluster",
-    "metadata": {**_METADATA, "name": "tm-db"},
-    "spec": {
+DB_CLUSTER = _object(
+    "postgresql.cnpg.io/v1",
+    "Cluster",
+    "tm-db",
+    {
         "instances": 3,
         "imageName": "ghcr.io/cloudnative-pg/postgis:16-3.5",
         "primaryUpdateStrategy": "unsupervised",
@@ -178,31 +188,31 @@ DB_CLUSTER: dict[str, Any] = {
         },
         "enablePDB": True,
     },
-}
+)
 
-DB_POOLER: dict[str, Any] = {
-    "apiVersion": "postgresql.cnpg.io/v1",
-    "kind": "Pooler",
-    "metadata": {**_METADATA, "name": "tm-db-pooler-rw"},
-    "spec": {
+DB_POOLER = _object(
+    "postgresql.cnpg.io/v1",
+    "Pooler",
+    "tm-db-pooler-rw",
+    {
         "cluster": {"name": "tm-db"},
         "instances": 2,
         "type": "rw",
         "pgbouncer": {"poolMode": "transaction", "parameters": {"max_client_conn": "200"}},
     },
-}
+)
 
-DB_BACKUP: dict[str, Any] = {
-    "apiVersion": "postgresql.cnpg.io/v1",
-    "kind": "ScheduledBackup",
-    "metadata": {**_METADATA, "name": "tm-db-daily"},
-    "spec": {
+DB_BACKUP = _object(
+    "postgresql.cnpg.io/v1",
+    "ScheduledBackup",
+    "tm-db-daily",
+    {
         "schedule": "0 0 3 * * *",
         "cluster": {"name": "tm-db"},
         "backupOwnerReference": "self",
         "method": "volumeSnapshot",
     },
-}
+)
 
 # The overrides under which the example stack's application secret is an ExternalSecret.
 EXTERNAL_SECRETS = {
