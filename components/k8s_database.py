@@ -15,7 +15,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app_spec import DatabaseSpec, SecretStore
-from components.k8s_pods import container_security_context, labels, pod_security_context
+from components.k8s_pods import (
+    container_security_context,
+    labels,
+    pod_security_context,
+    requests_and_limits,
+)
 from components.settings import KubernetesDatabaseSettings, parse_database_url
 
 CNPG_API = "postgresql.cnpg.io/v1"
@@ -102,10 +107,7 @@ class Database(pulumi.ComponentResource):
                     }
                 },
                 "storage": storage,
-                "resources": {
-                    "requests": {"cpu": f"{settings.cpu_millicores}m", "memory": f"{settings.memory_mib}Mi"},
-                    "limits": {"cpu": f"{settings.cpu_millicores}m", "memory": f"{settings.memory_mib}Mi"},
-                },
+                "resources": requests_and_limits(settings.cpu_millicores, settings.memory_mib),
                 "backup": {
                     "retentionPolicy": f"{backup.retention_days}d",
                     "barmanObjectStore": {
@@ -167,10 +169,7 @@ class Database(pulumi.ComponentResource):
                             {
                                 "name": "pgbouncer",
                                 "securityContext": container_security_context(CNPG_UID),
-                                "resources": {
-                                    "requests": {"cpu": "100m", "memory": "128Mi"},
-                                    "limits": {"cpu": "100m", "memory": "128Mi"},
-                                },
+                                "resources": requests_and_limits(100, 128),
                             }
                         ],
                     },

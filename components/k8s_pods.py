@@ -58,10 +58,15 @@ def container_security_context(uid: int) -> dict[str, Any]:
     }
 
 
-def resources(size: Size) -> dict[str, Any]:
-    """Requests and limits from the spec's size: what is reserved is what may be used."""
-    amounts = {"cpu": f"{size.millicores}m", "memory": f"{size.memory_mib}Mi"}
+def requests_and_limits(millicores: int, memory_mib: int) -> dict[str, Any]:
+    """Requests equal to limits: what is reserved is what may be used."""
+    amounts = {"cpu": f"{millicores}m", "memory": f"{memory_mib}Mi"}
     return {"requests": dict(amounts), "limits": dict(amounts)}
+
+
+def resources(size: Size) -> dict[str, Any]:
+    """Requests and limits from the spec's size."""
+    return requests_and_limits(size.millicores, size.memory_mib)
 
 
 def scratch_volumes(process_paths: tuple[str, ...]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
