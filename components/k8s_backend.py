@@ -16,9 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components.app_spec import AppSpec, SecretStore
 from components.k8s_ingress import IngressArgs, host_ingress
-from components.k8s_pods import COMPONENTS, digest, labels, process_pod, selector
-
-SERVICE_PORT = 80
+from components.k8s_pods import COMPONENTS, digest, http_service_spec, labels, process_pod, selector
 
 
 @dataclass(frozen=True)
@@ -89,11 +87,7 @@ class Backend(pulumi.ComponentResource):
         self.api_service = k8s.core.v1.Service(
             f"{name}-api",
             metadata=metadata(api_component, api_name),
-            spec={
-                "type": "ClusterIP",
-                "selector": selector(api_component),
-                "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
-            },
+            spec=http_service_spec(api_component),
             opts=child(),
         )
         self.api_ingress = host_ingress(

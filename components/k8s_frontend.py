@@ -22,6 +22,7 @@ from components.k8s_pods import (
     NGINX_UID,
     container_security_context,
     digest,
+    http_service_spec,
     labels,
     pod_security_context,
     resources,
@@ -165,11 +166,7 @@ class Frontend(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             name,
             metadata=metadata(),
-            spec={
-                "type": "ClusterIP",
-                "selector": selector(FRONTEND_COMPONENT),
-                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
-            },
+            spec=http_service_spec(FRONTEND_COMPONENT),
             opts=child,
         )
         self.ingress = host_ingress(

@@ -35,6 +35,15 @@ def selector(component: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": component}
 
 
+def http_service_spec(component: str) -> dict[str, Any]:
+    """A ClusterIP Service's spec: port 80 to the `http` port of the component's pods."""
+    return {
+        "type": "ClusterIP",
+        "selector": selector(component),
+        "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+    }
+
+
 def pod_security_context(uid: int) -> dict[str, Any]:
     """Pod Security Standard `restricted`: a non-root user (the image's own), the runtime's default
     seccomp profile."""
