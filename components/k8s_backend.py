@@ -146,5 +146,4 @@ class Backend(pulumi.ComponentResource):
             },
             opts=child(self.job),
         )
-        self.api_name = api_name
         self.register_outputs({"jobName": self.job_name, "apiName": api_name})

@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s_pods import COMPONENTS, FRONTEND_COMPONENT, NGINX_PORT, labels, selector
+from components.k8s_pods import APP_NAME, COMPONENTS, FRONTEND_COMPONENT, NGINX_PORT, labels, selector
 
 ANYWHERE = {"ipBlock": {"cidr": "0.0.0.0/0"}}
 # The port each CloudNativePG instance's manager answers the operator on.
@@ -35,7 +35,7 @@ def _ports(*ports: int, protocol: str = "TCP") -> list[dict[str, Any]]:
 
 def _components(*names: str) -> dict[str, Any]:
     return {
-        "matchLabels": {"app.kubernetes.io/name": "tasking-manager"},
+        "matchLabels": {"app.kubernetes.io/name": APP_NAME},
         "matchExpressions": [{"key": "app.kubernetes.io/component", "operator": "In", "values": list(names)}],
     }
 
