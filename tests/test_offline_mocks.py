@@ -196,3 +196,9 @@ def test_a_namespace_is_cluster_scoped() -> None:
     )
     assert resource_id == "tm"
     assert "namespace" not in outputs["metadata"]
+
+
+def test_a_kubernetes_provider_holds_its_inputs_and_nothing_of_aws() -> None:
+    resource_id, outputs = _kubernetes("pulumi:providers:kubernetes", "kubernetes", {"context": "k3s"})
+    assert resource_id == "kubernetes-provider-id"
+    assert outputs == {"context": "k3s"}
