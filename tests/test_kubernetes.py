@@ -639,6 +639,13 @@ def test_an_external_database_url_must_name_the_spec_port_and_database() -> None
     assert wrong not in problems["tm:databaseUrl"]  # a secret is never shown
 
 
+def test_an_external_database_url_in_plain_text_is_refused_unshown() -> None:
+    url = "postgresql://u:p@db.example.net:5432/tasking_manager"
+    problems = problems_of({"tm:kubernetes.database.mode": "external", "tm:databaseUrl": url})
+    assert "pulumi config set --secret tm:databaseUrl" in problems["tm:databaseUrl"]
+    assert url not in problems["tm:databaseUrl"]
+
+
 def test_an_aws_stack_may_not_carry_a_kubernetes_slice() -> None:
     example = stack_settings(STACK)
     assert isinstance(example, BaseSettings)
