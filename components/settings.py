@@ -1520,12 +1520,12 @@ def _kubernetes_problems(settings: BaseSettings) -> list[Problem]:
             settings.observability.apm == "openTelemetry",
             "the OpenTelemetry collector is realised on AWS only; choose newRelic or none",
         ),
+        ("image", "repository"): (
+            settings.image.repository == "ecr",
+            "ecr is the AWS stack's own registry; name the image's repository, like "
+            "ghcr.io/hotosm/tasking-manager/backend",
+        ),
     }
-    refused[("image", "repository")] = (
-        settings.image.repository == "ecr",
-        "ecr is the AWS stack's own registry; name the image's repository, like "
-        "ghcr.io/hotosm/tasking-manager/backend",
-    )
     for key, (wrong, message) in refused.items():
         if wrong:
             value = {"apm": settings.observability.apm, "repository": settings.image.repository}.get(
