@@ -58,7 +58,7 @@ def test_the_planned_environment_is_the_spec_s_with_the_planned_database(stack: 
     spec, plan = spec_of(stack), plan_for(stack)
     container = planned_container(plan, "api")
     planned = {e["name"]: e["value"] for e in container["environment"]}
-    expected = spec.environment_variables(planned["POSTGRES_ENDPOINT"])
+    expected = spec.environment_variables(plan.outputs["databaseAddress"])
     assert {k: planned[k] for k in expected} == expected
     # What the plan adds beyond the spec's is the APM agent's own configuration, nothing else.
     assert set(planned) - set(expected) <= {k for k in planned if k.startswith(("OTEL_", "NEW_RELIC_"))}
@@ -233,7 +233,7 @@ def test_each_planned_review_task_runs_its_process_of_the_review_spec() -> None:
 
 
 def test_the_planned_review_environment_is_the_review_spec_s() -> None:
-    spec, plan = review_spec_of(), plan_for(REVIEW)
+    spec, plan, dev = review_spec_of(), plan_for(REVIEW), plan_for("dev")
     (container,) = json.loads(
         task_definition(plan, f"pr-{spec.pull_request}-api").inputs["containerDefinitions"]
     )
@@ -242,11 +242,12 @@ def test_the_planned_review_environment_is_the_review_spec_s() -> None:
         frontend=plan.outputs["frontendUrl"].removeprefix("https://"),
         api=plan.outputs["apiUrl"].removeprefix("https://"),
     )
+    # The OSM server and the database's address and port are the base's, as its outputs say.
     assert planned == spec.environment_variables(
         hosts,
-        osm_server_url=planned["OSM_SERVER_URL"],
-        database_address=planned["POSTGRES_ENDPOINT"],
-        database_port=int(planned["POSTGRES_PORT"]),
+        osm_server_url=dev.outputs["osmServerUrl"],
+        database_address=dev.outputs["databaseAddress"],
+        database_port=int(dev.outputs["databasePort"]),
     )
     assert planned["POSTGRES_DB"] == spec.database_name == f"tm_pr_{spec.pull_request}"
 
