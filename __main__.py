@@ -12,7 +12,7 @@ network policies.
 import pulumi
 
 from components.app_secrets import AppSecrets, AppSecretsArgs
-from components.app_spec import AppSpec, app_spec, review_spec
+from components.app_spec import REDIRECT_PATH, AppSpec, app_spec, review_spec
 from components.backend import Backend, BackendArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
@@ -347,7 +347,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         # Register these with the OSM OAuth2 application whose client id dev's front end uses.
         pulumi.export(
             "reviewRedirectUris",
-            [pulumi.Output.concat(url, "/authorized") for url in review_frontend.slot_urls],
+            [pulumi.Output.concat(url, REDIRECT_PATH) for url in review_frontend.slot_urls],
         )
         pulumi.export("reviewFrontendBuildEnvironment", review_build_variables(spec.frontend))
 

@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 
@@ -124,7 +124,7 @@ def app_environment(
         "TM_APP_BASE_URL": endpoints.frontend_url,
         "TM_APP_API_URL": endpoints.api_url,
         "TM_APP_API_VERSION": API_VERSION,
-        "TM_REDIRECT_URI": f"{endpoints.frontend_url}/authorized",
+        "TM_REDIRECT_URI": f"{endpoints.frontend_url}{REDIRECT_PATH}",
         "TM_SCOPE": "read_prefs write_api",
         # pydantic-settings JSON-decodes list fields: a comma-separated list fails at import.
         "EXTRA_CORS_ORIGINS": json.dumps([endpoints.frontend_url, *app.extra_cors_origins]),
@@ -441,6 +441,25 @@ def render_build_spec(app_root: str, build: FrontendBuild) -> str:
 BUILD_VARIABLES = ("TM_APP_API_VERSION", "OSM_SERVER_URL", "TM_CLIENT_ID")
 DEPLOYMENT_VARIABLES = ("TM_APP_BASE_URL", "TM_APP_API_URL", "TM_REDIRECT_URI", "TM_ENVIRONMENT")
 SENTRY_VARIABLE = "TM_SENTRY_FRONTEND_DSN"
+# Where OSM's login returns to the front end: `<front-end URL>/authorized`, which must be registered
+# in the OSM OAuth2 application (exact match).
+REDIRECT_PATH = "/authorized"
+
+Url = TypeVar("Url")
+
+
+def deployment_variables(
+    base_url: Url, api_url: Url, redirect_uri: Url, environment: str
+) -> dict[str, Url | str]:
+    """The DEPLOYMENT_VARIABLES of one deployment of the front end: where it is served
+    (`redirect_uri` is `base_url` + REDIRECT_PATH), the API it calls, and its environment's name.
+    The URLs are strings, or values a realisation resolves later."""
+    return {
+        "TM_APP_BASE_URL": base_url,
+        "TM_APP_API_URL": api_url,
+        "TM_REDIRECT_URI": redirect_uri,
+        "TM_ENVIRONMENT": environment,
+    }
 
 
 def refuse_secrets(variables: Mapping[str, object]) -> None:
@@ -552,12 +571,12 @@ class AppSpec:
     def frontend_build_environment(self) -> dict[str, str]:
         """What a build of the front end for this stack is given: the spec's public build variables
         and where this stack's front end and API are (on AWS, Amplify sets the latter per branch)."""
+        frontend_url = self.hosts.frontend_url
         return {
             **self.frontend.build_variables,
-            "TM_APP_BASE_URL": self.hosts.frontend_url,
-            "TM_APP_API_URL": self.hosts.api_url,
-            "TM_REDIRECT_URI": f"{self.hosts.frontend_url}/authorized",
-            "TM_ENVIRONMENT": self.stack,
+            **deployment_variables(
+                frontend_url, self.hosts.api_url, f"{frontend_url}{REDIRECT_PATH}", self.stack
+            ),
         }
 
     def process_environment(self, process: Process, database_address: str) -> dict[str, str]:

@@ -22,8 +22,10 @@ import yaml
 from components.app_spec import (
     BUILD_VARIABLES,
     DEPLOYMENT_VARIABLES,
+    REDIRECT_PATH,
     SENTRY_VARIABLE,
     FrontendSpec,
+    deployment_variables,
     refuse_overrides,
     refuse_secrets,
 )
@@ -116,11 +118,7 @@ def add_branch(
     amplify_url = pulumi.Output.concat("https://", label, ".", default_domain)
     url = pulumi.Output.from_input(args.url) if args.url is not None else amplify_url
     variables: dict[str, pulumi.Input[str]] = {
-        "TM_APP_BASE_URL": url,
-        "TM_APP_API_URL": args.api_url,
-        # Must be registered in the OSM OAuth2 application (exact match).
-        "TM_REDIRECT_URI": pulumi.Output.concat(url, "/authorized"),
-        "TM_ENVIRONMENT": args.environment,
+        **deployment_variables(url, args.api_url, pulumi.Output.concat(url, REDIRECT_PATH), args.environment),
         **args.variables,
     }
     refuse_secrets(variables)
@@ -309,7 +307,7 @@ def review_slot_branch(slot: int) -> str:
 def review_build_variables(spec: FrontendSpec) -> dict[str, str]:
     """The public build variables every review front end shares. CI adds each build's own
     TM_APP_API_URL (the review API), TM_APP_BASE_URL (its slot's URL) and TM_REDIRECT_URI
-    (`<slot URL>/authorized`); nothing here is a secret (the bundle is public)."""
+    (`<slot URL>` + REDIRECT_PATH); nothing here is a secret (the bundle is public)."""
     return {**spec.build_variables, "TM_ENVIRONMENT": "review"}
 
 
