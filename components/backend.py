@@ -14,8 +14,8 @@ import pulumi_aws as aws
 from components.app_spec import AppSpec, Process, SecretStore
 from components.backend_tasks import (
     ContainerRuntime,
-    apm_environment,
     app_container,
+    collector_environment,
     ecs_tasks_trust,
     execution_role_policy_json,
     runtime_platform,
@@ -281,8 +281,8 @@ class Backend(pulumi.ComponentResource):
                     image=image,
                     log_group=log_group,
                     region=scope.region,
-                    environment=spec.environment_variables(address)
-                    | apm_environment(process.apm, spec.environment, scope.stack),
+                    environment=spec.process_environment(process, address)
+                    | collector_environment(process.apm, scope.stack),
                     secrets=secret_sources(process.secrets, stores),
                 )
                 container = app_container(process, runtime, execute_command=args.ecs.execute_command)

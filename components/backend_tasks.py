@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.app_spec import Process, SecretRef, SecretStore, new_relic_environment
+from components.app_spec import Process, SecretRef, SecretStore
 from components.settings import Apm, CpuArchitecture
 from components.telemetry import instrumentation_environment
 
@@ -37,12 +37,10 @@ def target_group_health_check(path: str) -> aws.lb.TargetGroupHealthCheckArgs:
     )
 
 
-def apm_environment(apm: Apm, environment: str, stack: str) -> dict[str, str]:
-    """What the agent reads besides its key: where OpenTelemetry's collector listens (beside the
-    API, in its task), or New Relic's config file and section of it."""
-    if apm == "openTelemetry":
-        return instrumentation_environment(stack)
-    return new_relic_environment(apm, environment)
+def collector_environment(apm: Apm, stack: str) -> dict[str, str]:
+    """Where OpenTelemetry's agent finds the collector (beside the API, in its task), where that
+    agent runs; the spec's process environment already holds what New Relic's agent reads."""
+    return instrumentation_environment(stack) if apm == "openTelemetry" else {}
 
 
 def secret_sources(secrets: Sequence[SecretRef], arns: Mapping[SecretStore, str]) -> dict[str, str]:
