@@ -43,7 +43,7 @@ API_PORT = CONTRACT.port
 # Queries the database, so it fails while the database is down (a load balancer's check too).
 HEALTH_CHECK_PATH = CONTRACT.heartbeat_path
 # The API version the back end serves and the front end calls.
-API_VERSION = "v2"
+API_VERSION = CONTRACT.api_version
 # The application reads its log level as an int (Python's logging levels).
 LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
 # The settings module also builds its test settings at import, and cannot without this name; no

@@ -69,6 +69,10 @@ def test_the_spec_holds_the_application_s_own_facts(stack: str) -> None:
     spec = spec_of(stack)
     assert spec.api.process.port == CONTRACT.port
     assert spec.api.process.health_path == CONTRACT.heartbeat_path
+    # The front end and the back end are told the version of the API's paths in the contract.
+    version = spec.frontend.build_variables["TM_APP_API_VERSION"]
+    assert spec.environment_variables("db.example")["TM_APP_API_VERSION"] == version
+    assert all(route.split(" ", 1)[1].startswith(f"/api/{version}/") for route in CONTRACT.write_routes)
     assert spec.scheduler.replicas == 1
     assert spec.scheduler.overlap_during_rollout is False
     assert spec.migration.before_rollout is True
