@@ -514,9 +514,10 @@ class FrontendSpec:
 
 @dataclass(frozen=True)
 class HostsSpec:
+    """The front end's and the API's host names; both are served over HTTPS only."""
+
     frontend: str
     api: str
-    tls: Literal[True] = True
 
     @property
     def frontend_url(self) -> str:
@@ -720,5 +721,4 @@ def review_spec(settings: ReviewSettings) -> ReviewSpec:
         database_name=review_database_name(settings.pull_request),
         app=settings.app,
         pool=review,
-        replicas=1,
     )
