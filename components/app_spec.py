@@ -93,43 +93,36 @@ def with_apm(command: Sequence[str], apm: Apm) -> list[str]:
     return [*agent.get(apm, []), *command]
 
 
-@dataclass(frozen=True)
-class AppEndpoints:
-    """Where the application and its database are, as its environment names them."""
-
-    environment: str
-    frontend_url: str
-    api_url: str
-    osm_server_url: str
-    database_address: str
-    database_port: int
-    database_name: str
-
-
 def app_environment(
-    endpoints: AppEndpoints,
+    stack: str,
+    hosts: HostsSpec,
+    osm_server_url: str,
+    database: tuple[str, int, str],
     app: AppSettings,
     api: ApiSettings | ReviewAppSettings,
     organisation: Mapping[str, str],
 ) -> dict[str, str]:
-    """The plain (non-secret) environment of every back-end process."""
+    """The plain (non-secret) environment of every back-end process of stack `stack`, whose
+    database is at `database` (address, port, name)."""
+    database_address, database_port, database_name = database
+    frontend_url = hosts.frontend_url
     flag = {True: "1", False: "0"}
     environment = {
-        "POSTGRES_ENDPOINT": endpoints.database_address,
-        "POSTGRES_PORT": str(endpoints.database_port),
-        "POSTGRES_DB": endpoints.database_name,
+        "POSTGRES_ENDPOINT": database_address,
+        "POSTGRES_PORT": str(database_port),
+        "POSTGRES_DB": database_name,
         "POSTGRES_TEST_DB": TEST_DATABASE_NAME,
         "DB_MIN_CONNECTIONS": str(api.db_min_connections),
         "DB_MAX_CONNECTIONS": str(api.db_max_connections),
-        "TM_APP_BASE_URL": endpoints.frontend_url,
-        "TM_APP_API_URL": endpoints.api_url,
+        "TM_APP_BASE_URL": frontend_url,
+        "TM_APP_API_URL": hosts.api_url,
         "TM_APP_API_VERSION": API_VERSION,
-        "TM_REDIRECT_URI": f"{endpoints.frontend_url}{REDIRECT_PATH}",
+        "TM_REDIRECT_URI": f"{frontend_url}{REDIRECT_PATH}",
         "TM_SCOPE": "read_prefs write_api",
         # pydantic-settings JSON-decodes list fields: a comma-separated list fails at import.
-        "EXTRA_CORS_ORIGINS": json.dumps([endpoints.frontend_url, *app.extra_cors_origins]),
-        "TM_ENVIRONMENT": endpoints.environment,
-        "OSM_SERVER_URL": endpoints.osm_server_url,
+        "EXTRA_CORS_ORIGINS": json.dumps([frontend_url, *app.extra_cors_origins]),
+        "TM_ENVIRONMENT": stack,
+        "OSM_SERVER_URL": osm_server_url,
         "TM_SMTP_HOST": app.smtp.host,
         "TM_SMTP_PORT": str(app.smtp.port),
         # Read with int(): "1"/"0", never "true".
@@ -528,21 +521,6 @@ class HostsSpec:
         return f"https://{self.api}"
 
 
-def _endpoints(
-    stack: str, hosts: HostsSpec, osm_server_url: str, database: tuple[str, int, str]
-) -> AppEndpoints:
-    address, port, name = database
-    return AppEndpoints(
-        environment=stack,
-        frontend_url=hosts.frontend_url,
-        api_url=hosts.api_url,
-        osm_server_url=osm_server_url,
-        database_address=address,
-        database_port=port,
-        database_name=name,
-    )
-
-
 @dataclass(frozen=True)
 class AppSpec:
     stack: str
@@ -566,8 +544,9 @@ class AppSpec:
         """The plain (non-secret) environment of every back-end process, once the realisation knows
         the database's address."""
         database = (database_address, self.database.port, self.database.name)
-        endpoints = _endpoints(self.stack, self.hosts, self.osm_server_url, database)
-        return app_environment(endpoints, self.app, self.pool, self.organisation)
+        return app_environment(
+            self.stack, self.hosts, self.osm_server_url, database, self.app, self.pool, self.organisation
+        )
 
     def frontend_build_environment(self) -> dict[str, str]:
         """What a build of the front end for this stack is given: the spec's public build variables
@@ -704,8 +683,7 @@ class ReviewSpec:
     ) -> dict[str, str]:
         """The plain environment of both processes, without the base's branding variables."""
         database = (database_address, database_port, self.database_name)
-        endpoints = _endpoints(self.stack, hosts, osm_server_url, database)
-        return app_environment(endpoints, self.app, self.pool, {})
+        return app_environment(self.stack, hosts, osm_server_url, database, self.app, self.pool, {})
 
 
 def review_spec(settings: ReviewSettings) -> ReviewSpec:
