@@ -20,6 +20,7 @@ from components.backend_tasks import (
     execution_role_policy_json,
     runtime_platform,
     secret_sources,
+    service_scalable_target,
     sidecar_container,
     task_role_policy,
     task_volumes,
@@ -404,20 +405,6 @@ class Backend(pulumi.ComponentResource):
             ),
         )
 
-    def _service_target(
-        self, name: str, service: aws.ecs.Service, minimum: int, maximum: int, opts: pulumi.ResourceOptions
-    ) -> aws.appautoscaling.Target:
-        """The scalable target of a service's desired count, between `minimum` and `maximum` tasks."""
-        return aws.appautoscaling.Target(
-            name,
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", service.name),
-            min_capacity=minimum,
-            max_capacity=maximum,
-            opts=opts,
-        )
-
     def _autoscaling(self, name: str, args: BackendArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
         api, scheduler = args.spec.api, args.spec.scheduler
@@ -426,13 +413,18 @@ class Backend(pulumi.ComponentResource):
         scheduled = pulumi.ResourceOptions(
             parent=self, ignore_changes=["minCapacity", "maxCapacity"] if args.sleeps else None
         )
-        self.scaling_target = self._service_target(
-            f"{name}-api", self.api_service, api.min_replicas, api.max_replicas, scheduled
+        self.scaling_target = service_scalable_target(
+            f"{name}-api", self.cluster.name, self.api_service, api.min_replicas, api.max_replicas, scheduled
         )
         # The cron worker: one task by day, none at night, never two (maximum 1).
         self.cron_scaling_target = (
-            self._service_target(
-                f"{name}-cron", self.cron_service, scheduler.replicas, scheduler.replicas, scheduled
+            service_scalable_target(
+                f"{name}-cron",
+                self.cluster.name,
+                self.cron_service,
+                scheduler.replicas,
+                scheduler.replicas,
+                scheduled,
             )
             if args.sleeps
             else None

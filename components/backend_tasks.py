@@ -43,6 +43,26 @@ def collector_environment(apm: Apm, stack: str) -> dict[str, str]:
     return instrumentation_environment(stack) if apm == "openTelemetry" else {}
 
 
+def service_scalable_target(
+    name: str,
+    cluster_name: pulumi.Input[str],
+    service: aws.ecs.Service,
+    minimum: int,
+    maximum: int,
+    opts: pulumi.ResourceOptions,
+) -> aws.appautoscaling.Target:
+    """The scalable target of an ECS service's desired count, between `minimum` and `maximum` tasks."""
+    return aws.appautoscaling.Target(
+        name,
+        service_namespace="ecs",
+        scalable_dimension="ecs:service:DesiredCount",
+        resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
+        min_capacity=minimum,
+        max_capacity=maximum,
+        opts=opts,
+    )
+
+
 def secret_sources(secrets: Sequence[SecretRef], arns: Mapping[SecretStore, str]) -> dict[str, str]:
     """Variable -> `valueFrom`: the key of the Secrets Manager secret that holds each store."""
     return {ref.variable: f"{arns[ref.store]}:{ref.key}::" for ref in secrets}
