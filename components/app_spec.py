@@ -494,12 +494,16 @@ class FrontendSpec:
     repository: str
     branch: str
     app_root: str
-    build_spec: str
     build_variables: Mapping[str, str]
     spa_route_pattern: str
     headers: Mapping[str, str]
     basic_auth: bool
     build: FrontendBuild
+
+    @property
+    def build_spec(self) -> str:
+        """The build in the YAML of build phases Amplify Hosting reads (`render_build_spec`)."""
+        return render_build_spec(self.app_root, self.build)
 
 
 # -- the whole application -----------------------------------------------------------------------
@@ -633,7 +637,6 @@ def app_spec(settings: BaseSettings) -> AppSpec:
             repository=frontend.repository,
             branch=frontend.branch,
             app_root=APP_ROOT,
-            build_spec=render_build_spec(APP_ROOT, FRONTEND_BUILD),
             build_variables=frontend_build_variables(frontend),
             spa_route_pattern=SPA_ROUTE_PATTERN,
             headers=security_headers(),
