@@ -113,7 +113,6 @@ def add_branch(
     refuse_overrides(
         args.variables, (APP_ROOT_VARIABLE, *BUILD_VARIABLES, *DEPLOYMENT_VARIABLES), f"branch {args.branch}"
     )
-    refuse_secrets(args.variables)
     label = display_name(args.branch)
     amplify_url = pulumi.Output.concat("https://", label, ".", default_domain)
     url = pulumi.Output.from_input(args.url) if args.url is not None else amplify_url
