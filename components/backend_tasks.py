@@ -1,5 +1,6 @@
 """How the back end's processes of the application spec (components/app_spec.py) run on ECS:
-container definitions, secrets as Secrets Manager references, APM agents' settings, IAM documents.
+container definitions, secrets as Secrets Manager references, the OpenTelemetry collector's address,
+IAM documents, and the scalable target of a service's desired count.
 
 Plain functions, shared by the base stacks' back end and by review apps, and tested on their own.
 """
