@@ -281,8 +281,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             spec=spec.frontend,
             settings=settings.frontend,
             stack=settings.stack,
-            frontend_host=spec.hosts.frontend,
-            api_host=spec.hosts.api,
+            hosts=spec.hosts,
             github_token=pulumi.Output.secret(github_token.get_secret_value() if github_token else ""),
             basic_auth_credentials=(
                 pulumi.Output.secret(preview_auth.get_secret_value()) if preview_auth else None

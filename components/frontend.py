@@ -25,6 +25,7 @@ from components.app_spec import (
     REDIRECT_PATH,
     SENTRY_VARIABLE,
     FrontendSpec,
+    HostsSpec,
     deployment_variables,
     refuse_overrides,
     refuse_secrets,
@@ -149,8 +150,8 @@ class FrontendArgs:
     spec: FrontendSpec
     settings: FrontendSettings
     stack: str
-    frontend_host: str
-    api_host: str
+    # This stack's front-end and API hosts (the application spec's hosts).
+    hosts: HostsSpec
     # Lets Amplify install its GitHub App hooks on the repository; used at create/update, never stored.
     github_token: pulumi.Input[str]
     # `user:password` guarding the app's branches when settings.basic_auth is on.
@@ -210,8 +211,8 @@ class Frontend(pulumi.ComponentResource):
         self.branch_urls = {}
         if spec.basic_auth and args.basic_auth_credentials is None:
             raise ValueError("tm:frontend.basicAuth is on but no basic-auth credentials were given")
-        if len(args.frontend_host) > 64:
-            raise ValueError(f"Amplify accepts domains of up to 64 characters, not {args.frontend_host}")
+        if len(args.hosts.frontend) > 64:
+            raise ValueError(f"Amplify accepts domains of up to 64 characters, not {args.hosts.frontend}")
         credentials = args.basic_auth_credentials if spec.basic_auth else None
 
         self.app = aws.amplify.App(
@@ -236,8 +237,8 @@ class Frontend(pulumi.ComponentResource):
                 branch=spec.branch,
                 stage=settings.stage,
                 environment=args.stack,
-                api_url=f"https://{args.api_host}",
-                url=f"https://{args.frontend_host}" if settings.custom_domain else None,
+                api_url=args.hosts.api_url,
+                url=args.hosts.frontend_url if settings.custom_domain else None,
                 pull_request_previews=settings.pull_request_previews,
                 basic_auth_credentials=credentials,
                 variables={SENTRY_VARIABLE: args.sentry_dsn} if args.sentry_dsn else {},
@@ -255,7 +256,7 @@ class Frontend(pulumi.ComponentResource):
             self.domain_association = aws.amplify.DomainAssociation(
                 name,
                 app_id=self.app.id,
-                domain_name=args.frontend_host,
+                domain_name=args.hosts.frontend,
                 sub_domains=[
                     aws.amplify.DomainAssociationSubDomainArgs(branch_name=self.branch.branch_name, prefix="")
                 ],
@@ -267,7 +268,7 @@ class Frontend(pulumi.ComponentResource):
                 wait_for_verification=False,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            host = args.frontend_host
+            host = args.hosts.frontend
             self.dns_records = pulumi.Output.all(
                 self.domain_association.certificate_verification_dns_record,
                 self.domain_association.sub_domains,
