@@ -96,11 +96,11 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         ),
         in_account,
     )
-    from_ecr = settings.image.repository == "ecr"
+    from_ecr = spec.image_repository == "ecr"
     image = (
-        pulumi.Output.concat(registry.repository_url, ":", settings.image.tag)
+        pulumi.Output.concat(registry.repository_url, ":", spec.image_tag)
         if from_ecr
-        else f"{settings.image.repository}:{settings.image.tag}"
+        else f"{spec.image_repository}:{spec.image_tag}"
     )
     app_secrets = AppSecrets(
         "app-secrets",
