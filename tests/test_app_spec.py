@@ -159,7 +159,12 @@ def test_the_planned_database_is_the_spec_s(stack: str) -> None:
     assert inputs["port"] == spec.port
     assert inputs["engineVersion"] == spec.engine_version
     assert inputs["backupRetentionPeriod"] == spec.backup_retention_days
-    for rule in database.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
+    rules = database.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    # One rule per process of the spec, each on the spec's port.
+    assert sorted(r.name for r in rules) == sorted(
+        f"database-from-{p.name}" for p in processes(spec_of(stack))
+    )
+    for rule in rules:
         assert rule.inputs["fromPort"] == rule.inputs["toPort"] == spec.port
     assert (plan.outputs["databaseName"], plan.outputs["databasePort"]) == (spec.name, spec.port)
 
