@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app_secrets import AppSecrets, AppSecretsArgs
-from components.app_spec import AppSpec, app_spec, review_spec
+from components.app_spec import REDIRECT_PATH, AppSpec, app_spec, review_spec
 from components.backend import Backend, BackendArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
@@ -98,11 +98,11 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         ),
         in_account,
     )
-    from_ecr = settings.image.repository == "ecr"
+    from_ecr = spec.image_repository == "ecr"
     image = (
-        pulumi.Output.concat(registry.repository_url, ":", settings.image.tag)
+        pulumi.Output.concat(registry.repository_url, ":", spec.image_tag)
         if from_ecr
-        else f"{settings.image.repository}:{settings.image.tag}"
+        else f"{spec.image_repository}:{spec.image_tag}"
     )
     app_secrets = AppSecrets(
         "app-secrets",
@@ -283,8 +283,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
             spec=spec.frontend,
             settings=settings.frontend,
             stack=settings.stack,
-            frontend_host=spec.hosts.frontend,
-            api_host=spec.hosts.api,
+            hosts=spec.hosts,
             github_token=pulumi.Output.secret(github_token.get_secret_value() if github_token else ""),
             basic_auth_credentials=(
                 pulumi.Output.secret(preview_auth.get_secret_value()) if preview_auth else None
@@ -349,7 +348,7 @@ def compose_base(settings: BaseSettings, scope: AwsScope, in_account: pulumi.Res
         # Register these with the OSM OAuth2 application whose client id dev's front end uses.
         pulumi.export(
             "reviewRedirectUris",
-            [pulumi.Output.concat(url, "/authorized") for url in review_frontend.slot_urls],
+            [pulumi.Output.concat(url, REDIRECT_PATH) for url in review_frontend.slot_urls],
         )
         pulumi.export("reviewFrontendBuildEnvironment", review_build_variables(spec.frontend))
 

@@ -71,6 +71,14 @@ class AppContract:
         """What one open browser tab sends in 5 minutes without anyone clicking."""
         return sum(300 // seconds for seconds in self.frontend_polling_seconds)
 
+    @property
+    def api_version(self) -> str:
+        """The version in the API's paths (/api/<version>/...), one for every route the contract lists."""
+        paths = [self.heartbeat_path, *(route.split(" ", 1)[1] for route in self.write_routes)]
+        versions = {path.split("/")[2] for path in paths if path.startswith("/api/")}
+        assert len(versions) == 1, f"the API's routes name versions {sorted(versions)}"
+        return versions.pop()
+
     def read_by_app(self, name: str) -> bool:
         return name in self.reads or name in self.direct_reads
 

@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 
@@ -43,7 +43,7 @@ API_PORT = CONTRACT.port
 # Queries the database, so it fails while the database is down (a load balancer's check too).
 HEALTH_CHECK_PATH = CONTRACT.heartbeat_path
 # The API version the back end serves and the front end calls.
-API_VERSION = "v2"
+API_VERSION = CONTRACT.api_version
 # The application reads its log level as an int (Python's logging levels).
 LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
 # The settings module also builds its test settings at import, and cannot without this name; no
@@ -93,43 +93,36 @@ def with_apm(command: Sequence[str], apm: Apm) -> list[str]:
     return [*agent.get(apm, []), *command]
 
 
-@dataclass(frozen=True)
-class AppEndpoints:
-    """Where the application and its database are, as its environment names them."""
-
-    environment: str
-    frontend_url: str
-    api_url: str
-    osm_server_url: str
-    database_address: str
-    database_port: int
-    database_name: str
-
-
 def app_environment(
-    endpoints: AppEndpoints,
+    stack: str,
+    hosts: HostsSpec,
+    osm_server_url: str,
+    database: tuple[str, int, str],
     app: AppSettings,
     api: ApiSettings | ReviewAppSettings,
     organisation: Mapping[str, str],
 ) -> dict[str, str]:
-    """The plain (non-secret) environment of every back-end process."""
+    """The plain (non-secret) environment of every back-end process of stack `stack`, whose
+    database is at `database` (address, port, name)."""
+    database_address, database_port, database_name = database
+    frontend_url = hosts.frontend_url
     flag = {True: "1", False: "0"}
     environment = {
-        "POSTGRES_ENDPOINT": endpoints.database_address,
-        "POSTGRES_PORT": str(endpoints.database_port),
-        "POSTGRES_DB": endpoints.database_name,
+        "POSTGRES_ENDPOINT": database_address,
+        "POSTGRES_PORT": str(database_port),
+        "POSTGRES_DB": database_name,
         "POSTGRES_TEST_DB": TEST_DATABASE_NAME,
         "DB_MIN_CONNECTIONS": str(api.db_min_connections),
         "DB_MAX_CONNECTIONS": str(api.db_max_connections),
-        "TM_APP_BASE_URL": endpoints.frontend_url,
-        "TM_APP_API_URL": endpoints.api_url,
+        "TM_APP_BASE_URL": frontend_url,
+        "TM_APP_API_URL": hosts.api_url,
         "TM_APP_API_VERSION": API_VERSION,
-        "TM_REDIRECT_URI": f"{endpoints.frontend_url}/authorized",
+        "TM_REDIRECT_URI": f"{frontend_url}{REDIRECT_PATH}",
         "TM_SCOPE": "read_prefs write_api",
         # pydantic-settings JSON-decodes list fields: a comma-separated list fails at import.
-        "EXTRA_CORS_ORIGINS": json.dumps([endpoints.frontend_url, *app.extra_cors_origins]),
-        "TM_ENVIRONMENT": endpoints.environment,
-        "OSM_SERVER_URL": endpoints.osm_server_url,
+        "EXTRA_CORS_ORIGINS": json.dumps([frontend_url, *app.extra_cors_origins]),
+        "TM_ENVIRONMENT": stack,
+        "OSM_SERVER_URL": osm_server_url,
         "TM_SMTP_HOST": app.smtp.host,
         "TM_SMTP_PORT": str(app.smtp.port),
         # Read with int(): "1"/"0", never "true".
@@ -441,6 +434,25 @@ def render_build_spec(app_root: str, build: FrontendBuild) -> str:
 BUILD_VARIABLES = ("TM_APP_API_VERSION", "OSM_SERVER_URL", "TM_CLIENT_ID")
 DEPLOYMENT_VARIABLES = ("TM_APP_BASE_URL", "TM_APP_API_URL", "TM_REDIRECT_URI", "TM_ENVIRONMENT")
 SENTRY_VARIABLE = "TM_SENTRY_FRONTEND_DSN"
+# Where OSM's login returns to the front end: `<front-end URL>/authorized`, which must be registered
+# in the OSM OAuth2 application (exact match).
+REDIRECT_PATH = "/authorized"
+
+Url = TypeVar("Url")
+
+
+def deployment_variables(
+    base_url: Url, api_url: Url, redirect_uri: Url, environment: str
+) -> dict[str, Url | str]:
+    """The DEPLOYMENT_VARIABLES of one deployment of the front end: where it is served
+    (`redirect_uri` is `base_url` + REDIRECT_PATH), the API it calls, and its environment's name.
+    The URLs are strings, or values a realisation resolves later."""
+    return {
+        "TM_APP_BASE_URL": base_url,
+        "TM_APP_API_URL": api_url,
+        "TM_REDIRECT_URI": redirect_uri,
+        "TM_ENVIRONMENT": environment,
+    }
 
 
 def refuse_secrets(variables: Mapping[str, object]) -> None:
@@ -482,12 +494,16 @@ class FrontendSpec:
     repository: str
     branch: str
     app_root: str
-    build_spec: str
     build_variables: Mapping[str, str]
     spa_route_pattern: str
     headers: Mapping[str, str]
     basic_auth: bool
     build: FrontendBuild
+
+    @property
+    def build_spec(self) -> str:
+        """The build in the YAML of build phases Amplify Hosting reads (`render_build_spec`)."""
+        return render_build_spec(self.app_root, self.build)
 
 
 # -- the whole application -----------------------------------------------------------------------
@@ -495,9 +511,10 @@ class FrontendSpec:
 
 @dataclass(frozen=True)
 class HostsSpec:
+    """The front end's and the API's host names; both are served over HTTPS only."""
+
     frontend: str
     api: str
-    tls: Literal[True] = True
 
     @property
     def frontend_url(self) -> str:
@@ -506,21 +523,6 @@ class HostsSpec:
     @property
     def api_url(self) -> str:
         return f"https://{self.api}"
-
-
-def _endpoints(
-    stack: str, hosts: HostsSpec, osm_server_url: str, database: tuple[str, int, str]
-) -> AppEndpoints:
-    address, port, name = database
-    return AppEndpoints(
-        environment=stack,
-        frontend_url=hosts.frontend_url,
-        api_url=hosts.api_url,
-        osm_server_url=osm_server_url,
-        database_address=address,
-        database_port=port,
-        database_name=name,
-    )
 
 
 @dataclass(frozen=True)
@@ -546,18 +548,19 @@ class AppSpec:
         """The plain (non-secret) environment of every back-end process, once the realisation knows
         the database's address."""
         database = (database_address, self.database.port, self.database.name)
-        endpoints = _endpoints(self.stack, self.hosts, self.osm_server_url, database)
-        return app_environment(endpoints, self.app, self.pool, self.organisation)
+        return app_environment(
+            self.stack, self.hosts, self.osm_server_url, database, self.app, self.pool, self.organisation
+        )
 
     def frontend_build_environment(self) -> dict[str, str]:
         """What a build of the front end for this stack is given: the spec's public build variables
         and where this stack's front end and API are (on AWS, Amplify sets the latter per branch)."""
+        frontend_url = self.hosts.frontend_url
         return {
             **self.frontend.build_variables,
-            "TM_APP_BASE_URL": self.hosts.frontend_url,
-            "TM_APP_API_URL": self.hosts.api_url,
-            "TM_REDIRECT_URI": f"{self.hosts.frontend_url}/authorized",
-            "TM_ENVIRONMENT": self.stack,
+            **deployment_variables(
+                frontend_url, self.hosts.api_url, f"{frontend_url}{REDIRECT_PATH}", self.stack
+            ),
         }
 
     def process_environment(self, process: Process, database_address: str) -> dict[str, str]:
@@ -634,7 +637,6 @@ def app_spec(settings: BaseSettings) -> AppSpec:
             repository=frontend.repository,
             branch=frontend.branch,
             app_root=APP_ROOT,
-            build_spec=render_build_spec(APP_ROOT, FRONTEND_BUILD),
             build_variables=frontend_build_variables(frontend),
             spa_route_pattern=SPA_ROUTE_PATTERN,
             headers=security_headers(),
@@ -684,8 +686,7 @@ class ReviewSpec:
     ) -> dict[str, str]:
         """The plain environment of both processes, without the base's branding variables."""
         database = (database_address, database_port, self.database_name)
-        endpoints = _endpoints(self.stack, hosts, osm_server_url, database)
-        return app_environment(endpoints, self.app, self.pool, {})
+        return app_environment(self.stack, hosts, osm_server_url, database, self.app, self.pool, {})
 
 
 def review_spec(settings: ReviewSettings) -> ReviewSpec:
@@ -701,5 +702,4 @@ def review_spec(settings: ReviewSettings) -> ReviewSpec:
         database_name=review_database_name(settings.pull_request),
         app=settings.app,
         pool=review,
-        replicas=1,
     )

@@ -14,12 +14,13 @@ import pulumi_aws as aws
 from components.app_spec import AppSpec, Process, SecretStore
 from components.backend_tasks import (
     ContainerRuntime,
-    apm_environment,
     app_container,
+    collector_environment,
     ecs_tasks_trust,
     execution_role_policy_json,
     runtime_platform,
     secret_sources,
+    service_scalable_target,
     sidecar_container,
     task_role_policy,
     task_volumes,
@@ -281,8 +282,8 @@ class Backend(pulumi.ComponentResource):
                     image=image,
                     log_group=log_group,
                     region=scope.region,
-                    environment=spec.environment_variables(address)
-                    | apm_environment(process.apm, spec.environment, scope.stack),
+                    environment=spec.process_environment(process, address)
+                    | collector_environment(process.apm, scope.stack),
                     secrets=secret_sources(process.secrets, stores),
                 )
                 container = app_container(process, runtime, execute_command=args.ecs.execute_command)
@@ -412,25 +413,18 @@ class Backend(pulumi.ComponentResource):
         scheduled = pulumi.ResourceOptions(
             parent=self, ignore_changes=["minCapacity", "maxCapacity"] if args.sleeps else None
         )
-        self.scaling_target = aws.appautoscaling.Target(
-            f"{name}-api",
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.api_service.name),
-            min_capacity=api.min_replicas,
-            max_capacity=api.max_replicas,
-            opts=scheduled,
+        self.scaling_target = service_scalable_target(
+            f"{name}-api", self.cluster.name, self.api_service, api.min_replicas, api.max_replicas, scheduled
         )
         # The cron worker: one task by day, none at night, never two (maximum 1).
         self.cron_scaling_target = (
-            aws.appautoscaling.Target(
+            service_scalable_target(
                 f"{name}-cron",
-                service_namespace="ecs",
-                scalable_dimension="ecs:service:DesiredCount",
-                resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.cron_service.name),
-                min_capacity=scheduler.replicas,
-                max_capacity=scheduler.replicas,
-                opts=scheduled,
+                self.cluster.name,
+                self.cron_service,
+                scheduler.replicas,
+                scheduler.replicas,
+                scheduled,
             )
             if args.sleeps
             else None

@@ -1,5 +1,6 @@
 """How the back end's processes of the application spec (components/app_spec.py) run on ECS:
-container definitions, secrets as Secrets Manager references, APM agents' settings, IAM documents.
+container definitions, secrets as Secrets Manager references, the OpenTelemetry collector's address,
+IAM documents, and the scalable target of a service's desired count.
 
 Plain functions, shared by the base stacks' back end and by review apps, and tested on their own.
 """
@@ -14,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.app_spec import Process, SecretRef, SecretStore, new_relic_environment
+from components.app_spec import Process, SecretRef, SecretStore
 from components.settings import Apm, CpuArchitecture
 from components.telemetry import instrumentation_environment
 
@@ -37,12 +38,30 @@ def target_group_health_check(path: str) -> aws.lb.TargetGroupHealthCheckArgs:
     )
 
 
-def apm_environment(apm: Apm, environment: str, stack: str) -> dict[str, str]:
-    """What the agent reads besides its key: where OpenTelemetry's collector listens (beside the
-    API, in its task), or New Relic's config file and section of it."""
-    if apm == "openTelemetry":
-        return instrumentation_environment(stack)
-    return new_relic_environment(apm, environment)
+def collector_environment(apm: Apm, stack: str) -> dict[str, str]:
+    """Where OpenTelemetry's agent finds the collector (beside the API, in its task), where that
+    agent runs; the spec's process environment already holds what New Relic's agent reads."""
+    return instrumentation_environment(stack) if apm == "openTelemetry" else {}
+
+
+def service_scalable_target(
+    name: str,
+    cluster_name: pulumi.Input[str],
+    service: aws.ecs.Service,
+    minimum: int,
+    maximum: int,
+    opts: pulumi.ResourceOptions,
+) -> aws.appautoscaling.Target:
+    """The scalable target of an ECS service's desired count, between `minimum` and `maximum` tasks."""
+    return aws.appautoscaling.Target(
+        name,
+        service_namespace="ecs",
+        scalable_dimension="ecs:service:DesiredCount",
+        resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
+        min_capacity=minimum,
+        max_capacity=maximum,
+        opts=opts,
+    )
 
 
 def secret_sources(secrets: Sequence[SecretRef], arns: Mapping[SecretStore, str]) -> dict[str, str]:

@@ -45,7 +45,7 @@ class DatabaseArgs:
     # The zones of those subnets: an Aurora reader goes to a zone other than its writer's.
     availability_zones: pulumi.Input[list[str]]
     kms_key_arn: pulumi.Input[str]
-    # Security groups admitted on 5432, by role name (api, cron, migrate).
+    # Security groups admitted on the spec's port, by role name (api, cron, migrate).
     client_security_group_ids: Mapping[str, pulumi.Input[str]]
 
 

@@ -22,8 +22,11 @@ import yaml
 from components.app_spec import (
     BUILD_VARIABLES,
     DEPLOYMENT_VARIABLES,
+    REDIRECT_PATH,
     SENTRY_VARIABLE,
     FrontendSpec,
+    HostsSpec,
+    deployment_variables,
     refuse_overrides,
     refuse_secrets,
 )
@@ -111,16 +114,11 @@ def add_branch(
     refuse_overrides(
         args.variables, (APP_ROOT_VARIABLE, *BUILD_VARIABLES, *DEPLOYMENT_VARIABLES), f"branch {args.branch}"
     )
-    refuse_secrets(args.variables)
     label = display_name(args.branch)
     amplify_url = pulumi.Output.concat("https://", label, ".", default_domain)
     url = pulumi.Output.from_input(args.url) if args.url is not None else amplify_url
     variables: dict[str, pulumi.Input[str]] = {
-        "TM_APP_BASE_URL": url,
-        "TM_APP_API_URL": args.api_url,
-        # Must be registered in the OSM OAuth2 application (exact match).
-        "TM_REDIRECT_URI": pulumi.Output.concat(url, "/authorized"),
-        "TM_ENVIRONMENT": args.environment,
+        **deployment_variables(url, args.api_url, pulumi.Output.concat(url, REDIRECT_PATH), args.environment),
         **args.variables,
     }
     refuse_secrets(variables)
@@ -152,8 +150,8 @@ class FrontendArgs:
     spec: FrontendSpec
     settings: FrontendSettings
     stack: str
-    frontend_host: str
-    api_host: str
+    # This stack's front-end and API hosts (the application spec's hosts).
+    hosts: HostsSpec
     # Lets Amplify install its GitHub App hooks on the repository; used at create/update, never stored.
     github_token: pulumi.Input[str]
     # `user:password` guarding the app's branches when settings.basic_auth is on.
@@ -213,8 +211,8 @@ class Frontend(pulumi.ComponentResource):
         self.branch_urls = {}
         if spec.basic_auth and args.basic_auth_credentials is None:
             raise ValueError("tm:frontend.basicAuth is on but no basic-auth credentials were given")
-        if len(args.frontend_host) > 64:
-            raise ValueError(f"Amplify accepts domains of up to 64 characters, not {args.frontend_host}")
+        if len(args.hosts.frontend) > 64:
+            raise ValueError(f"Amplify accepts domains of up to 64 characters, not {args.hosts.frontend}")
         credentials = args.basic_auth_credentials if spec.basic_auth else None
 
         self.app = aws.amplify.App(
@@ -239,8 +237,8 @@ class Frontend(pulumi.ComponentResource):
                 branch=spec.branch,
                 stage=settings.stage,
                 environment=args.stack,
-                api_url=f"https://{args.api_host}",
-                url=f"https://{args.frontend_host}" if settings.custom_domain else None,
+                api_url=args.hosts.api_url,
+                url=args.hosts.frontend_url if settings.custom_domain else None,
                 pull_request_previews=settings.pull_request_previews,
                 basic_auth_credentials=credentials,
                 variables={SENTRY_VARIABLE: args.sentry_dsn} if args.sentry_dsn else {},
@@ -258,7 +256,7 @@ class Frontend(pulumi.ComponentResource):
             self.domain_association = aws.amplify.DomainAssociation(
                 name,
                 app_id=self.app.id,
-                domain_name=args.frontend_host,
+                domain_name=args.hosts.frontend,
                 sub_domains=[
                     aws.amplify.DomainAssociationSubDomainArgs(branch_name=self.branch.branch_name, prefix="")
                 ],
@@ -270,7 +268,7 @@ class Frontend(pulumi.ComponentResource):
                 wait_for_verification=False,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            host = args.frontend_host
+            host = args.hosts.frontend
             self.dns_records = pulumi.Output.all(
                 self.domain_association.certificate_verification_dns_record,
                 self.domain_association.sub_domains,
@@ -309,7 +307,7 @@ def review_slot_branch(slot: int) -> str:
 def review_build_variables(spec: FrontendSpec) -> dict[str, str]:
     """The public build variables every review front end shares. CI adds each build's own
     TM_APP_API_URL (the review API), TM_APP_BASE_URL (its slot's URL) and TM_REDIRECT_URI
-    (`<slot URL>/authorized`); nothing here is a secret (the bundle is public)."""
+    (`<slot URL>` + REDIRECT_PATH); nothing here is a secret (the bundle is public)."""
     return {**spec.build_variables, "TM_ENVIRONMENT": "review"}
 
 

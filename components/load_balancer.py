@@ -220,7 +220,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
     def _security_group(self, name: str, args: LoadBalancerArgs) -> None:
-        """Internet -> 80/443 only; the balancer -> the API tasks on 5000 only."""
+        """Internet -> 80/443 only; the balancer -> the API tasks on the API process's port only."""
         child = pulumi.ResourceOptions(parent=self)
         self.security_group = aws.ec2.SecurityGroup(
             name,

@@ -19,6 +19,7 @@ from components.backend_tasks import (
     execution_role_policy_json,
     runtime_platform,
     secret_sources,
+    service_scalable_target,
     target_group_health_check,
     task_volumes,
 )
@@ -166,14 +167,13 @@ class ReviewApp(pulumi.ComponentResource):
         )
         # One task by day, none at night; `pulumi up` and refreshes leave the range to the schedules.
         self.scaling_target = (
-            aws.appautoscaling.Target(
+            service_scalable_target(
                 f"{name}-api",
-                service_namespace="ecs",
-                scalable_dimension="ecs:service:DesiredCount",
-                resource_id=pulumi.Output.concat("service/", base.cluster_name, "/", self.service.name),
-                min_capacity=spec.replicas,
-                max_capacity=spec.replicas,
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["minCapacity", "maxCapacity"]),
+                base.cluster_name,
+                self.service,
+                spec.replicas,
+                spec.replicas,
+                pulumi.ResourceOptions(parent=self, ignore_changes=["minCapacity", "maxCapacity"]),
             )
             if args.sleeps
             else None

@@ -58,10 +58,10 @@ def test_the_planned_environment_is_the_spec_s_with_the_planned_database(stack: 
     spec, plan = spec_of(stack), plan_for(stack)
     container = planned_container(plan, "api")
     planned = {e["name"]: e["value"] for e in container["environment"]}
-    expected = spec.environment_variables(planned["POSTGRES_ENDPOINT"])
+    expected = spec.process_environment(spec.api.process, plan.outputs["databaseAddress"])
     assert {k: planned[k] for k in expected} == expected
-    # What the plan adds beyond the spec's is the APM agent's own configuration, nothing else.
-    assert set(planned) - set(expected) <= {k for k in planned if k.startswith(("OTEL_", "NEW_RELIC_"))}
+    # What the plan adds beyond the spec's is where OpenTelemetry's agent finds its collector.
+    assert set(planned) - set(expected) <= {k for k in planned if k.startswith("OTEL_")}
 
 
 @pytest.mark.parametrize("stack", BASE_STACKS)
@@ -69,6 +69,10 @@ def test_the_spec_holds_the_application_s_own_facts(stack: str) -> None:
     spec = spec_of(stack)
     assert spec.api.process.port == CONTRACT.port
     assert spec.api.process.health_path == CONTRACT.heartbeat_path
+    # The front end and the back end are told the version of the API's paths in the contract.
+    version = spec.frontend.build_variables["TM_APP_API_VERSION"]
+    assert spec.environment_variables("db.example")["TM_APP_API_VERSION"] == version
+    assert all(route.split(" ", 1)[1].startswith(f"/api/{version}/") for route in CONTRACT.write_routes)
     assert spec.scheduler.replicas == 1
     assert spec.scheduler.overlap_during_rollout is False
     assert spec.migration.before_rollout is True
@@ -155,7 +159,12 @@ def test_the_planned_database_is_the_spec_s(stack: str) -> None:
     assert inputs["port"] == spec.port
     assert inputs["engineVersion"] == spec.engine_version
     assert inputs["backupRetentionPeriod"] == spec.backup_retention_days
-    for rule in database.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
+    rules = database.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    # One rule per process of the spec, each on the spec's port.
+    assert sorted(r.name for r in rules) == sorted(
+        f"database-from-{p.name}" for p in processes(spec_of(stack))
+    )
+    for rule in rules:
         assert rule.inputs["fromPort"] == rule.inputs["toPort"] == spec.port
     assert (plan.outputs["databaseName"], plan.outputs["databasePort"]) == (spec.name, spec.port)
 
@@ -233,7 +242,7 @@ def test_each_planned_review_task_runs_its_process_of_the_review_spec() -> None:
 
 
 def test_the_planned_review_environment_is_the_review_spec_s() -> None:
-    spec, plan = review_spec_of(), plan_for(REVIEW)
+    spec, plan, dev = review_spec_of(), plan_for(REVIEW), plan_for("dev")
     (container,) = json.loads(
         task_definition(plan, f"pr-{spec.pull_request}-api").inputs["containerDefinitions"]
     )
@@ -242,11 +251,12 @@ def test_the_planned_review_environment_is_the_review_spec_s() -> None:
         frontend=plan.outputs["frontendUrl"].removeprefix("https://"),
         api=plan.outputs["apiUrl"].removeprefix("https://"),
     )
+    # The OSM server and the database's address and port are the base's, as its outputs say.
     assert planned == spec.environment_variables(
         hosts,
-        osm_server_url=planned["OSM_SERVER_URL"],
-        database_address=planned["POSTGRES_ENDPOINT"],
-        database_port=int(planned["POSTGRES_PORT"]),
+        osm_server_url=dev.outputs["osmServerUrl"],
+        database_address=dev.outputs["databaseAddress"],
+        database_port=int(dev.outputs["databasePort"]),
     )
     assert planned["POSTGRES_DB"] == spec.database_name == f"tm_pr_{spec.pull_request}"
 
