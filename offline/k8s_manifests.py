@@ -44,9 +44,9 @@ from offline.mocks import Registration
 from offline.report import MASK, is_secret
 
 # The Kubernetes minor versions every manifest must be valid for: the three newest that
-# kubernetes-validate 1.37.0 ships (the Kubernetes project maintains its three most recent minor
-# releases; a test fails when a newer pin of the package ships a newer one). A cluster older than
-# 1.35 is not a target.
+# kubernetes-validate 1.37.0 ships (the Kubernetes project maintains release branches for its three
+# most recent minor releases, https://kubernetes.io/releases/; a test fails when a newer pin of the
+# package ships a newer one). A cluster older than 1.35 is not a target.
 SUPPORTED_VERSIONS = ("1.35", "1.36", "1.37")
 # Registrations of pulumi-kubernetes that are not one API object.
 NOT_OBJECTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize")
