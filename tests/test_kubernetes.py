@@ -691,3 +691,4 @@ def test_the_cost_assumes_no_aws_usage() -> None:
     text = render_text(plan_for(STACK))
     assert "Usage assumed: none: no resource of this stack is priced by use" in text
     assert "natGbPerMonth" not in text
+    assert "usage from tm:usage" not in text
