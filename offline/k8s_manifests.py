@@ -316,7 +316,7 @@ def describe(errors: Iterable[Any], prefix: tuple[str, ...] = ()) -> Iterator[st
 
 def schema_sources() -> list[str]:
     """What the objects are validated against, as the plan names it."""
-    releases = [f"{p.title} {load_crd_schemas(name)['ref']}" for name, p in PROJECTS.items()]
+    releases = [f"{p.title} {crd_schemas(name)['ref']}" for name, p in PROJECTS.items()]
     return [f"Kubernetes {', '.join(SUPPORTED_VERSIONS)}", *releases]
 
 
