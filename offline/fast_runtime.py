@@ -4,8 +4,9 @@ tests/plan_digests/ were recorded without them and still match).
 
 - Waiting for outstanding outputs. The SDK's `wait_for_rpcs` waits on every pending output with
   FIRST_COMPLETED, then again on the rest, once per completion: thousands of outputs make that
-  quadratic, about a third of a plan's time. This waits on the same set with FIRST_EXCEPTION, so a
-  failed output still ends the wait as soon as it fails, and all others complete in one pass.
+  quadratic, about a third of a plan's time. This hangs one callback on each output instead and
+  takes them as they complete: as in the SDK, after each completion it takes up the outputs made
+  since, and a failed or cancelled output raises as soon as it is taken.
 - Source positions. Each registration walks the Python stack to tell the engine which line made the
   resource; the offline monitor never reads them.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import stack as sdk_stack
@@ -43,20 +45,27 @@ async def wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
         if rpc_manager.unhandled_exception is not None:
             raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
         if await_all_outstanding_tasks:
-            while True:
-                with SETTINGS.lock:
-                    if len(SETTINGS.outputs) == 0:
-                        break
-                    pending = list(SETTINGS.outputs)
-                    SETTINGS.outputs.clear()
-                done, not_done = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
-                for task in done:
-                    await task  # re-raises a failed output's exception here, as the SDK does
-                if not_done:
-                    with SETTINGS.lock:
-                        SETTINGS.outputs.update(not_done)
+            await _wait_for_outputs()
         if len(rpc_manager.rpcs) == 0:
             break
+
+
+async def _wait_for_outputs() -> None:
+    """Until no output is outstanding: each completes once into a queue, in the order it completes."""
+    finished: asyncio.Queue[asyncio.Future[Any]] = asyncio.Queue()
+    pending: set[asyncio.Future[Any]] = set()
+    while True:
+        with SETTINGS.lock:
+            made = list(SETTINGS.outputs)
+            SETTINGS.outputs.clear()
+        for output in made:
+            pending.add(output)
+            output.add_done_callback(finished.put_nowait)
+        if not pending:
+            return
+        output = await finished.get()
+        pending.discard(output)
+        await output  # re-raises a failed output's exception here, as the SDK does
 
 
 def _no_stack_trace() -> source_pb2.StackTrace:

@@ -41,19 +41,18 @@ from offline.crd_schemas import PROJECTS, map_schemas
 from offline.crd_schemas import load as load_crd_schemas
 from offline.engine import Plan
 from offline.mocks import Registration
-from offline.report import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
+from offline.report import MASK, is_secret
 
 # The Kubernetes minor versions every manifest must be valid for: the three newest that
-# kubernetes-validate 1.37.0 ships (the Kubernetes project maintains its three most recent minor
-# releases; a test fails when a newer pin of the package ships a newer one). A cluster older than
-# 1.35 is not a target.
+# kubernetes-validate 1.37.0 ships (the Kubernetes project maintains release branches for its three
+# most recent minor releases, https://kubernetes.io/releases/; a test fails when a newer pin of the
+# package ships a newer one). A cluster older than 1.35 is not a target.
 SUPPORTED_VERSIONS = ("1.35", "1.36", "1.37")
 # Registrations of pulumi-kubernetes that are not one API object.
 NOT_OBJECTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize")
 _DEFINITIONS = "https://kubernetes.io/api/_definitions.json"
 _OBJECT_META = f"{_DEFINITIONS}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _MESSAGE_LIMIT = 160
-SECRET_PLACEHOLDER = "[secret]"
 # The projects whose custom resources are validated, by the API group of their kinds.
 CRD_PROJECTS = {project.group: key for key, project in PROJECTS.items()}
 
@@ -96,7 +95,7 @@ def _manifest_value(value: Any) -> Any:
     """An input as a manifest has it: secrets replaced by a placeholder of the same shape (their
     values never reach a message), nulls left out as a serialised manifest leaves them, and
     whole numbers (the engine sends every number as a float) as integers."""
-    if isinstance(value, dict) and value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
+    if is_secret(value):
         return _placeholder(_manifest_value(value.get("value")))
     if isinstance(value, dict):
         return {k: _manifest_value(v) for k, v in value.items() if v is not None}
@@ -109,7 +108,7 @@ def _manifest_value(value: Any) -> Any:
 
 def _placeholder(value: Any) -> Any:
     if isinstance(value, str):
-        return SECRET_PLACEHOLDER
+        return MASK  # as the plan prints a secret
     if isinstance(value, dict):
         return {k: _placeholder(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -317,7 +316,7 @@ def describe(errors: Iterable[Any], prefix: tuple[str, ...] = ()) -> Iterator[st
 
 def schema_sources() -> list[str]:
     """What the objects are validated against, as the plan names it."""
-    releases = [f"{p.title} {load_crd_schemas(name)['ref']}" for name, p in PROJECTS.items()]
+    releases = [f"{p.title} {crd_schemas(name)['ref']}" for name, p in PROJECTS.items()]
     return [f"Kubernetes {', '.join(SUPPORTED_VERSIONS)}", *releases]
 
 

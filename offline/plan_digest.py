@@ -2,7 +2,7 @@
 nothing that would be deployed.
 
     python -m offline.plan_digest          # rewrite tests/plan_digests/<stack>.json
-    python -m offline.plan_digest --check  # exit 1 and name the resources whose inputs changed
+    python -m offline.plan_digest --check  # exit 1 and name each resource new, gone or changed
 
 tests/test_plan_digest.py fails when a plan differs from its committed digest. A deliberate change
 to what a stack deploys rewrites the digests in the same commit, so its diff names every resource

@@ -439,6 +439,31 @@ def check_resources(
     return _check(plan, processes, urns, stack)
 
 
+def changed_resources(plan: Plan, base: Plan) -> set[str]:
+    """The resources of `plan` whose analysis differs from `base`'s: a resource policy is handed a
+    resource's inputs, parent and protect flag and its provider's inputs, so a change to any of them
+    (a provider's default tags, say) changes what it may find."""
+
+    def requests(of: Plan) -> dict[str, tuple[Any, ...]]:
+        providers = _providers(of)
+        return {
+            r.urn: (
+                r.inputs,
+                r.parent,
+                r.protect,
+                getattr(providers.get(_provider_urn(r.provider)), "inputs", None),
+            )
+            for r in of.resources
+        }
+
+    before = requests(base)
+    return {urn for urn, request in requests(plan).items() if before.get(urn) != request}
+
+
+def _providers(plan: Plan) -> dict[str, Registration]:
+    return {r.urn: r for r in plan.resources if r.type.startswith("pulumi:providers:")}
+
+
 def _check(
     plan: Plan, processes: Iterable[PackProcess], urns: Collection[str] | None = None, stack: bool = True
 ) -> PolicyResult:
@@ -459,7 +484,7 @@ def _order(v: Violation) -> tuple[int, bool, str, str, str, str]:
 def _check_pack(
     plan: Plan, process: PackProcess, urns: Collection[str] | None, stack: bool
 ) -> tuple[PackInfo, list[Violation]]:
-    providers = {r.urn: r for r in plan.resources if r.type.startswith("pulumi:providers:")}
+    providers = _providers(plan)
     info = process.info()
     config = reconcile_config(info, load_config(process.directory.name, plan.environment))
     process.configure(config)

@@ -246,7 +246,8 @@ def render_tree(resources: list[Registration]) -> list[str]:
 def render_cost(cost: costs.StackCost, *, priced_by_use: bool = True) -> list[str]:
     """The monthly estimate by component, what is not priced, and the usage it assumes."""
     source = "bootstrap:usage" if cost.account_usage is not None else "tm:usage"
-    lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} (on-demand list prices, usage from {source})"]
+    basis = f"on-demand list prices, usage from {source}" if priced_by_use else "on-demand list prices"
+    lines = [f"Estimated monthly cost: ${cost.total_usd:,.2f} ({basis})"]
     width = max((len(c) for c, _ in cost.by_component()), default=0) + 2
     lines += [f"    {c:<{width}}${usd:>9,.2f}" for c, usd in cost.by_component()]
     for status, what in (

@@ -13,7 +13,15 @@ import pytest
 
 from offline import postgres
 from offline.engine import Plan, cached_plan
-from offline.policy_run import PACKS, PACKS_DIR, PackProcess, PolicyResult, check_plan, check_resources
+from offline.policy_run import (
+    PACKS,
+    PACKS_DIR,
+    PackProcess,
+    PolicyResult,
+    changed_resources,
+    check_plan,
+    check_resources,
+)
 
 
 def plan_for(stack: str, overrides: dict[str, Any] | None = None) -> Plan:
@@ -61,11 +69,10 @@ def stack_result(packs: list[PackProcess]) -> Callable[[str], PolicyResult]:
 
 def check_changes(plan: Plan, base: Plan, packs: list[PackProcess]) -> PolicyResult:
     """Both packs on a variant of a committed stack: every stack policy on the whole plan, the
-    resource policies on what differs from `base` (new resources, or other inputs). `base` passes
-    every mandatory policy (tests/policies/test_stacks.py), so this finds what a full run would, in
-    a fraction of its time."""
-    before = {r.urn: r.inputs for r in base.resources}
-    changed = {r.urn for r in plan.resources if before.get(r.urn) != r.inputs}
+    resource policies on what differs from `base` (new resources, or what a policy is handed of one:
+    its inputs, parent, protect flag or provider's inputs). `base` passes every mandatory policy
+    (tests/policies/test_stacks.py), so this finds what a full run would, in a fraction of its time."""
+    changed = changed_resources(plan, base)
     assert changed, "the variant changed no resource"
     return check_resources(plan, changed, packs, stack=True)
 

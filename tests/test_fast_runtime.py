@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+from collections.abc import Awaitable, Callable
 
 import pytest
 from pulumi.runtime import stack as sdk_stack
 from pulumi.runtime.settings import SETTINGS
 
 from offline.fast_runtime import SDK_WAIT_FOR_RPCS_SHA256, fast_runtime, wait_for_rpcs
+
+# Each behaviour below is checked on the SDK's function too: the replacement does what it does.
+WAITS = pytest.mark.parametrize("wait", [sdk_stack.wait_for_rpcs, wait_for_rpcs], ids=["sdk", "offline"])
+Wait = Callable[[], Awaitable[None]]
 
 
 def test_the_replaced_sdk_function_is_the_one_reviewed() -> None:
@@ -28,19 +33,26 @@ def test_the_sdk_is_restored_after_a_run() -> None:
     assert sdk_stack.wait_for_rpcs is before
 
 
-def test_a_failed_output_ends_the_wait_while_others_still_run() -> None:
+@WAITS
+@pytest.mark.parametrize("made_during_the_wait", [False, True], ids=["made-before", "made-during"])
+def test_a_failed_output_ends_the_wait_while_others_still_run(wait: Wait, made_during_the_wait: bool) -> None:
     async def scenario() -> None:
         never = asyncio.ensure_future(asyncio.sleep(3600))
 
         async def fail() -> None:
             raise ValueError("an output failed")
 
-        failing = asyncio.ensure_future(fail())
+        async def make_a_failing_output() -> None:
+            await asyncio.sleep(0.01)  # after the wait has taken up the outputs made before it
+            with SETTINGS.lock:
+                SETTINGS.outputs.add(asyncio.ensure_future(fail()))
+
+        first = asyncio.ensure_future(make_a_failing_output() if made_during_the_wait else fail())
         with SETTINGS.lock:
-            SETTINGS.outputs.update({never, failing})
+            SETTINGS.outputs.update({never, first})
         try:
             with pytest.raises(ValueError, match="an output failed"):
-                await asyncio.wait_for(wait_for_rpcs(), timeout=5)
+                await asyncio.wait_for(wait(), timeout=5)
         finally:
             never.cancel()
             SETTINGS.outputs.clear()
@@ -48,7 +60,8 @@ def test_a_failed_output_ends_the_wait_while_others_still_run() -> None:
     asyncio.run(scenario())
 
 
-def test_every_output_completes_before_the_wait_ends() -> None:
+@WAITS
+def test_every_output_completes_before_the_wait_ends(wait: Wait) -> None:
     finished: list[int] = []
 
     async def scenario() -> None:
@@ -61,7 +74,7 @@ def test_every_output_completes_before_the_wait_ends() -> None:
 
         with SETTINGS.lock:
             SETTINGS.outputs.update(asyncio.ensure_future(output(n)) for n in range(100))
-        await wait_for_rpcs()
+        await wait()
 
     asyncio.run(scenario())
     assert sorted(finished) == [*range(100), *range(100, 150)]

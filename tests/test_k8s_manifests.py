@@ -20,7 +20,6 @@ from kubernetes_validate.utils import all_versions
 from offline import crd_schemas, k8s_manifests
 from offline.engine import Plan
 from offline.k8s_manifests import (
-    SECRET_PLACEHOLDER,
     SUPPORTED_VERSIONS,
     Manifest,
     manifests,
@@ -29,7 +28,7 @@ from offline.k8s_manifests import (
     validate_plan,
 )
 from offline.mocks import Registration
-from offline.report import SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
+from offline.report import MASK, SECRET_SIGNATURE, SECRET_SIGNATURE_KEY
 from tests.conftest import plan_for
 from tests.k8s_fixtures import EXTERNAL_SECRETS, OBJECTS, registration, registrations
 from tests.policies.harness import DELETE, mutate
@@ -233,11 +232,13 @@ def test_a_secret_value_never_reaches_a_message() -> None:
     }
     bad = secret | {"immutable": {SECRET_SIGNATURE_KEY: SECRET_SIGNATURE, "value": "not-a-bool-secret"}}
     (found,) = manifests([registration("kubernetes:core/v1:Secret", "tm", secret)])
-    assert found.body["stringData"] == {"TM_SECRET": SECRET_PLACEHOLDER}
+    assert found.body["stringData"] == {"TM_SECRET": MASK}
     assert validate_manifest(found) == []
     problems = validate_plan([registration("kubernetes:core/v1:Secret", "tm", bad)])
     assert problems
     assert all("secret" not in p.split(": ", 1)[1].replace("[secret]", "") for p in problems)
+    values = ("s3cr3t-value", "hunter2-as-a-type", "not-a-bool-secret")
+    assert [(v, p) for v in values for p in problems if v in p] == []
     assert "immutable: '[secret]' is not of type 'boolean'" in problems[0]
 
 

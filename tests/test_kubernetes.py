@@ -700,8 +700,8 @@ def test_the_plan_gives_no_create_time_it_has_no_source_for() -> None:
 def test_the_plan_command_validates_the_objects_and_exits_4_on_one_the_api_server_refuses(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from offline.__main__ import OBJECTS_REFUSED, main
-    from offline.policy_run import PolicyResult
+    from offline.__main__ import OBJECTS_REFUSED, POLICY_VIOLATION, main
+    from offline.policy_run import PolicyResult, Violation
 
     good = plan_for(STACK)
     monkeypatch.setattr("offline.__main__.run_stack", lambda stack, overrides: good)
@@ -722,9 +722,18 @@ def test_the_plan_command_validates_the_objects_and_exits_4_on_one_the_api_serve
     (problem,) = document["kubernetesObjects"]["problems"]
     assert "specification" in problem
 
+    # A violated mandatory policy is the exit status the command reports first.
+    deployment = broken[api].urn
+    violation = Violation("security-baseline", "k8s-pod-non-root", "high", "mandatory", "root", deployment)
+    blocked = PolicyResult(refused.environment, [], [violation])
+    monkeypatch.setattr("offline.__main__.check_plan", lambda plan: blocked)
+    assert main(["plan", STACK]) == POLICY_VIOLATION == 3
+    assert "specification: unknown field" in capsys.readouterr().out
+
 
 def test_the_cost_assumes_no_aws_usage() -> None:
     # Pods are priced by their requests; the tm:usage keys (NAT GB, Amplify builds...) are AWS's.
     text = render_text(plan_for(STACK))
     assert "Usage assumed: none: no resource of this stack is priced by use" in text
     assert "natGbPerMonth" not in text
+    assert "usage from tm:usage" not in text

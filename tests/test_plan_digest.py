@@ -18,7 +18,7 @@ def test_the_plan_is_the_one_its_digest_records(stack: str) -> None:
     current = digest(plan_for(stack, OVERRIDES.get(stack)))
     diff = differences(json.loads(path_of(stack).read_text()), current)
     assert diff == [], (
-        f"the plan of {stack} changed (+ new, - gone, ~ changed inputs):\n  " + "\n  ".join(diff) + "\n"
+        f"the plan of {stack} changed (+ new, - gone, ~ changed):\n  " + "\n  ".join(diff) + "\n"
         "if the change is meant, rewrite the digests with `python -m offline.plan_digest` and commit them"
     )
 

@@ -112,28 +112,25 @@ def _unnamed(body: dict[str, Any], key: str) -> dict[str, Any]:
     return {**body, "metadata": {**body["metadata"], key: UNKNOWN}}
 
 
+# A namespace, its default-deny policy and a Deployment, all named by the engine (unknown).
+UNNAMED = {
+    "ns": (NAMESPACE_TYPE, _unnamed(NAMESPACE_OBJECT, "name")),
+    "deny": (POLICY_TYPE, _unnamed(DEFAULT_DENY, "namespace")),
+    "api": (DEPLOYMENT_TYPE, _unnamed(DEPLOYMENT, "namespace")),
+}
+
+
 def test_the_join_holds_during_preview_through_the_property_dependency() -> None:
     found = run_stack_policy(
         kubernetes.k8s_namespace_default_deny,
-        {
-            "ns": (NAMESPACE_TYPE, _unnamed(NAMESPACE_OBJECT, "name")),
-            "deny": (POLICY_TYPE, _unnamed(DEFAULT_DENY, "namespace")),
-            "api": (DEPLOYMENT_TYPE, _unnamed(DEPLOYMENT, "namespace")),
-        },
+        UNNAMED,
         dependencies={"deny": {"metadata": ["ns"]}, "api": {"metadata": ["ns"]}},
     )
     assert found == []
 
 
 def test_the_join_on_unknown_names_fails_closed() -> None:
-    found = run_stack_policy(
-        kubernetes.k8s_namespace_default_deny,
-        {
-            "ns": (NAMESPACE_TYPE, _unnamed(NAMESPACE_OBJECT, "name")),
-            "deny": (POLICY_TYPE, _unnamed(DEFAULT_DENY, "namespace")),
-            "api": (DEPLOYMENT_TYPE, _unnamed(DEPLOYMENT, "namespace")),
-        },
-    )
+    found = run_stack_policy(kubernetes.k8s_namespace_default_deny, UNNAMED)
     assert isinstance(found, list)
     assert [name for _, name in found] == ["ns", "api"]
 

@@ -197,6 +197,22 @@ def check_broken(plan: Plan, packs: list[PackProcess]) -> PolicyResult:
     return check_changes(plan, plan_for("prod"), packs)
 
 
+def _provider_without_default_tags(resources: list[Registration]) -> None:
+    provider = next(r for r in resources if r.type == "pulumi:providers:aws")
+    provider.inputs["defaultTags"] = {}
+
+
+def test_checking_the_changes_finds_what_a_full_run_does_when_only_a_provider_changed(
+    packs: list[PackProcess],
+) -> None:
+    """A resource's policies see its provider's inputs (its default tags): a changed provider
+    changes every resource it manages, though their own inputs are the same."""
+    plan = broken_prod(_provider_without_default_tags)
+    full = {(v.policy, v.urn) for v in check_plan(plan, packs).mandatory}
+    assert len({urn for _, urn in full}) > 1
+    assert {(v.policy, v.urn) for v in check_broken(plan, packs).mandatory} == full
+
+
 @pytest.mark.parametrize(
     ("change", "expected"), BROKEN, ids=[change.__name__.strip("_") for change, _ in BROKEN]
 )

@@ -50,7 +50,8 @@ WORKLOADS = tuple(POD_SPEC_PATHS)
 CONTAINER_LISTS = {"containers": "container", "initContainers": "init container"}
 EPHEMERAL = ("ephemeralContainers", "ephemeral container")
 # The Pod Security Standards' restricted profile: the volume types a pod may use, the one
-# capability a container may add, the seccomp profiles it may run under.
+# capability a container may add, the seccomp profiles it may run under
+# (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted).
 RESTRICTED_VOLUME_TYPES = (
     "configMap",
     "csi",
