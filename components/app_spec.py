@@ -269,10 +269,10 @@ class SchedulerSpec:
 @dataclass(frozen=True)
 class MigrationSpec:
     """The one-off process that prepares the database and runs Alembic; it must succeed before the
-    API and the scheduler roll out on a new image."""
+    API and the scheduler roll out on a new image (the deploy workflow runs it first on AWS; on
+    Kubernetes both Deployments depend on its Job)."""
 
     process: Process
-    before_rollout: Literal[True] = True
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,6 @@ def test_the_spec_holds_the_application_s_own_facts(stack: str) -> None:
     assert all(route.split(" ", 1)[1].startswith(f"/api/{version}/") for route in CONTRACT.write_routes)
     assert spec.scheduler.replicas == 1
     assert spec.scheduler.overlap_during_rollout is False
-    assert spec.migration.before_rollout is True
     assert all(p.user == CONTRACT.uid for p in processes(spec))
     assert "postgis" in spec.database.extensions
     # Every variable the application cannot start without is in each long-running process's
