@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime
+import email.message
 import importlib.util
 import io
 import json
 import sys
+import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -418,7 +420,7 @@ def job_summary(status: str) -> dict[str, Any]:
     }
 
 
-def started(stubber: Stubber) -> None:
+def started(stubber: Stubber, **app_settings: Any) -> None:
     """The answers before the job is polled: the app, the deployment, its start."""
     app = {
         "appId": APP_ID,
@@ -433,6 +435,7 @@ def started(stubber: Stubber) -> None:
         "defaultDomain": f"{APP_ID}.amplifyapp.com",
         "enableBranchAutoBuild": False,
         "enableBasicAuth": False,
+        **app_settings,
     }
     stubber.add_response("get_app", {"app": app}, {"appId": APP_ID})
     stubber.add_response(
@@ -567,6 +570,68 @@ def test_the_placeholder_is_one_page_saying_the_slot_is_free(
     assert "&lt;hotosm/tasking-manager#42&gt;" in page
 
 
+SLOT_URL = f"https://slot-2.{APP_ID}.amplifyapp.com"
+ROOT = b'<!doctype html><html><body><div id="root"></div></body></html>'
+
+
+class Slot(Opener):
+    """urlopen's stand-in for the upload and the slot: the slot answers 401 without the right basic
+    auth (when it has one), then `pages` in turn (the last one again)."""
+
+    def __init__(self, pages: list[bytes], credentials: str | None = None) -> None:
+        super().__init__()
+        self.pages, self.credentials = pages, credentials
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> Response:
+        self.requests.append(request)
+        if request.full_url == UPLOAD_URL:
+            return Response()
+        assert request.full_url == SLOT_URL
+        if self.credentials and request.get_header("Authorization") != f"Basic {self.credentials}":
+            raise urllib.error.HTTPError(SLOT_URL, 401, "Unauthorized", email.message.Message(), None)
+        return Response(self.pages.pop(0) if len(self.pages) > 1 else self.pages[0])
+
+
+def built(tmp_path: Path) -> Path:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "index.html").write_bytes(ROOT)
+    return tmp_path / "build"
+
+
+def test_ready_waits_until_the_slot_serves_the_page_through_the_apps_basic_auth(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Dev's review front ends sit behind its preview basic auth: a plain request only gets 401.
+    amplify_client, stubber = amplify
+    started(stubber, enableBasicAuth=True, basicAuthCredentials="cmV2aWV3OnNlY3JldA==")
+    polled(stubber, "SUCCEED")
+    slot, clock = Slot([b"<html>This review slot is free</html>", ROOT], "cmV2aWV3OnNlY3JldA=="), Clock()
+    argv = ("--directory", str(built(tmp_path)), "--ready", '<div id="root">')
+    assert run_deploy(amplify_client, slot, clock, *argv) == 0
+    out, err = capsys.readouterr()
+    assert out == f"url={SLOT_URL}\n"
+    assert "cmV2aWV3OnNlY3JldA==" not in out + err
+    pages = [r for r in slot.requests if r.full_url == SLOT_URL]
+    assert len(pages) == 2
+    assert clock.sleeps == [10]
+
+
+def test_ready_sends_no_credentials_to_an_open_slot_and_gives_up_at_the_timeout(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    amplify_client, stubber = amplify
+    started(stubber)
+    polled(stubber, "SUCCEED")
+    slot, clock = Slot([b"<html>This review slot is free</html>"]), Clock()
+    argv = ("--directory", str(built(tmp_path)), "--ready", '<div id="root">', "--timeout", "25")
+    assert run_deploy(amplify_client, slot, clock, *argv) == 1
+    pages = [r for r in slot.requests if r.full_url == SLOT_URL]
+    assert pages
+    assert all(r.get_header("Authorization") is None for r in pages)
+    assert clock.now == 25
+    assert f'{SLOT_URL} did not serve a page with <div id="root"> within 25s' in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -578,6 +643,10 @@ def test_the_placeholder_is_one_page_saying_the_slot_is_free(
         (["--branch", "slot-2", "--placeholder", "x", "--timeout", "0"], "argument --timeout: got '0'"),
         (["--branch", "slot-2", "--placeholder", "x", "--timeout", "ten"], "argument --timeout: got 'ten'"),
         (["--branch", "slot-2", "--placeholder", " "], "argument --placeholder: got ' '; expected the text"),
+        (
+            ["--branch", "slot-2", "--placeholder", "x", "--ready", "root"],
+            "argument --ready: only with --directory",
+        ),
     ],
 )
 def test_a_bad_deploy_argument_is_named(

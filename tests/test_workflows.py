@@ -30,6 +30,7 @@ import yaml
 from components.profiles import PROFILES
 from components.settings import CpuArchitecture, parse_settings
 from offline.config import load_stack_config
+from offline.engine import cached_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
@@ -658,6 +659,18 @@ def test_a_slot_is_claimed_before_anything_is_built_pushed_or_created() -> None:
     )
 
 
+def test_the_slot_is_ready_only_when_it_serves_the_front_end_through_its_basic_auth() -> None:
+    # Dev's review front-end app has basic auth on (its profile's tm:frontend.basicAuth), so a
+    # plain request to a slot gets 401: the page is checked by amplify_deploy.py, which presents
+    # the app's own credentials, and by nothing that cannot.
+    (app,) = [r for r in cached_plan("dev").of_type("aws:amplify/app:App") if r.name == "review-frontend"]
+    assert app.inputs["enableBasicAuth"] is True
+    frontend = jobs(REVIEW)["deploy-frontend"]
+    deploy = str(steps(frontend)[index_of(frontend, "amplify_deploy.py")]["run"])
+    assert "--ready '<div id=\"root\">'" in deploy
+    assert [s for s in steps(frontend) if "FRONTEND_URL" in str(s.get("run", ""))] == []
+
+
 def test_review_app_deploys_in_order() -> None:
     review = jobs(REVIEW)
     deploy = review["deploy"]
@@ -680,8 +693,6 @@ def test_review_app_deploys_in_order() -> None:
     assert [s for s in steps(deploy) if "--force-new-deployment" in str(s.get("run", ""))] == [
         steps(deploy)[index_of(deploy, "wait-healthy.sh")]
     ]
-    frontend = review["deploy-frontend"]
-    assert index_of(frontend, "amplify_deploy.py") < index_of(frontend, "wait-healthy.sh")
 
 
 def test_the_comment_waits_for_a_ready_review_app() -> None:
@@ -696,10 +707,9 @@ def test_the_comment_waits_for_a_ready_review_app() -> None:
     assert [s.get("if") for s in steps(deploy)[healthy + 1 :]] == [
         "failure() && steps.healthy.outcome == 'failure'"
     ]
+    # The front end's job ends with the deployment, which waits for the slot's page (--ready).
     frontend = review["deploy-frontend"]
-    page = steps(frontend)[-1]
-    assert page["run"] == '.github/scripts/wait-healthy.sh "$FRONTEND_URL" 300 \'<div id="root">\''
-    assert page["env"] == {"FRONTEND_URL": "${{ needs.prepare.outputs.frontend-url }}"}
+    assert steps(frontend)[-1] == steps(frontend)[index_of(frontend, "amplify_deploy.py --app-id")]
     comment = review["comment"]
     assert needs_of(comment) == ["prepare", "database", *BUILD_JOBS, *DEPLOY_JOBS, "destroy"]
     assert comment["if"] == "always() && needs.prepare.outputs.pull-request != ''"

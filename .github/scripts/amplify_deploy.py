@@ -3,16 +3,20 @@
 app, through Amplify's manual deployment API: zip the directory, create a deployment, upload the zip
 to the URL Amplify returns, start the deployment and wait for its job.
 
-  amplify_deploy.py --app-id ID --branch slot-<k> --directory DIR [--timeout SECONDS] [--region R]
+  amplify_deploy.py --app-id ID --branch slot-<k> --directory DIR [--ready MARKER] [--timeout SECONDS]
+                    [--region R]
   amplify_deploy.py --app-id ID --branch slot-<k> --placeholder TEXT [--timeout SECONDS] [--region R]
       --directory: the build output; index.html must be at its root
+      --ready: once the job succeeded, wait until the branch's URL answers 2xx with a page that
+      contains MARKER, presenting the app's basic-auth credentials when it has them (a plain
+      request to a slot behind basic auth only ever gets 401)
       --placeholder: a one-page site saying the slot is free, with TEXT, deployed when a review app
       is removed so that a slot never serves a removed pull request's front end
 
-Prints url=https://<branch>.<the app's default domain> when the job succeeds (exit 0); exit 1 when
-it fails, is cancelled or does not finish within --timeout (default 600 s), with the job's status
-and its steps' on stderr; exit 2 on a bad argument. Its argument checks come from review_slots.py,
-beside it.
+Prints url=https://<branch>.<the app's default domain> when the job succeeds (and the page is
+served, with --ready): exit 0; exit 1 when the job fails, is cancelled, or the job and the page are
+not done within --timeout (default 600 s), with the job's status and its steps' on stderr; exit 2 on
+a bad argument. Its argument checks come from review_slots.py, beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import io
 import re
 import sys
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -41,6 +46,7 @@ IAM_ACTIONS = frozenset(
 
 POLL_SECONDS = 10
 UPLOAD_TIMEOUT_SECONDS = 300
+PAGE_TIMEOUT_SECONDS = 10
 DONE = {"SUCCEED": 0, "FAILED": 1, "CANCELLED": 1}
 APP_ID = re.compile(r"d[a-z0-9]{1,19}")
 BRANCH = re.compile(r"slot-[1-9][0-9]*")
@@ -57,6 +63,7 @@ class DeployError(Exception):
 app_id_argument = matching(APP_ID, "an Amplify app id, d and 1 to 19 lowercase letters and digits")
 branch_argument = matching(BRANCH, "a review slot's branch, slot-<k>")
 placeholder_argument = matching(re.compile(r"(?s).*\S.*"), "the text of the page")
+ready_argument = matching(re.compile(r"\S.*"), "the text the served page must contain")
 
 
 def timeout_argument(value: str) -> int:
@@ -126,18 +133,40 @@ def job_report(job: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def serves(url: str, marker: str, authorization: str | None, opener: Opener) -> bool:
+    """Whether the URL answers 2xx with a page containing the marker."""
+    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})
+    try:
+        with opener(request, timeout=PAGE_TIMEOUT_SECONDS) as response:
+            return 200 <= response.status < 300 and marker.encode() in response.read()
+    except OSError:  # urllib's HTTPError and URLError among them
+        return False
+
+
+def basic_authorization(app: dict[str, Any]) -> str | None:
+    """The Authorization header for the app's branches. The slots' branches set no credentials of
+    their own (ReviewFrontend), so the app's apply; Amplify keeps them as base64 of user:password."""
+    if app.get("enableBasicAuth") and app.get("basicAuthCredentials"):
+        return f"Basic {app['basicAuthCredentials']}"
+    return None
+
+
 def deploy(
     amplify: Any,
     app_id: str,
     branch: str,
     archive: bytes,
+    ready: str | None,
     timeout: float,
     opener: Opener,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
 ) -> str:
-    """Deploy the archive to the branch; its URL once the job succeeded."""
-    domain = amplify.get_app(appId=app_id)["app"]["defaultDomain"]
+    """Deploy the archive to the branch; its URL once the job succeeded and, with `ready`, the
+    branch serves a page containing it."""
+    deadline = clock() + timeout
+    app = amplify.get_app(appId=app_id)["app"]
+    url = f"https://{branch}.{app['defaultDomain']}"
     created = amplify.create_deployment(appId=app_id, branchName=branch)
     job_id = created.get("jobId")
     if not job_id:
@@ -145,20 +174,26 @@ def deploy(
     upload(created["zipUploadUrl"], archive, opener)
     amplify.start_deployment(appId=app_id, branchName=branch, jobId=job_id)
     print(f"deploying {len(archive)} bytes to {app_id}/{branch}, job {job_id}", file=sys.stderr)
-    deadline = clock() + timeout
     while True:
         job = amplify.get_job(appId=app_id, branchName=branch, jobId=job_id)["job"]
         status = job["summary"]["status"]
         if status in DONE:
             if DONE[status]:
                 raise DeployError(f"deployment to {app_id}/{branch} {status}\n{job_report(job)}")
-            return f"https://{branch}.{domain}"
+            break
         remaining = deadline - clock()
         if remaining <= 0:
             raise DeployError(
                 f"deployment to {app_id}/{branch} did not finish within {timeout:g}s\n{job_report(job)}"
             )
         sleep(min(POLL_SECONDS, remaining))
+    authorization = basic_authorization(app)
+    while ready is not None and not serves(url, ready, authorization, opener):
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise DeployError(f"{url} did not serve a page with {ready} within {timeout:g}s")
+        sleep(min(POLL_SECONDS, remaining))
+    return url
 
 
 # -- command line -------------------------------------------------------------------------------
@@ -174,6 +209,12 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--branch", required=True, type=branch_argument, help="slot-<k>")
     what = top.add_mutually_exclusive_group(required=True)
     what.add_argument("--directory", type=Path, help="the built front end, index.html at its root")
+    top.add_argument(
+        "--ready",
+        metavar="MARKER",
+        type=ready_argument,
+        help="wait until the branch serves a page containing MARKER (with --directory)",
+    )
     what.add_argument(
         "--placeholder",
         metavar="TEXT",
@@ -181,7 +222,10 @@ def parser() -> argparse.ArgumentParser:
         help="deploy a page saying the slot is free",
     )
     top.add_argument(
-        "--timeout", type=timeout_argument, default=600, help="seconds to wait for the job (600)"
+        "--timeout",
+        type=timeout_argument,
+        default=600,
+        help="seconds to wait for the job and, with --ready, the page (600)",
     )
     top.add_argument("--region", help="the app's region (default: the environment's)")
     return top
@@ -205,11 +249,15 @@ def main(
             )
         archive = zip_directory(args.directory)
     else:
+        if args.ready is not None:
+            top.error("argument --ready: only with --directory (a placeholder is not a front end)")
         archive = zip_entries([("index.html", placeholder_page(args.branch, args.placeholder))])
     try:
         if amplify is None:
             amplify = boto3.client("amplify", region_name=args.region)
-        url = deploy(amplify, args.app_id, args.branch, archive, args.timeout, opener, clock, sleep)
+        url = deploy(
+            amplify, args.app_id, args.branch, archive, args.ready, args.timeout, opener, clock, sleep
+        )
     except (DeployError, BotoCoreError, ClientError, OSError) as error:
         print(f"amplify_deploy.py: {error}", file=sys.stderr)
         return 1
