@@ -1,23 +1,32 @@
 """How long a pull request waits for its review app's URL: the review-app workflow's steps as a
-dependency graph, and the critical path through it.
+dependency graph, and the critical path through it, for a pull request's first push and for a
+later one.
 
-`pulumi up` is the plan's own create time without the wait for the service's first healthy task:
-that task starts while the migrations and the sample data are loaded, and the workflow waits for
-what is left of its start at the end. The other steps' durations are stated with their basis;
-those marked *assumed* have no measurement behind them and are the first to check against a real
-run's step timings.
+On the first push, `pulumi up` is the plan's own create time without the wait for the service's
+first healthy task: that task starts while the migrations and the sample data are loaded, and the
+workflow waits for what is left of its start at the end. On a later push the stack exists:
+`pulumi up` only replaces the task definitions and updates the service, and the service rolls out
+the new image (offline/rollout_time.py) beside the migrations and the data. The other steps'
+durations are stated with their basis; those marked *assumed* have no measurement behind them and
+are the first to check against a real run's step timings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from offline.create_time import DURATIONS, CreateTime, critical_path
+from offline.create_time import DURATIONS, SMALL, CreateTime, critical_path
 from offline.engine import Plan
+from offline.rollout_time import Rollout, rollouts
 
 SERVICE = "aws:ecs/service:Service"
 # Seconds, what the step waits for, and where the number comes from.
 FARGATE_TASK_RUN = 60.0
+FRONTEND_INSTALL = 154.0
+WEBPACK_BUILD = 219.0
+# `build-sandbox-id`: `npm install && npm run all` in the sandbox iD fork, which could not be
+# fetched here to measure.
+SANDBOX_EDITOR_BUILD = 90.0
 STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
     "claim a slot": (10.0, (), "a few S3 requests and the base stack's outputs"),
     "create the database": (
@@ -31,10 +40,19 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
         "the app's locked packages install in 31 s without a cache (measured on 2 cores); its apt "
         "installs, the OpenTelemetry layer, saving and uploading the image assumed 2.5 min",
     ),
-    "build the front end": (
-        360.0,
+    # Measured on 2026-12-01 on 2 cores, at the application's commit 5a4da866 (docs/review-apps.md,
+    # "Cost and time"): the packages resolved afresh, as this workplace's registry lacks some of the
+    # locked versions, and without the Git dependencies it cannot fetch.
+    "install the front end's packages": (
+        FRONTEND_INSTALL,
         ("claim a slot",),
-        "assumed 6 min: reference says `yarn install && yarn build` takes several minutes (iD, Rapid)",
+        "measured: `yarn install` of about 2,000 packages, 154 s on 2 cores without a cache",
+    ),
+    "build the front end": (
+        SANDBOX_EDITOR_BUILD + WEBPACK_BUILD,
+        ("install the front end's packages",),
+        f"`yarn build`: its webpack build measured at {WEBPACK_BUILD:g} s on 2 cores without a cache, "
+        f"the sandbox editor's own install and build assumed {SANDBOX_EDITOR_BUILD / 60:g} min",
     ),
     "push the image": (
         45.0,
@@ -81,19 +99,27 @@ class TimeToUrl:
         return self.seconds / 60
 
 
-def time_to_url(created: CreateTime) -> TimeToUrl:
-    """The critical path from a push to the review app's comment, given the review plan's create
-    time (whose last step, the service's wait for health, runs beside the migrations and data)."""
-    up = created.seconds - sum(step.seconds for step in created.critical_path if step.type == SERVICE)
+def time_to_url(created: CreateTime, rollout: Rollout | None = None) -> TimeToUrl:
+    """The critical path from a push to the review app's comment. Without `rollout`, the first
+    push, given the review plan's create time (whose last step, the service's wait for health, runs
+    beside the migrations and data); with the review service's `rollout`, a later push."""
     beside = STEPS["run the migrations"][0] + STEPS["load the review data"][0]
+    if rollout is None:
+        up = created.seconds - sum(s.seconds for s in created.critical_path if s.type == SERVICE)
+        up_basis = "the plan's create time without the health wait"
+        start, start_basis = DURATIONS[SERVICE]
+    else:
+        up = 2 * SMALL[0]
+        up_basis = "new task definitions and the service's update (it does not wait for the rollout)"
+        start, start_basis = rollout.seconds, f"the service's rollout, {rollout.seconds:g} s"
     steps = {
         **STEPS,
-        "pulumi up": (up, ("push the image",), "the plan's create time without the health wait"),
+        "pulumi up": (up, ("push the image",), up_basis),
         "API healthy": (
-            max(DURATIONS[SERVICE][0] - beside, 0.0),
+            max(start - beside, 0.0),
             STEPS["API healthy"][1],
-            f"what is left of {DURATIONS[SERVICE][1]}, counted from pulumi up, once the migrations "
-            "and the data beside it are done",
+            f"what is left of {start_basis}, counted from pulumi up, once the migrations and the "
+            "data beside it are done",
         ),
     }
     seconds = {name: value[0] for name, value in steps.items()}
@@ -107,3 +133,9 @@ def time_to_url(created: CreateTime) -> TimeToUrl:
 
 def is_review(plan: Plan) -> bool:
     return any(r.type == "tm:aws:ReviewApp" for r in plan.resources)
+
+
+def review_rollout(plan: Plan) -> Rollout:
+    """The rollout of the review app's one service (its API)."""
+    (rollout,) = rollouts(plan)
+    return rollout

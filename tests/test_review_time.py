@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +10,10 @@ import pytest
 import yaml
 
 from components.app_contract import CONTRACT
-from offline.create_time import create_time
+from offline.create_time import SMALL, create_time
 from offline.engine import Plan
 from offline.report import render_text, to_json
-from offline.review_time import STEPS, time_to_url
+from offline.review_time import STEPS, review_rollout, time_to_url
 from tests.conftest import plan_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,9 +66,43 @@ def test_the_slower_build_decides_the_critical_path(
     assert off_the_path not in names
 
 
-def test_the_review_plan_reports_it_and_base_plans_do_not(review: Plan) -> None:
-    assert "Time to the review app's URL after a push" in render_text(review)
-    assert to_json(review)["timeToUrlSeconds"] == time_to_url(create_time(review)).seconds
+def _back_end_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take the front end's chain off the critical path, to look at the back end's."""
+    for name in ("install the front end's packages", "build the front end", "deploy the front end"):
+        _, needs, basis = STEPS[name]
+        monkeypatch.setitem(STEPS, name, (0.0, needs, basis))
+
+
+def test_a_later_push_waits_for_the_services_rollout_not_its_creation(
+    review: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _back_end_only(monkeypatch)
+    created, rollout = create_time(review), review_rollout(review)
+    assert rollout.service == "pr-123-api"
+    later = {s.name: s for s in time_to_url(created, rollout).critical_path}
+    first = {s.name: s for s in time_to_url(created).critical_path}
+    # pulumi up no longer creates the stack: it replaces two task definitions and updates the service.
+    assert later["pulumi up"].seconds == 2 * SMALL[0] < first["pulumi up"].seconds
+    # A slower rollout (a longer health-check grace, say) delays a later push by as much, once it
+    # outlasts the migrations and the data beside it, and leaves the first push alone.
+    slower = dataclasses.replace(rollout, steps=(*rollout.steps, ("watch", 600.0, "test")))
+    assert time_to_url(created, slower).seconds == time_to_url(created, rollout).seconds + 600
+    assert "API healthy" in later
+
+
+def test_the_review_plan_reports_both_pushes_and_base_plans_do_not(review: Plan) -> None:
+    created = create_time(review)
+    first, later = time_to_url(created), time_to_url(created, review_rollout(review))
+    text = render_text(review)
+    assert (
+        f"Time to the review app's URL after a push: {first.minutes:.1f} min on the critical path "
+        f"(a later push: {later.minutes:.1f} min)"
+    ) in text
+    assert "  first push:" in text
+    assert "  later push:" in text
+    found = to_json(review)
+    assert found["timeToUrlSeconds"] == first.seconds
+    assert found["timeToUrlLaterPushSeconds"] == later.seconds
     assert "timeToUrlSeconds" not in to_json(plan_for("dev"))
 
 
@@ -76,6 +111,7 @@ WORKFLOW_STEPS = {
     "claim a slot": ("prepare", ".github/scripts/slots.sh claim"),
     "create the database": ("database", 'scripts/review-database.sh create "$PR"'),
     "build the back-end image": ("build-backend", "push-image.sh --build-only"),
+    "install the front end's packages": ("build-frontend", "yarn install --frozen-lockfile"),
     "build the front end": ("build-frontend", "yarn build"),
     "push the image": ("deploy", "push-image.sh --push-only"),
     "pulumi up": ("deploy", "pulumi up --yes"),

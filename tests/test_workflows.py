@@ -578,10 +578,13 @@ def test_the_builds_check_out_the_commits_prepare_checked() -> None:
         (app,) = [s for s in steps(review[job_id]) if s.get("with", {}).get("path") == "app"]
         assert app["with"]["repository"] == "${{ env.APP_REPOSITORY }}"
         assert app["with"]["ref"] == "${{ needs.prepare.outputs.app-sha }}"
-    (frontend,) = [s for s in steps(review["build-frontend"]) if "yarn build" in str(s.get("run", ""))]
-    assert frontend["working-directory"] == "app/frontend"
-    assert "yarn install --frozen-lockfile\nyarn build\n" in frontend["run"]
-    assert frontend["env"] == {"FRONTEND_ENV": "${{ needs.prepare.outputs.frontend-env }}"}
+    frontend = review["build-frontend"]
+    install, build = (steps(frontend)[index_of(frontend, run)] for run in ("yarn install", "yarn build"))
+    assert steps(frontend).index(install) < steps(frontend).index(build)
+    assert install["working-directory"] == build["working-directory"] == "app/frontend"
+    assert install["run"] == "yarn install --frozen-lockfile"
+    assert "yarn build\n" in build["run"]
+    assert build["env"] == {"FRONTEND_ENV": "${{ needs.prepare.outputs.frontend-env }}"}
     uploads = {
         s["with"]["name"]: s["with"]
         for job_id in BUILD_JOBS
@@ -1198,7 +1201,7 @@ def test_the_build_environment_is_exported_as_given(tmp_path: Path) -> None:
     """What the build step's `eval` makes of the JSON: every value as it is, quotes and all."""
     environment = {"TM_ORG_NAME": 'O\'Brien & "Sons" $HOME `id`', "TM_APP_API_URL": "https://x"}
     step = steps(jobs(REVIEW)["build-frontend"])[index_of(jobs(REVIEW)["build-frontend"], "yarn build")]
-    exporting = str(step["run"]).split("\nyarn install")[0]
+    exporting = str(step["run"]).split("\nyarn build")[0]
     status, _, log = run_step(
         exporting + '\necho "$TM_ORG_NAME" > "$OUT"',
         {"FRONTEND_ENV": json.dumps(environment), "OUT": str(tmp_path / "out")},
