@@ -109,6 +109,9 @@ def to_json(plan: Plan) -> dict[str, Any]:
             {
                 "timeToUrlSeconds": time_to_url(create_time(plan)).seconds,
                 "timeToUrlLaterPushSeconds": time_to_url(create_time(plan), review_rollout(plan)).seconds,
+                "timeToUrlFrontEndKeptSeconds": time_to_url(
+                    create_time(plan), review_rollout(plan), frontend_kept=True
+                ).seconds,
             }
             if is_review(plan)
             else {}
@@ -210,8 +213,15 @@ def render_text(plan: Plan) -> str:
     else:
         lines += ["", *render_create_time(create_time(plan))]
     if is_review(plan):
-        created = create_time(plan)
-        lines += ["", *render_time_to_url(time_to_url(created), time_to_url(created, review_rollout(plan)))]
+        created, rollout = create_time(plan), review_rollout(plan)
+        lines += [
+            "",
+            *render_time_to_url(
+                time_to_url(created),
+                time_to_url(created, rollout),
+                time_to_url(created, rollout, frontend_kept=True),
+            ),
+        ]
     found_rollouts = rollouts(plan)  # ECS services' (a Kubernetes plan has none)
     if found_rollouts:
         lines += ["", *render_rollouts(found_rollouts)]
@@ -300,14 +310,20 @@ def render_create_time(created: CreateTime) -> list[str]:
     return lines
 
 
-def render_time_to_url(first: TimeToUrl, later: TimeToUrl) -> list[str]:
+def render_time_to_url(first: TimeToUrl, later: TimeToUrl, kept: TimeToUrl) -> list[str]:
     """The review-app workflow's critical path, from a push to the comment with the URLs: a pull
-    request's first push, which creates its stack, and a later one, which rolls out a new image."""
+    request's first push, which creates its stack; a later one, which rolls out a new image; and a
+    later one that leaves the front end's sources as they were, whose build the slot keeps."""
     lines = [
         f"Time to the review app's URL after a push: {first.minutes:.1f} min on the critical path "
-        f"(a later push: {later.minutes:.1f} min)"
+        f"(a later push: {later.minutes:.1f} min; {kept.minutes:.1f} min when the front end's "
+        "sources are unchanged)"
     ]
-    for title, found in (("first push", first), ("later push", later)):
+    for title, found in (
+        ("first push", first),
+        ("later push", later),
+        ("later push, front end unchanged", kept),
+    ):
         lines.append(f"  {title}:")
         for step in found.critical_path:
             lines.append(f"    {_clock(step.start)} +{_clock(step.seconds)}  {step.name}  ({step.basis})")

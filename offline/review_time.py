@@ -6,7 +6,8 @@ On the first push, `pulumi up` is the plan's own create time without the wait fo
 first healthy task: that task starts while the migrations and the sample data are loaded, and the
 workflow waits for what is left of its start at the end. On a later push the stack exists:
 `pulumi up` only replaces the task definitions and updates the service, and the service rolls out
-the new image (offline/rollout_time.py) beside the migrations and the data. The other steps'
+the new image (offline/rollout_time.py) beside the migrations and the data; when the front end's
+sources are as they were, the slot keeps its build and the front-end jobs are skipped. The other steps'
 durations are stated with their basis; those marked *assumed* have no measurement behind them and
 are the first to check against a real run's step timings.
 """
@@ -29,14 +30,19 @@ WEBPACK_BUILD = 219.0
 SANDBOX_EDITOR_BUILD = 90.0
 STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
     "claim a slot": (10.0, (), "a few S3 requests and the base stack's outputs"),
+    "ask what the slot serves": (
+        5.0,
+        ("claim a slot",),
+        "one GitHub API call, Amplify's GetApp and one request to the slot",
+    ),
     "create the database": (
         FARGATE_TASK_RUN,
-        ("claim a slot",),
+        ("ask what the slot serves",),
         "assumed: a Fargate task's start (~1 min) and a few SQL statements",
     ),
     "build the back-end image": (
         180.0,
-        ("claim a slot",),
+        ("ask what the slot serves",),
         "the app's locked packages install in 31 s without a cache (measured on 2 cores); its apt "
         "installs, the OpenTelemetry layer, saving and uploading the image assumed 2.5 min",
     ),
@@ -45,7 +51,7 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
     # locked versions, and without the Git dependencies it cannot fetch.
     "install the front end's packages": (
         FRONTEND_INSTALL,
-        ("claim a slot",),
+        ("ask what the slot serves",),
         "measured: `yarn install` of about 2,000 packages, 154 s on 2 cores without a cache",
     ),
     "build the front end": (
@@ -67,7 +73,7 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
     "run the migrations": (
         FARGATE_TASK_RUN + 30.0,
         ("pulumi up", "create the database"),
-        "assumed: a Fargate task's start and the app's migrations on an empty database",
+        "assumed: a Fargate task's start and the app's migrations (all of them on a first push)",
     ),
     "load the review data": (
         FARGATE_TASK_RUN,
@@ -79,6 +85,10 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
     "API healthy": (0.0, ("load the review data",), ""),
     "comment the URLs": (5.0, ("API healthy", "deploy the front end"), "one GitHub API call"),
 }
+
+
+# The front-end jobs' steps, skipped when the slot already serves the build of the same sources.
+FRONT_END_STEPS = ("install the front end's packages", "build the front end", "deploy the front end")
 
 
 @dataclass(frozen=True)
@@ -99,10 +109,13 @@ class TimeToUrl:
         return self.seconds / 60
 
 
-def time_to_url(created: CreateTime, rollout: Rollout | None = None) -> TimeToUrl:
+def time_to_url(
+    created: CreateTime, rollout: Rollout | None = None, frontend_kept: bool = False
+) -> TimeToUrl:
     """The critical path from a push to the review app's comment. Without `rollout`, the first
     push, given the review plan's create time (whose last step, the service's wait for health, runs
-    beside the migrations and data); with the review service's `rollout`, a later push."""
+    beside the migrations and data); with the review service's `rollout`, a later push, which
+    keeps the slot's front end when its sources are as they were (`frontend_kept`)."""
     beside = STEPS["run the migrations"][0] + STEPS["load the review data"][0]
     if rollout is None:
         up = created.seconds - sum(s.seconds for s in created.critical_path if s.type == SERVICE)
@@ -112,8 +125,14 @@ def time_to_url(created: CreateTime, rollout: Rollout | None = None) -> TimeToUr
         up = 2 * SMALL[0]
         up_basis = "new task definitions and the service's update (it does not wait for the rollout)"
         start, start_basis = rollout.seconds, f"the service's rollout, {rollout.seconds:g} s"
+    kept = {
+        name: (0.0, STEPS[name][1], "skipped: the slot serves the build of the same sources")
+        for name in FRONT_END_STEPS
+        if frontend_kept
+    }
     steps = {
         **STEPS,
+        **kept,
         "pulumi up": (up, ("push the image",), up_basis),
         "API healthy": (
             max(start - beside, 0.0),

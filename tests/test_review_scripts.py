@@ -420,9 +420,9 @@ def job_summary(status: str) -> dict[str, Any]:
     }
 
 
-def started(stubber: Stubber, **app_settings: Any) -> None:
-    """The answers before the job is polled: the app, the deployment, its start."""
-    app = {
+def app_answer(**settings: Any) -> dict[str, Any]:
+    """GetApp's app: the slots' manual-deployment app, with `settings` over its defaults."""
+    return {
         "appId": APP_ID,
         "appArn": f"arn:aws:amplify:us-east-1:123456789012:apps/{APP_ID}",
         "name": "tasking-manager-review-slots",
@@ -435,9 +435,13 @@ def started(stubber: Stubber, **app_settings: Any) -> None:
         "defaultDomain": f"{APP_ID}.amplifyapp.com",
         "enableBranchAutoBuild": False,
         "enableBasicAuth": False,
-        **app_settings,
+        **settings,
     }
-    stubber.add_response("get_app", {"app": app}, {"appId": APP_ID})
+
+
+def started(stubber: Stubber, **app_settings: Any) -> None:
+    """The answers before the job is polled: the app, the deployment, its start."""
+    stubber.add_response("get_app", {"app": app_answer(**app_settings)}, {"appId": APP_ID})
     stubber.add_response(
         "create_deployment",
         {"jobId": "7", "fileUploadUrls": {}, "zipUploadUrl": UPLOAD_URL},
@@ -632,6 +636,79 @@ def test_ready_sends_no_credentials_to_an_open_slot_and_gives_up_at_the_timeout(
     assert f'{SLOT_URL} did not serve a page with <div id="root"> within 25s' in capsys.readouterr().err
 
 
+KEY = "4c" * 32
+STAMP_URL = f"{SLOT_URL}/review-build.json"
+
+
+class Stamped(Opener):
+    """urlopen's stand-in for a slot's review-build.json: 401 without the right basic auth (when it
+    has one), else `answer` (a body, or an HTTP status to fail with)."""
+
+    def __init__(self, answer: bytes | int, credentials: str | None = None) -> None:
+        super().__init__()
+        self.answer, self.credentials = answer, credentials
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> Response:
+        self.requests.append(request)
+        assert request.full_url == STAMP_URL
+        authorized = request.get_header("Authorization") == f"Basic {self.credentials}"
+        status = 401 if self.credentials and not authorized else self.answer
+        if isinstance(status, int):
+            raise urllib.error.HTTPError(STAMP_URL, status, "no", email.message.Message(), None)
+        return Response(status)
+
+
+def test_a_deployed_build_carries_its_key_in_place_of_any_the_build_made(
+    amplify: tuple[Any, Stubber], tmp_path: Path
+) -> None:
+    amplify_client, stubber = amplify
+    build = built(tmp_path)
+    (build / "review-build.json").write_text('{"key": "made up by the pull request"}')
+    started(stubber)
+    polled(stubber, "SUCCEED")
+    opener = Opener()
+    assert run_deploy(amplify_client, opener, Clock(), "--directory", str(build), "--build-key", KEY) == 0
+    data = opener.requests[0].data
+    assert isinstance(data, bytes)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == ["index.html", "review-build.json"]
+        assert json.loads(archive.read("review-build.json")) == {"key": KEY}
+
+
+@pytest.mark.parametrize(
+    ("answer", "reused"),
+    [
+        (json.dumps({"key": KEY}).encode(), "true"),
+        (json.dumps({"key": "5d" * 32}).encode(), "false"),  # another build: another push or pull request
+        (404, "false"),  # a placeholder, or a build deployed before keys were stamped
+        (b"<html>not JSON</html>", "false"),
+    ],
+    ids=["same", "other", "none", "garbled"],
+)
+def test_serves_build_asks_the_slot_through_its_basic_auth(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], answer: bytes | int, reused: str
+) -> None:
+    amplify_client, stubber = amplify
+    app = {"enableBasicAuth": True, "basicAuthCredentials": "cmV2aWV3OnNlY3JldA=="}
+    stubber.add_response("get_app", {"app": app_answer(**app)}, {"appId": APP_ID})
+    opener = Stamped(answer, "cmV2aWV3OnNlY3JldA==")
+    assert run_deploy(amplify_client, opener, Clock(), "--serves-build", KEY) == 0
+    assert capsys.readouterr().out == f"frontend-reused={reused}\n"
+    assert len(opener.requests) == 1
+    stubber.assert_no_pending_responses()
+
+
+def test_serves_build_says_false_when_amplify_cannot_be_asked(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
+) -> None:
+    amplify_client, stubber = amplify
+    stubber.add_client_error("get_app", "UnauthorizedException", "not allowed", 401)
+    assert run_deploy(amplify_client, Stamped(404), Clock(), "--serves-build", KEY) == 0
+    out, err = capsys.readouterr()
+    assert out == "frontend-reused=false\n"
+    assert "not allowed" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -647,6 +724,11 @@ def test_ready_sends_no_credentials_to_an_open_slot_and_gives_up_at_the_timeout(
             ["--branch", "slot-2", "--placeholder", "x", "--ready", "root"],
             "argument --ready: only with --directory",
         ),
+        (
+            ["--branch", "slot-2", "--placeholder", "x", "--build-key", "4c" * 32],
+            "argument --build-key: only with --directory",
+        ),
+        (["--branch", "slot-2", "--serves-build", "main"], "argument --serves-build: got 'main'"),
     ],
 )
 def test_a_bad_deploy_argument_is_named(

@@ -13,7 +13,7 @@ from components.app_contract import CONTRACT
 from offline.create_time import SMALL, create_time
 from offline.engine import Plan
 from offline.report import render_text, to_json
-from offline.review_time import STEPS, review_rollout, time_to_url
+from offline.review_time import FRONT_END_STEPS, STEPS, review_rollout, time_to_url
 from tests.conftest import plan_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,25 +90,44 @@ def test_a_later_push_waits_for_the_services_rollout_not_its_creation(
     assert "API healthy" in later
 
 
-def test_the_review_plan_reports_both_pushes_and_base_plans_do_not(review: Plan) -> None:
-    created = create_time(review)
-    first, later = time_to_url(created), time_to_url(created, review_rollout(review))
+def test_a_later_push_that_keeps_the_front_end_waits_for_the_back_end_alone(
+    review: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created, rollout = create_time(review), review_rollout(review)
+    kept = time_to_url(created, rollout, frontend_kept=True)
+    assert [s.name for s in kept.critical_path if s.name in FRONT_END_STEPS and s.seconds] == []
+    # However long the front end's build, a push that keeps it does not wait for it; one that
+    # rebuilds it does.
+    for name in FRONT_END_STEPS:
+        seconds, needs, basis = STEPS[name]
+        monkeypatch.setitem(STEPS, name, (seconds + 3600, needs, basis))
+    assert time_to_url(created, rollout, frontend_kept=True).seconds == kept.seconds
+    assert time_to_url(created, rollout).seconds > kept.seconds + 3600
+
+
+def test_the_review_plan_reports_every_kind_of_push_and_base_plans_do_not(review: Plan) -> None:
+    created, rollout = create_time(review), review_rollout(review)
+    first, later = time_to_url(created), time_to_url(created, rollout)
+    kept = time_to_url(created, rollout, frontend_kept=True)
     text = render_text(review)
     assert (
         f"Time to the review app's URL after a push: {first.minutes:.1f} min on the critical path "
-        f"(a later push: {later.minutes:.1f} min)"
+        f"(a later push: {later.minutes:.1f} min; {kept.minutes:.1f} min when the front end's "
+        "sources are unchanged)"
     ) in text
-    assert "  first push:" in text
-    assert "  later push:" in text
+    for title in ("first push", "later push", "later push, front end unchanged"):
+        assert f"  {title}:" in text
     found = to_json(review)
     assert found["timeToUrlSeconds"] == first.seconds
     assert found["timeToUrlLaterPushSeconds"] == later.seconds
+    assert found["timeToUrlFrontEndKeptSeconds"] == kept.seconds
     assert "timeToUrlSeconds" not in to_json(plan_for("dev"))
 
 
 # Where the review-app workflow runs each step of the estimate: its job, and what its step runs.
 WORKFLOW_STEPS = {
     "claim a slot": ("prepare", ".github/scripts/slots.sh claim"),
+    "ask what the slot serves": ("prepare", "review_app.py frontend-key"),
     "create the database": ("database", 'scripts/review-database.sh create "$PR"'),
     "build the back-end image": ("build-backend", "push-image.sh --build-only"),
     "install the front end's packages": ("build-frontend", "yarn install --frozen-lockfile"),

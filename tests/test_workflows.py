@@ -490,9 +490,13 @@ def test_pulumi_up_runs_both_policy_packs_with_the_environments_config(workflow:
 
 # -- review apps -------------------------------------------------------------------------------
 REVIEW = "review-app.yml"
+REVIEW_PATH = f".github/workflows/{REVIEW}"
 BUILD_JOBS = ("build-backend", "build-frontend")
 DEPLOY_JOBS = ("deploy", "deploy-frontend")
 SLOT_CLAIMED = "needs.prepare.outputs.slot != ''"
+# The front end is built and deployed unless the slot already serves its build.
+FRONT_END_NEEDED = "needs.prepare.outputs.frontend-reused != 'true'"
+FRONT_END_JOBS = ("build-frontend", "deploy-frontend")
 HEAD = "a" * 40
 
 
@@ -533,8 +537,9 @@ def test_review_apps_come_from_this_repositorys_pull_requests_and_dispatches() -
         "github.event_name == 'workflow_dispatch' || "
         "github.event.pull_request.head.repo.full_name == github.repository"
     )
-    for job_id in (*BUILD_JOBS, "deploy"):
-        assert review[job_id]["if"] == SLOT_CLAIMED, job_id
+    assert review["build-backend"]["if"] == review["deploy"]["if"] == SLOT_CLAIMED
+    for job_id in FRONT_END_JOBS:
+        assert review[job_id]["if"] == f"{SLOT_CLAIMED} && {FRONT_END_NEEDED}", job_id
     assert review["destroy"]["if"] == "needs.prepare.outputs.action == 'destroy'"
 
 
@@ -642,7 +647,9 @@ def test_a_slot_is_claimed_before_anything_is_built_pushed_or_created() -> None:
         "review-stack.sh",
         "pulumi up",
         "review-database.sh create",
-        "amplify_deploy.py",
+        # amplify_deploy.py deploys with one of these; prepare only asks it what a slot serves.
+        "--directory",
+        "--placeholder",
     )
     script = "\n".join(str(s.get("run", "")) for s in steps(review["comment"]))
     assert not [c for c in creating if c in script]
@@ -650,7 +657,7 @@ def test_a_slot_is_claimed_before_anything_is_built_pushed_or_created() -> None:
     assert not [c for c in creating if c in script]
     for job_id in ("database", *BUILD_JOBS, *DEPLOY_JOBS):
         assert "prepare" in needs_of(review[job_id]), job_id
-        assert review[job_id]["if"] == SLOT_CLAIMED, job_id
+        assert review[job_id]["if"].startswith(SLOT_CLAIMED), job_id
     # A refusal is an output, not a failure: the run ends as skipped, with nothing created.
     script = str(steps(prepare)[claim]["run"])
     assert 'if [ "$status" = 3 ]; then' in script
@@ -672,6 +679,30 @@ def test_the_slot_is_ready_only_when_it_serves_the_front_end_through_its_basic_a
     deploy = str(steps(frontend)[index_of(frontend, "amplify_deploy.py")]["run"])
     assert "--ready '<div id=\"root\">'" in deploy
     assert [s for s in steps(frontend) if "FRONTEND_URL" in str(s.get("run", ""))] == []
+
+
+def test_the_front_end_is_rebuilt_only_when_the_slot_does_not_serve_its_build() -> None:
+    """prepare keys the front end's build by what it is built from, including this very workflow,
+    and asks the slot whether it serves that build; the front-end jobs run only when it does not,
+    and a deployed build is stamped with its key."""
+    review = jobs(REVIEW)
+    prepare = review["prepare"]
+    step = step_named(prepare, "frontend")
+    assert steps(prepare).index(step) > index_of(prepare, "review_app.py urls")
+    assert step["if"] == "steps.claim.outputs.slot != ''"
+    assert step["env"]["FRONTEND_ENV"] == "${{ steps.urls.outputs.frontend-env }}"
+    assert step["env"]["APP_SHA"] == "${{ steps.request.outputs.app-sha }}"
+    run = str(step["run"])
+    assert f"--recipe {REVIEW_PATH}" in run
+    assert run.index('if [ -n "$key" ]; then') < run.index('--serves-build "$key"')
+    assert prepare["outputs"]["frontend-key"] == "${{ steps.frontend.outputs.frontend-key }}"
+    assert prepare["outputs"]["frontend-reused"] == "${{ steps.frontend.outputs.frontend-reused }}"
+    for job_id in FRONT_END_JOBS:
+        assert review[job_id]["if"] == f"{SLOT_CLAIMED} && {FRONT_END_NEEDED}", job_id
+    frontend = review["deploy-frontend"]
+    deploy = steps(frontend)[index_of(frontend, "amplify_deploy.py --app-id")]
+    assert deploy["env"]["FRONTEND_KEY"] == "${{ needs.prepare.outputs.frontend-key }}"
+    assert '"${key_option[@]}"' in str(deploy["run"])
 
 
 def test_review_app_deploys_in_order() -> None:
@@ -1261,6 +1292,70 @@ def test_urls_need_the_base_stacks_review_outputs(
     assert refusal in result.stderr
 
 
+# -- review_app.py: the key of a front end's build ----------------------------------------------
+# The application's root tree at 5a4da866, in the shape GitHub's trees API answers.
+APP_TREE = GITHUB / f"repos_hotosm_tasking-manager_git_trees_{APP_HEAD}.json"
+FRONTEND_ENV = json.dumps(
+    {"TM_APP_API_URL": "https://pr-6512.review.tasks-dev.hotosm.org", "TM_ORG_CODE": "HOT"}
+)
+
+
+def frontend_key(
+    tmp_path: Path, tree: dict[str, Any] | None = None, environment: str = FRONTEND_ENV, recipe: str = "a"
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run `review_app.py frontend-key` with the application's tree answered as `tree` (None: as
+    recorded; {}: not found) and the recipe file holding `recipe`."""
+    answers = tmp_path / "github"
+    shutil.rmtree(answers, ignore_errors=True)
+    shutil.copytree(GITHUB, answers)
+    if tree is not None:
+        answer = answers / APP_TREE.name
+        answer.write_text(json.dumps(tree)) if tree else answer.unlink()
+    (tmp_path / "recipe.yml").write_text(recipe)
+    args = ["frontend-key", "--app-sha", APP_HEAD, "--recipe", str(tmp_path / "recipe.yml")]
+    result, _ = review_app(tmp_path, args, {"GH_RESPONSES": str(answers)}, environment)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    name, key = line.split("=", 1)
+    assert name == "frontend-key"
+    return result, key
+
+
+def _with_entry(path: str, sha: str, kind: str = "tree") -> dict[str, Any]:
+    recorded = json.loads(APP_TREE.read_text())
+    entries = [e for e in recorded["tree"] if e["path"] != path]
+    return {**recorded, "tree": [*entries, {"path": path, "mode": "040000", "type": kind, "sha": sha}]}
+
+
+def test_the_front_ends_key_follows_what_its_build_reads_and_nothing_else(tmp_path: Path) -> None:
+    _, key = frontend_key(tmp_path)
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert frontend_key(tmp_path)[1] == key
+    # Another pull request's API (the environment), the workflow that builds it, the front end's
+    # sources, and a root tasking-manager.env (the build script reads one when there is one).
+    changed = {
+        frontend_key(tmp_path, environment=FRONTEND_ENV.replace("6512", "6513"))[1],
+        frontend_key(tmp_path, recipe="b")[1],
+        frontend_key(tmp_path, tree=_with_entry("frontend", "1" * 40))[1],
+        frontend_key(tmp_path, tree=_with_entry("tasking-manager.env", "2" * 40, "blob"))[1],
+    }
+    assert key not in changed
+    assert len(changed) == 4
+    # The back end's sources are not the front end's.
+    assert frontend_key(tmp_path, tree=_with_entry("backend", "3" * 40))[1] == key
+
+
+def test_without_the_applications_tree_there_is_no_key_and_the_front_end_is_built(tmp_path: Path) -> None:
+    result, key = frontend_key(tmp_path, tree={})
+    assert key == ""
+    assert f"repos/{APP_REPOSITORY}/git/trees/{APP_HEAD}" in result.stderr
+    recorded = json.loads(APP_TREE.read_text())
+    no_frontend = {**recorded, "tree": [e for e in recorded["tree"] if e["path"] != "frontend"]}
+    result, key = frontend_key(tmp_path, tree=no_frontend)
+    assert key == ""
+    assert "no frontend/" in result.stderr
+
+
 # -- review_app.py: the one comment --------------------------------------------------------------
 RUN = {"GITHUB_RUN_ID": "1234", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_SERVER_URL": "https://github.com"}
 RUN_URL = f"https://github.com/{THIS_REPOSITORY}/actions/runs/1234"
@@ -1345,6 +1440,27 @@ def test_the_comment_says_ready_only_after_every_job_succeeded(tmp_path: Path) -
     ):
         assert fact in body
     assert {c["token"] for c in calls} == {"app-token"}
+
+
+FRONTEND_JOBS = {"build-frontend": "skipped", "deploy-frontend": "skipped"}
+
+
+def test_a_front_end_the_slot_already_serves_is_ready_without_its_jobs(tmp_path: Path) -> None:
+    result, calls = comment(tmp_path, needs(results=FRONTEND_JOBS, **{"frontend-reused": "true"}))
+    assert result.returncode == 0, result.stderr
+    _, body = written(calls)
+    assert "### Review app: ready" in body
+    assert "- Front end: the slot's build of an earlier push, made from the same sources" in body
+    # Skipped front-end jobs are a failure unless prepare found the slot serving the build.
+    for reused in ({}, {"frontend-reused": "false"}):
+        result, calls = comment(tmp_path / str(len(reused)), needs(results=FRONTEND_JOBS, **reused))
+        assert written(calls)[1].startswith(
+            "<!-- tasking-manager: review app -->\n### Review app: deploying it failed"
+        )
+    # And a reused front end does not excuse the back end.
+    context = needs(results={**FRONTEND_JOBS, "deploy": "failure"}, **{"frontend-reused": "true"})
+    result, calls = comment(tmp_path / "deploy", context)
+    assert "### Review app: deploying it failed" in written(calls)[1]
 
 
 @pytest.mark.parametrize("job", ["database", "deploy", "deploy-frontend"])

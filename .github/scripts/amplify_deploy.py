@@ -3,15 +3,21 @@
 app, through Amplify's manual deployment API: zip the directory, create a deployment, upload the zip
 to the URL Amplify returns, start the deployment and wait for its job.
 
-  amplify_deploy.py --app-id ID --branch slot-<k> --directory DIR [--ready MARKER] [--timeout SECONDS]
-                    [--region R]
+  amplify_deploy.py --app-id ID --branch slot-<k> --directory DIR [--build-key KEY] [--ready MARKER]
+                    [--timeout SECONDS] [--region R]
   amplify_deploy.py --app-id ID --branch slot-<k> --placeholder TEXT [--timeout SECONDS] [--region R]
+  amplify_deploy.py --app-id ID --branch slot-<k> --serves-build KEY [--region R]
       --directory: the build output; index.html must be at its root
+      --build-key: the key of what the build was made from (review_app.py frontend-key), deployed
+      with it as /review-build.json in place of any file of that name the build made
       --ready: once the job succeeded, wait until the branch's URL answers 2xx with a page that
       contains MARKER, presenting the app's basic-auth credentials when it has them (a plain
       request to a slot behind basic auth only ever gets 401)
       --placeholder: a one-page site saying the slot is free, with TEXT, deployed when a review app
       is removed so that a slot never serves a removed pull request's front end
+      --serves-build: whether the branch already serves the build of KEY, asked for its
+      /review-build.json with the app's basic auth; prints frontend-reused=true or
+      frontend-reused=false (also when it cannot tell: the reason goes to stderr), and exits 0
 
 Prints url=https://<branch>.<the app's default domain> when the job succeeds (and the page is
 served, with --ready): exit 0; exit 1 when the job fails, is cancelled, or the job and the page are
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import html
 import io
+import json
 import re
 import sys
 import time
@@ -50,6 +57,10 @@ PAGE_TIMEOUT_SECONDS = 10
 DONE = {"SUCCEED": 0, "FAILED": 1, "CANCELLED": 1}
 APP_ID = re.compile(r"d[a-z0-9]{1,19}")
 BRANCH = re.compile(r"slot-[1-9][0-9]*")
+BUILD_KEY = re.compile(r"[0-9a-f]{64}")
+# Where a deployed review front end says what it was built from (a .json path: the SPA rewrite
+# leaves it alone, so a slot without one answers 404, not index.html).
+BUILD_STAMP = "review-build.json"
 
 Opener = Callable[..., Any]
 
@@ -64,6 +75,7 @@ app_id_argument = matching(APP_ID, "an Amplify app id, d and 1 to 19 lowercase l
 branch_argument = matching(BRANCH, "a review slot's branch, slot-<k>")
 placeholder_argument = matching(re.compile(r"(?s).*\S.*"), "the text of the page")
 ready_argument = matching(re.compile(r"\S.*"), "the text the served page must contain")
+build_key_argument = matching(BUILD_KEY, "a build key, 64 lowercase hexadecimal digits")
 
 
 def timeout_argument(value: str) -> int:
@@ -83,10 +95,15 @@ def zip_entries(entries: Iterable[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def zip_directory(directory: Path) -> bytes:
-    """The directory's files, named relative to it (index.html at the root of the archive)."""
+def zip_directory(directory: Path, build_key: str | None) -> bytes:
+    """The directory's files, named relative to it (index.html at the root of the archive), and
+    with a build key, the stamp saying so instead of any the build made."""
     files = sorted(path for path in directory.rglob("*") if path.is_file())
-    return zip_entries((path.relative_to(directory).as_posix(), path.read_bytes()) for path in files)
+    entries = [(path.relative_to(directory).as_posix(), path.read_bytes()) for path in files]
+    if build_key is not None:
+        entries = [entry for entry in entries if entry[0] != BUILD_STAMP]
+        entries.append((BUILD_STAMP, json.dumps({"key": build_key}).encode()))
+    return zip_entries(entries)
 
 
 def placeholder_page(branch: str, text: str) -> bytes:
@@ -151,6 +168,26 @@ def basic_authorization(app: dict[str, Any]) -> str | None:
     return None
 
 
+def serves_build(amplify: Any, app_id: str, branch: str, key: str, opener: Opener) -> bool:
+    """Whether the branch serves the build of `key`: its stamp, read with the app's basic auth."""
+    app = amplify.get_app(appId=app_id)["app"]
+    authorization = basic_authorization(app)
+    request = urllib.request.Request(
+        f"https://{branch}.{app['defaultDomain']}/{BUILD_STAMP}",
+        headers={"Authorization": authorization} if authorization else {},
+    )
+    try:
+        with opener(request, timeout=PAGE_TIMEOUT_SECONDS) as response:
+            stamp = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+        return False  # a placeholder, or nothing deployed yet
+    except ValueError:
+        return False
+    return isinstance(stamp, dict) and stamp.get("key") == key
+
+
 def deploy(
     amplify: Any,
     app_id: str,
@@ -210,6 +247,17 @@ def parser() -> argparse.ArgumentParser:
     what = top.add_mutually_exclusive_group(required=True)
     what.add_argument("--directory", type=Path, help="the built front end, index.html at its root")
     top.add_argument(
+        "--build-key",
+        type=build_key_argument,
+        help="stamp the build with the key of what it was made from (with --directory)",
+    )
+    what.add_argument(
+        "--serves-build",
+        metavar="KEY",
+        type=build_key_argument,
+        help="say whether the branch already serves the build of KEY",
+    )
+    top.add_argument(
         "--ready",
         metavar="MARKER",
         type=ready_argument,
@@ -241,20 +289,32 @@ def main(
 ) -> int:
     top = parser()
     args = top.parse_args(argv)
+    if args.directory is None:
+        for name in ("ready", "build_key"):
+            if getattr(args, name) is not None:
+                option = "--" + name.replace("_", "-")
+                top.error(f"argument {option}: only with --directory (nothing else is a front-end build)")
+    if amplify is None:
+        amplify = boto3.client("amplify", region_name=args.region)
+    if args.serves_build is not None:
+        try:
+            reused = serves_build(amplify, args.app_id, args.branch, args.serves_build, opener)
+        except (BotoCoreError, ClientError, OSError) as error:
+            # Only an optimisation: when it cannot tell, the front end is built again.
+            print(f"amplify_deploy.py: cannot tell what {args.branch} serves: {error}", file=sys.stderr)
+            reused = False
+        print(f"frontend-reused={str(reused).lower()}")
+        return 0
     if args.directory is not None:
         if not (args.directory / "index.html").is_file():
             top.error(
                 f"argument --directory: got {str(args.directory)!r}; expected a directory with "
                 "index.html at its root (the front end's build output)"
             )
-        archive = zip_directory(args.directory)
+        archive = zip_directory(args.directory, args.build_key)
     else:
-        if args.ready is not None:
-            top.error("argument --ready: only with --directory (a placeholder is not a front end)")
         archive = zip_entries([("index.html", placeholder_page(args.branch, args.placeholder))])
     try:
-        if amplify is None:
-            amplify = boto3.client("amplify", region_name=args.region)
         url = deploy(
             amplify, args.app_id, args.branch, archive, args.ready, args.timeout, opener, clock, sleep
         )

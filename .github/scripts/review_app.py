@@ -13,6 +13,13 @@ bash so that they can be tested against recorded GitHub payloads (tests/test_wor
   review_app.py urls --slot K --pull-request N < base-stack-outputs.json
       The review app's api-url and frontend-url and its front end's build environment
       (frontend-env, one line of JSON), from the base stack's outputs (`pulumi stack output --json`).
+  review_app.py frontend-key --app-sha SHA --recipe FILE < frontend-env
+      The key of a review front end's build: a digest of what it is built from, the application's
+      frontend/ tree at that commit (and a root tasking-manager.env, which its build script reads
+      when there is one; read with `gh api`), the build environment (stdin, as `urls` printed it)
+      and FILE, the workflow that builds it. A slot whose deployed build has the same key serves
+      this very build (amplify_deploy.py --serves-build). Prints frontend-key=<64 hex digits>, or
+      frontend-key= when GitHub cannot say (the reason on stderr): then nothing is reused.
   review_app.py comment --needs
       Write or update the pull request's one review-app comment from the run's jobs (the JSON of
       the `needs` context, in the environment variable NEEDS): ready, failed (naming the job and
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -47,7 +55,11 @@ PER_APP = ("TM_APP_API_URL", "TM_APP_BASE_URL", "TM_REDIRECT_URI")
 BUILD_JOBS = ("build-backend", "build-frontend")
 # The back end's deploy and the front end's, each ending when its part answers.
 DEPLOY_JOBS = ("deploy", "deploy-frontend")
+FRONT_END_JOBS = ("build-frontend", "deploy-frontend")
 GONE = "Its stack, database and slot are gone."
+# What a front end's build reads from the application's root: frontend/, and the environment file
+# its `preparation` script merges in when it exists.
+BUILD_SOURCES = ("frontend", "tasking-manager.env")
 
 
 class RefusedError(Exception):
@@ -226,6 +238,33 @@ def urls(outputs: Mapping[str, Any], slot: int, pull_request: int) -> None:
     emit("frontend-env", json.dumps(environment, sort_keys=True, separators=(",", ":")))
 
 
+# -- frontend-key -------------------------------------------------------------------------------
+
+
+def frontend_key(app: str, app_sha: str, environment: Mapping[str, Any], recipe: bytes) -> str:
+    """The digest of what a review front end is built from."""
+    tree = gh(f"repos/{app}/git/trees/{app_sha}")
+    sources = {e["path"]: e["sha"] for e in tree["tree"] if e["path"] in BUILD_SOURCES}
+    if "frontend" not in sources:
+        raise RefusedError(f"{app}@{app_sha} has no frontend/ directory")
+    built_from = {
+        "sources": sources,
+        "environment": environment,
+        "recipe": hashlib.sha256(recipe).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(built_from, sort_keys=True).encode()).hexdigest()
+
+
+def print_frontend_key(app: str, app_sha: str, environment: Mapping[str, Any], recipe: Path) -> None:
+    try:
+        key = frontend_key(app, app_sha, environment, recipe.read_bytes())
+    except (GhError, RefusedError, KeyError, TypeError) as error:
+        # Only an optimisation: without a key the front end is built and deployed again.
+        print(f"::warning::no key for the front end's build, so it is built again: {error}", file=sys.stderr)
+        key = ""
+    emit("frontend-key", key)
+
+
 # -- comment ------------------------------------------------------------------------------------
 
 
@@ -268,7 +307,12 @@ def state_of(needs: Mapping[str, Any]) -> str:
         return "refused"
     if outputs.get("action") == "destroy":
         return "removed" if needs["destroy"]["result"] == "success" else "failed"
-    if all(needs[job]["result"] == "success" for job in ("prepare", "database", *BUILD_JOBS, *DEPLOY_JOBS)):
+    # The front end's jobs are skipped when the slot already serves its build (prepare says so).
+    skippable = FRONT_END_JOBS if outputs.get("frontend-reused") == "true" else ()
+    if all(
+        needs[job]["result"] == "success" or (job in skippable and needs[job]["result"] == "skipped")
+        for job in ("prepare", "database", *BUILD_JOBS, *DEPLOY_JOBS)
+    ):
         return "ready"
     return "failed"
 
@@ -306,6 +350,11 @@ def text_from_needs(needs: Mapping[str, Any], env: Mapping[str, str]) -> tuple[s
         f"- Tasking Manager: {outputs['frontend-url']}",
         f"- API: {outputs['api-url']}",
         f"- Built from {built}",
+        *(
+            ["- Front end: the slot's build of an earlier push, made from the same sources"]
+            if outputs.get("frontend-reused") == "true"
+            else []
+        ),
         f"- Slot: `slot-{outputs['slot']}`",
         f"- Removed when this pull request closes, or on {outputs['expires']} unless a new "
         "deployment renews it.",
@@ -369,6 +418,12 @@ def comment(args: argparse.Namespace, env: Mapping[str, str]) -> None:
 # -- command line -------------------------------------------------------------------------------
 
 
+def commit_argument(value: str) -> str:
+    if not SHA.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"got {value!r}; expected a full 40-character commit SHA")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="review_app.py", description="The review-app workflow's decisions.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -376,6 +431,9 @@ def parser() -> argparse.ArgumentParser:
     url = commands.add_parser("urls", help="the review app's URLs and build environment")
     url.add_argument("--slot", type=int, required=True)
     url.add_argument("--pull-request", type=int, required=True)
+    key = commands.add_parser("frontend-key", help="the key of the front end's build")
+    key.add_argument("--app-sha", required=True, type=commit_argument, help="the application's commit")
+    key.add_argument("--recipe", type=Path, required=True, help="the workflow that builds it")
     note = commands.add_parser("comment", help="write or update the review-app comment")
     note.add_argument("--needs", action="store_true", help="from the run's jobs (NEEDS)")
     note.add_argument("--repository")
@@ -392,6 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             identify(env)
         elif args.command == "urls":
             urls(json.load(sys.stdin), args.slot, args.pull_request)
+        elif args.command == "frontend-key":
+            app = env.get("APP_REPOSITORY") or env["GITHUB_REPOSITORY"]
+            print_frontend_key(app, args.app_sha, json.load(sys.stdin), args.recipe)
         else:
             comment(args, env)
     except RefusedError as refused:
