@@ -121,6 +121,12 @@ def time_to_url(
         up = created.seconds - sum(s.seconds for s in created.critical_path if s.type == SERVICE)
         up_basis = "the plan's create time without the health wait"
         start, start_basis = DURATIONS[SERVICE]
+    elif rollout.waits:
+        up = 2 * SMALL[0] + rollout.seconds
+        up_basis = (
+            f"new task definitions and the service's rollout, {rollout.seconds:g} s, which it waits for"
+        )
+        start, start_basis = 0.0, "the rollout, done within pulumi up"
     else:
         up = 2 * SMALL[0]
         up_basis = "new task definitions and the service's update (it does not wait for the rollout)"

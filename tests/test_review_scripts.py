@@ -675,6 +675,36 @@ def test_a_deployed_build_carries_its_key_in_place_of_any_the_build_made(
         assert json.loads(archive.read("review-build.json")) == {"key": KEY}
 
 
+def test_a_build_deployed_without_a_key_carries_no_stamp_of_its_own(
+    amplify: tuple[Any, Stubber], tmp_path: Path
+) -> None:
+    # The build runs the pull request's code: its own review-build.json would let it name the key
+    # of a later push's build, so only the deploy writes one.
+    amplify_client, stubber = amplify
+    build = built(tmp_path)
+    (build / "review-build.json").write_text(json.dumps({"key": KEY}))
+    started(stubber)
+    polled(stubber, "SUCCEED")
+    opener = Opener()
+    assert run_deploy(amplify_client, opener, Clock(), "--directory", str(build)) == 0
+    data = opener.requests[0].data
+    assert isinstance(data, bytes)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["index.html"]
+
+
+@pytest.mark.parametrize(("status", "warned"), [(404, False), (403, True), (500, True)])
+def test_serves_build_is_quiet_only_about_a_slot_without_a_stamp(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], status: int, warned: bool
+) -> None:
+    amplify_client, stubber = amplify
+    stubber.add_response("get_app", {"app": app_answer()}, {"appId": APP_ID})
+    assert run_deploy(amplify_client, Stamped(status), Clock(), "--serves-build", KEY) == 0
+    out, err = capsys.readouterr()
+    assert out == "frontend-reused=false\n"
+    assert (f"HTTP Error {status}" in err) is warned
+
+
 @pytest.mark.parametrize(
     ("answer", "reused"),
     [
@@ -707,6 +737,45 @@ def test_serves_build_says_false_when_amplify_cannot_be_asked(
     out, err = capsys.readouterr()
     assert out == "frontend-reused=false\n"
     assert "not allowed" in err
+
+
+class Rollover(Opener):
+    """urlopen's stand-in for a slot that serves the previous build (its page has the marker too)
+    for `old` requests of its stamp, then the new one."""
+
+    def __init__(self, old: int) -> None:
+        super().__init__()
+        self.old = old
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> Response:
+        self.requests.append(request)
+        if request.full_url == UPLOAD_URL:
+            return Response()
+        if request.full_url == STAMP_URL:
+            stamps = len([r for r in self.requests if r.full_url == STAMP_URL])
+            return Response(json.dumps({"key": "5d" * 32 if stamps <= self.old else KEY}).encode())
+        assert request.full_url == SLOT_URL
+        return Response(ROOT)
+
+
+def test_ready_with_a_build_key_waits_for_that_build_not_the_previous_ones_page(
+    amplify: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    amplify_client, stubber = amplify
+    started(stubber)
+    polled(stubber, "SUCCEED")
+    slot, clock = Rollover(old=2), Clock()
+    argv = ("--directory", str(built(tmp_path)), "--build-key", KEY, "--ready", '<div id="root">')
+    assert run_deploy(amplify_client, slot, clock, *argv) == 0
+    assert len([r for r in slot.requests if r.full_url == STAMP_URL]) == 3
+    assert clock.sleeps == [10, 10]
+    # One that never rolls over fails at the timeout, naming the build.
+    started(stubber)
+    polled(stubber, "SUCCEED")
+    assert run_deploy(amplify_client, Rollover(old=99), Clock(), *argv, "--timeout", "30") == 1
+    assert (
+        f'did not serve a page of the build {KEY} with <div id="root"> within 30s' in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize(

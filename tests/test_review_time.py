@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components.app_contract import CONTRACT
-from offline.create_time import SMALL, create_time
+from offline.create_time import create_time
 from offline.engine import Plan
 from offline.report import render_text, to_json
 from offline.review_time import FRONT_END_STEPS, STEPS, review_rollout, time_to_url
@@ -68,7 +68,7 @@ def test_the_slower_build_decides_the_critical_path(
 
 def _back_end_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Take the front end's chain off the critical path, to look at the back end's."""
-    for name in ("install the front end's packages", "build the front end", "deploy the front end"):
+    for name in FRONT_END_STEPS:
         _, needs, basis = STEPS[name]
         monkeypatch.setitem(STEPS, name, (0.0, needs, basis))
 
@@ -82,7 +82,12 @@ def test_a_later_push_waits_for_the_services_rollout_not_its_creation(
     later = {s.name: s for s in time_to_url(created, rollout).critical_path}
     first = {s.name: s for s in time_to_url(created).critical_path}
     # pulumi up no longer creates the stack: it replaces two task definitions and updates the service.
-    assert later["pulumi up"].seconds == 2 * SMALL[0] < first["pulumi up"].seconds
+    assert 0 < later["pulumi up"].seconds < first["pulumi up"].seconds
+    assert not rollout.waits
+    # Were pulumi up to wait for the rollout, the migrations and the data would follow it.
+    waited = time_to_url(created, dataclasses.replace(rollout, waits=True))
+    beside = STEPS["run the migrations"][0] + STEPS["load the review data"][0]
+    assert waited.seconds == time_to_url(created, rollout).seconds + beside
     # A slower rollout (a longer health-check grace, say) delays a later push by as much, once it
     # outlasts the migrations and the data beside it, and leaves the first push alone.
     slower = dataclasses.replace(rollout, steps=(*rollout.steps, ("watch", 600.0, "test")))

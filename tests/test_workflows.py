@@ -705,6 +705,59 @@ def test_the_front_end_is_rebuilt_only_when_the_slot_does_not_serve_its_build() 
     assert '"${key_option[@]}"' in str(deploy["run"])
 
 
+# python3 and pulumi for the prepare step that keys the front end: each call is logged; the key and
+# the slot's answer come from the environment, "fail" failing the call.
+FRONTEND_STEP_STUBS = {
+    "python3": """#!/usr/bin/env bash
+echo "python3 $*" >> "$CALLS"
+case "$*" in
+  *frontend-key*) answer=$STUB_KEY; name=frontend-key ;;
+  *--serves-build*) answer=$STUB_SERVED; name=frontend-reused ;;
+esac
+if [ "$answer" = fail ]; then echo "Traceback: something unforeseen" >&2; exit 1; fi
+echo "$name=$answer"
+""",
+    "pulumi": "#!/usr/bin/env bash\necho d1abc2def3\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "served", "outputs", "asked"),
+    [
+        ("4c" * 32, "true", {"frontend-key": "4c" * 32, "frontend-reused": "true"}, True),
+        ("4c" * 32, "fail", {"frontend-key": "4c" * 32}, True),
+        ("", "true", {"frontend-key": ""}, False),
+        ("fail", "true", {"frontend-key": ""}, False),
+    ],
+    ids=["served", "slot-unreadable", "no-key", "key-crashed"],
+)
+def test_the_front_end_check_never_fails_prepare_and_anything_unknown_means_a_build(
+    tmp_path: Path, key: str, served: str, outputs: dict[str, str], asked: bool
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in FRONTEND_STEP_STUBS.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.write_text("")
+    step = step_named(jobs(REVIEW)["prepare"], "frontend")
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "CALLS": str(calls),
+        "STUB_KEY": key,
+        "STUB_SERVED": served,
+        "APP_SHA": APP_HEAD,
+        "SLOT": "2",
+        "FRONTEND_ENV": FRONTEND_ENV,
+        "BASE_STACK": "dev",
+    }
+    status, written, log = run_step(str(step["run"]), env, tmp_path)
+    assert status == 0, log
+    assert written == outputs
+    assert ("--serves-build" in calls.read_text()) is asked
+
+
 def test_review_app_deploys_in_order() -> None:
     review = jobs(REVIEW)
     deploy = review["deploy"]
@@ -1352,6 +1405,16 @@ def test_without_the_applications_tree_there_is_no_key_and_the_front_end_is_buil
     recorded = json.loads(APP_TREE.read_text())
     no_frontend = {**recorded, "tree": [e for e in recorded["tree"] if e["path"] != "frontend"]}
     result, key = frontend_key(tmp_path, tree=no_frontend)
+    assert key == ""
+    assert "no frontend/" in result.stderr
+
+
+def test_a_symlinked_front_end_gets_no_key(tmp_path: Path) -> None:
+    # A symlink's sha names its target, not the sources the build reads through it.
+    recorded = json.loads(APP_TREE.read_text())
+    link = {"path": "frontend", "mode": "120000", "type": "blob", "sha": "4" * 40}
+    tree = {**recorded, "tree": [*(e for e in recorded["tree"] if e["path"] != "frontend"), link]}
+    result, key = frontend_key(tmp_path, tree=tree)
     assert key == ""
     assert "no frontend/" in result.stderr
 

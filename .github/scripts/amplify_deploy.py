@@ -11,8 +11,9 @@ to the URL Amplify returns, start the deployment and wait for its job.
       --build-key: the key of what the build was made from (review_app.py frontend-key), deployed
       with it as /review-build.json in place of any file of that name the build made
       --ready: once the job succeeded, wait until the branch's URL answers 2xx with a page that
-      contains MARKER, presenting the app's basic-auth credentials when it has them (a plain
-      request to a slot behind basic auth only ever gets 401)
+      contains MARKER and, with --build-key, until it serves that build's stamp (the previous
+      build's page has the marker too), presenting the app's basic-auth credentials when it has
+      them (a plain request to a slot behind basic auth only ever gets 401)
       --placeholder: a one-page site saying the slot is free, with TEXT, deployed when a review app
       is removed so that a slot never serves a removed pull request's front end
       --serves-build: whether the branch already serves the build of KEY, asked for its
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import http.client
 import io
 import json
 import re
@@ -100,8 +102,9 @@ def zip_directory(directory: Path, build_key: str | None) -> bytes:
     with a build key, the stamp saying so instead of any the build made."""
     files = sorted(path for path in directory.rglob("*") if path.is_file())
     entries = [(path.relative_to(directory).as_posix(), path.read_bytes()) for path in files]
+    # Only the deploy writes the stamp: a build's own would be the pull request's word.
+    entries = [entry for entry in entries if entry[0] != BUILD_STAMP]
     if build_key is not None:
-        entries = [entry for entry in entries if entry[0] != BUILD_STAMP]
         entries.append((BUILD_STAMP, json.dumps({"key": build_key}).encode()))
     return zip_entries(entries)
 
@@ -150,16 +153,6 @@ def job_report(job: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def serves(url: str, marker: str, authorization: str | None, opener: Opener) -> bool:
-    """Whether the URL answers 2xx with a page containing the marker."""
-    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})
-    try:
-        with opener(request, timeout=PAGE_TIMEOUT_SECONDS) as response:
-            return 200 <= response.status < 300 and marker.encode() in response.read()
-    except OSError:  # urllib's HTTPError and URLError among them
-        return False
-
-
 def basic_authorization(app: dict[str, Any]) -> str | None:
     """The Authorization header for the app's branches. The slots' branches set no credentials of
     their own (ReviewFrontend), so the app's apply; Amplify keeps them as base64 of user:password."""
@@ -168,24 +161,44 @@ def basic_authorization(app: dict[str, Any]) -> str | None:
     return None
 
 
-def serves_build(amplify: Any, app_id: str, branch: str, key: str, opener: Opener) -> bool:
-    """Whether the branch serves the build of `key`: its stamp, read with the app's basic auth."""
-    app = amplify.get_app(appId=app_id)["app"]
-    authorization = basic_authorization(app)
-    request = urllib.request.Request(
-        f"https://{branch}.{app['defaultDomain']}/{BUILD_STAMP}",
-        headers={"Authorization": authorization} if authorization else {},
-    )
+def fetch(url: str, authorization: str | None, opener: Opener) -> bytes:
+    """The body a slot answers to a GET, asked with the app's basic auth; urllib raises HTTPError
+    for an answer of 400 or more."""
+    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})
+    with opener(request, timeout=PAGE_TIMEOUT_SECONDS) as response:
+        return bytes(response.read())
+
+
+def stamp_of(url: str, authorization: str | None, opener: Opener) -> str | None:
+    """The build key the deployment at `url` carries; None when it carries none (a placeholder, or
+    nothing deployed yet) or an unreadable one. Other failures raise."""
     try:
-        with opener(request, timeout=PAGE_TIMEOUT_SECONDS) as response:
-            stamp = json.loads(response.read())
+        stamp = json.loads(fetch(f"{url}/{BUILD_STAMP}", authorization, opener))
     except urllib.error.HTTPError as error:
         if error.code != 404:
             raise
-        return False  # a placeholder, or nothing deployed yet
+        return None
     except ValueError:
+        return None
+    key = stamp.get("key") if isinstance(stamp, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def serves(url: str, marker: str, key: str | None, authorization: str | None, opener: Opener) -> bool:
+    """Whether the URL serves a page containing the marker and, with a key, the build of that key
+    (the previous build's page has the marker too)."""
+    try:
+        if key is not None and stamp_of(url, authorization, opener) != key:
+            return False
+        return marker.encode() in fetch(url, authorization, opener)
+    except (OSError, http.client.HTTPException):  # urllib's HTTPError and URLError among them
         return False
-    return isinstance(stamp, dict) and stamp.get("key") == key
+
+
+def serves_build(amplify: Any, app_id: str, branch: str, key: str, opener: Opener) -> bool:
+    """Whether the branch serves the build of `key`: its stamp, read with the app's basic auth."""
+    app = amplify.get_app(appId=app_id)["app"]
+    return stamp_of(f"https://{branch}.{app['defaultDomain']}", basic_authorization(app), opener) == key
 
 
 def deploy(
@@ -194,13 +207,14 @@ def deploy(
     branch: str,
     archive: bytes,
     ready: str | None,
+    build_key: str | None,
     timeout: float,
     opener: Opener,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
 ) -> str:
     """Deploy the archive to the branch; its URL once the job succeeded and, with `ready`, the
-    branch serves a page containing it."""
+    branch serves a page containing it (and the stamp of `build_key`, when the build has one)."""
     deadline = clock() + timeout
     app = amplify.get_app(appId=app_id)["app"]
     url = f"https://{branch}.{app['defaultDomain']}"
@@ -225,10 +239,11 @@ def deploy(
             )
         sleep(min(POLL_SECONDS, remaining))
     authorization = basic_authorization(app)
-    while ready is not None and not serves(url, ready, authorization, opener):
+    while ready is not None and not serves(url, ready, build_key, authorization, opener):
         remaining = deadline - clock()
         if remaining <= 0:
-            raise DeployError(f"{url} did not serve a page with {ready} within {timeout:g}s")
+            of_build = f" of the build {build_key}" if build_key else ""
+            raise DeployError(f"{url} did not serve a page{of_build} with {ready} within {timeout:g}s")
         sleep(min(POLL_SECONDS, remaining))
     return url
 
@@ -294,12 +309,12 @@ def main(
             if getattr(args, name) is not None:
                 option = "--" + name.replace("_", "-")
                 top.error(f"argument {option}: only with --directory (nothing else is a front-end build)")
-    if amplify is None:
-        amplify = boto3.client("amplify", region_name=args.region)
     if args.serves_build is not None:
         try:
+            if amplify is None:
+                amplify = boto3.client("amplify", region_name=args.region)
             reused = serves_build(amplify, args.app_id, args.branch, args.serves_build, opener)
-        except (BotoCoreError, ClientError, OSError) as error:
+        except (BotoCoreError, ClientError, OSError, http.client.HTTPException, KeyError) as error:
             # Only an optimisation: when it cannot tell, the front end is built again.
             print(f"amplify_deploy.py: cannot tell what {args.branch} serves: {error}", file=sys.stderr)
             reused = False
@@ -315,8 +330,19 @@ def main(
     else:
         archive = zip_entries([("index.html", placeholder_page(args.branch, args.placeholder))])
     try:
+        if amplify is None:
+            amplify = boto3.client("amplify", region_name=args.region)
         url = deploy(
-            amplify, args.app_id, args.branch, archive, args.ready, args.timeout, opener, clock, sleep
+            amplify,
+            args.app_id,
+            args.branch,
+            archive,
+            args.ready,
+            args.build_key,
+            args.timeout,
+            opener,
+            clock,
+            sleep,
         )
     except (DeployError, BotoCoreError, ClientError, OSError) as error:
         print(f"amplify_deploy.py: {error}", file=sys.stderr)

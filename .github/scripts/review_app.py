@@ -18,8 +18,11 @@ bash so that they can be tested against recorded GitHub payloads (tests/test_wor
       frontend/ tree at that commit (and a root tasking-manager.env, which its build script reads
       when there is one; read with `gh api`), the build environment (stdin, as `urls` printed it)
       and FILE, the workflow that builds it. A slot whose deployed build has the same key serves
-      this very build (amplify_deploy.py --serves-build). Prints frontend-key=<64 hex digits>, or
-      frontend-key= when GitHub cannot say (the reason on stderr): then nothing is reused.
+      a build of the same sources (amplify_deploy.py --serves-build); a build that read files
+      outside them (the application's scripts do not) would not be told apart. Prints
+      frontend-key=<64 hex digits>, or frontend-key= when GitHub cannot say or a source is not
+      what a build reads (frontend/ not a directory, a symlink), with the reason on stderr: then
+      nothing is reused.
   review_app.py comment --needs
       Write or update the pull request's one review-app comment from the run's jobs (the JSON of
       the `needs` context, in the environment variable NEEDS): ready, failed (naming the job and
@@ -244,9 +247,13 @@ def urls(outputs: Mapping[str, Any], slot: int, pull_request: int) -> None:
 def frontend_key(app: str, app_sha: str, environment: Mapping[str, Any], recipe: bytes) -> str:
     """The digest of what a review front end is built from."""
     tree = gh(f"repos/{app}/git/trees/{app_sha}")
-    sources = {e["path"]: e["sha"] for e in tree["tree"] if e["path"] in BUILD_SOURCES}
-    if "frontend" not in sources:
+    entries = {e["path"]: e for e in tree["tree"] if e["path"] in BUILD_SOURCES}
+    # A symlink's sha is its target's name, not what the build reads through it.
+    if entries.get("frontend", {}).get("type") != "tree":
         raise RefusedError(f"{app}@{app_sha} has no frontend/ directory")
+    if any(e.get("mode") == "120000" for e in entries.values()):
+        raise RefusedError(f"{app}@{app_sha}: a build source is a symlink")
+    sources = {path: e["sha"] for path, e in entries.items()}
     built_from = {
         "sources": sources,
         "environment": environment,
