@@ -11,6 +11,7 @@ import functools
 import hashlib
 import importlib.resources
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,9 +187,34 @@ def resource_needs(plan: Plan, index: Index, phases: Iterable[str] = PHASES) -> 
                 if action in only_with and not resource.inputs.get(only_with[action]):
                     continue
                 needs.append(_need(resource, entry, phase, action, plan.environment, index))
+                if phase == "tag" and resource.type not in SUB_RESOURCES:
+                    tagged = _need(resource, entry, phase, action, plan.environment, index)
+                    needs.append(_retag(tagged, plan.environment))
             if phase in ("create", "update") and "passesRole" in entry:
                 needs += _passes(resource, entry, phase, plan.environment, index)
     return needs
+
+
+# The tag that changes between two deploys of a stack: a review stack's expiry moves with every
+# deploy (tm:expiresAt), any stack's owner may change (tm:owner).
+CHANGING_TAG = {"review": "ExpiresAt"}
+
+
+def _retag(need: Need, environment: str) -> Need:
+    """The same tag call on a later deploy that changes one tag of an existing resource: the
+    provider sends only the changed tags (terraform-provider-aws's generated updateTags tags with
+    `oldTags.Updated(newTags)` and untags the removed keys), so the request names that key and not
+    Environment, and the resource already carries its environment's tag."""
+    key = CHANGING_TAG.get(environment, "Owner")
+    context = {k: v for k, v in need.request.context.items() if not k.startswith("aws:RequestTag/")}
+    context["aws:ResourceTag/Environment"] = environment
+    context["aws:TagKeys"] = [key]
+    if not _UNTAGGING.search(need.request.action):
+        context[f"aws:RequestTag/{key}"] = "changed"
+    return Need(need.subject, "retag", Request(need.request.action, need.request.resource, context))
+
+
+_UNTAGGING = re.compile(r":(Untag|RemoveTags|DeleteTags)")
 
 
 def data_source_needs(plan: Plan, index: Index) -> list[Need]:

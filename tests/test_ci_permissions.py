@@ -19,7 +19,7 @@ from offline.ci_permissions import (
     table,
 )
 from offline.engine import Plan
-from offline.iam_evaluator import evaluate
+from offline.iam_evaluator import ContextValue, Request, evaluate
 from offline.mocks import OFFLINE_ACCOUNT_ID
 from tests.bootstrap_harness import bootstrap_run
 from tests.conftest import plan_for
@@ -66,7 +66,7 @@ def stack_needs(stack: str) -> list[Need]:
 )
 def test_the_role_that_deploys_a_stack_allows_every_call_of_its_lifecycle(stack: str, role: str) -> None:
     needs = stack_needs(stack)
-    assert {need.phase for need in needs} == set(PHASES)
+    assert {need.phase for need in needs} == {*PHASES, "retag"}  # retag: a later tag change
     assert refused(needs, role_policies(role), role) == []
 
 
@@ -104,6 +104,57 @@ def test_the_preview_role_allows_every_lookup_of_a_preview(stack: str) -> None:
     needs = data_source_needs(plan, Index.of([plan], OFFLINE_ACCOUNT_ID, REGION))
     assert "aws:route53/getZone:getZone" in {need.subject for need in needs}
     assert refused(needs, role_policies("preview"), "preview") == []
+
+
+# A later push on another day changes only tm:expiresAt, so only the default tag ExpiresAt: the
+# provider's generated updateTags sends just the changed tags (`oldTags.Updated(newTags)`), so
+# TagResource/AddTags carries ExpiresAt alone, never Environment.
+CLUSTER = f"arn:aws:ecs:{REGION}:{OFFLINE_ACCOUNT_ID}:cluster/tasking-manager-dev"
+EXPIRES_ONLY: dict[str, ContextValue] = {
+    "aws:ResourceTag/Environment": "review",
+    "aws:RequestTag/ExpiresAt": "2026-12-15",
+    "aws:TagKeys": ["ExpiresAt"],
+    "ecs:cluster": CLUSTER,
+}
+
+
+@pytest.mark.parametrize(
+    ("action", "arn"),
+    [
+        (
+            "ecs:TagResource",
+            f"arn:aws:ecs:{REGION}:{OFFLINE_ACCOUNT_ID}:service/tasking-manager-dev/pr-5-api-1a2b3c4",
+        ),
+        (
+            "ecs:TagResource",
+            f"arn:aws:ecs:{REGION}:{OFFLINE_ACCOUNT_ID}:task-definition/tasking-manager-review-pr-5-api:2",
+        ),
+        (
+            "elasticloadbalancing:AddTags",
+            f"arn:aws:elasticloadbalancing:{REGION}:{OFFLINE_ACCOUNT_ID}:targetgroup/pr-5-1a2b3c4/0123456789abcdef",
+        ),
+        (
+            "elasticloadbalancing:AddTags",
+            f"arn:aws:elasticloadbalancing:{REGION}:{OFFLINE_ACCOUNT_ID}:listener-rule/app/tm-dev/1/2/3",
+        ),
+    ],
+)
+def test_a_later_push_may_move_the_expiry_tag_of_its_review_resources(action: str, arn: str) -> None:
+    policies = role_policies("review")
+    assert evaluate(policies, Request(action, arn, EXPIRES_ONLY)).allowed
+    # and never retag them for another environment
+    other = {**EXPIRES_ONLY, "aws:RequestTag/Environment": "prod", "aws:TagKeys": ["Environment"]}
+    assert not evaluate(policies, Request(action, arn, other)).allowed
+
+
+def test_the_retag_phase_sends_only_the_changed_tag() -> None:
+    retags = [need for need in stack_needs("review-pr-123") if need.phase == "retag"]
+    assert retags
+    for need in retags:
+        context = need.request.context
+        assert "aws:RequestTag/Environment" not in context, need
+        assert context["aws:TagKeys"] == ["ExpiresAt"], need
+        assert context["aws:ResourceTag/Environment"] == "review", need
 
 
 def test_a_missing_permission_names_the_resource_type_and_the_action() -> None:

@@ -613,6 +613,8 @@ def deploy_statements(role: CiRole, account: Account) -> list[Document]:
                 "iam:PutRolePolicy",
                 "iam:DeleteRolePolicy",
                 "iam:DetachRolePolicy",
+                # A later change of a tag (tm:owner, say) sends only that tag.
+                "iam:TagRole",
                 "iam:UntagRole",
             ],
             "Resource": roles,
@@ -730,6 +732,7 @@ def review_service_statements(account: Account) -> list[Document]:
                 "elasticloadbalancing:ModifyRule",
                 "elasticloadbalancing:DeleteRule",
                 "elasticloadbalancing:SetRulePriorities",
+                "elasticloadbalancing:AddTags",
                 "elasticloadbalancing:RemoveTags",
             ],
             "Resource": [
@@ -766,9 +769,12 @@ def review_service_statements(account: Account) -> list[Document]:
             "Condition": {**review, "ArnEquals": {"ecs:cluster": cluster}},
         },
         {
-            "Sid": "UntagReviewTasks",
+            # A later deploy retags what it made: every deploy moves the ExpiresAt tag, and the
+            # provider sends only the changed tags (NeverTagForAnotherEnvironment keeps
+            # Environment itself fenced).
+            "Sid": "RetagReviewTasks",
             "Effect": "Allow",
-            "Action": "ecs:UntagResource",
+            "Action": ["ecs:TagResource", "ecs:UntagResource"],
             "Resource": "*",
             "Condition": review,
         },
