@@ -428,28 +428,60 @@ def test_the_wake_workflow_runs_the_script_with_the_stacks_deploy_role() -> None
     )
 
 
-def test_a_database_just_put_to_sleep_is_started_once_stopped(tmp_path: Path) -> None:
-    calls = tmp_path / "calls"
+def start_database(tmp_path: Path, statuses: list[str], start: str = "true") -> tuple[int, list[str], str]:
+    """scripts/start-database.sh with aws stubbed: describe-db-instances answers `statuses` in
+    turn (the last one again), start-db-instance runs `start`; returns the status, aws's calls
+    (service, command, first argument) and stderr."""
+    tmp_path.mkdir(exist_ok=True)
+    calls, answers = tmp_path / "calls", tmp_path / "statuses"
+    answers.write_text("\n".join(statuses) + "\n")
     stub(
         tmp_path / "bin",
         "aws",
-        f'echo "aws $*" >> "{calls}"\n[ "$2" = describe-db-instances ] && echo stopping; true',
+        f"""echo "aws $*" >> "{calls}"
+case "$2" in
+  describe-db-instances)
+    head -n 1 "{answers}"
+    if [ "$(wc -l < "{answers}")" -gt 1 ]; then sed -i 1d "{answers}"; fi ;;
+  start-db-instance) {start} ;;
+esac""",
     )
     result = subprocess.run(
         ["scripts/start-database.sh", "tasking-manager-dev"],
-        env={"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"},
+        env={"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "POLL_SECONDS": "0"},
         capture_output=True,
         text=True,
         check=False,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    assert result.returncode == 0, result.stderr
-    assert [c.split()[1:4] for c in calls.read_text().splitlines()] == [
-        ["rds", "describe-db-instances", "--db-instance-identifier"],
-        ["rds", "wait", "db-instance-stopped"],
-        ["rds", "start-db-instance", "--db-instance-identifier"],
-        ["rds", "wait", "db-instance-available"],
+    called = [" ".join(c.split()[1:3]) for c in calls.read_text().splitlines()]
+    return result.returncode, called, result.stderr
+
+
+def test_a_database_just_put_to_sleep_is_started_once_stopped(tmp_path: Path) -> None:
+    # The AWS CLI has no waiter for a stopped instance: the script polls until it is.
+    status, called, err = start_database(tmp_path, ["stopping", "stopping", "stopped"])
+    assert status == 0, err
+    assert called == [
+        "rds describe-db-instances",
+        "rds describe-db-instances",
+        "rds describe-db-instances",
+        "rds start-db-instance",
+        "rds wait",
     ]
+
+
+def test_a_database_another_run_started_meanwhile_is_only_waited_for(tmp_path: Path) -> None:
+    # Two review jobs read "stopped"; the second start is refused (InvalidDBInstanceState).
+    refused = 'echo "An error occurred (InvalidDBInstanceState) when calling StartDBInstance" >&2; exit 254'
+    status, called, err = start_database(tmp_path, ["stopped", "starting"], start=refused)
+    assert status == 0, err
+    assert called[-1] == "rds wait"
+    # Any other refusal is a failure, and says why.
+    status, called, err = start_database(tmp_path / "other", ["stopped", "stopped"], start=refused)
+    assert status != 0
+    assert "InvalidDBInstanceState" in err
+    assert "rds wait" not in called
 
 
 def test_review_workflows_may_start_only_their_bases_database() -> None:

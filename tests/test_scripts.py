@@ -1,15 +1,18 @@
-"""Operational scripts pass shellcheck."""
+"""Operational scripts pass shellcheck, and the AWS CLI commands they name exist."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import botocore.session
 import pytest
 
-SCRIPTS = sorted((Path(__file__).resolve().parent.parent / "scripts").glob("*.sh"))
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted((ROOT / "scripts").glob("*.sh"))
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
@@ -24,3 +27,18 @@ def test_script_passes_shellcheck(script: Path) -> None:
 
 def test_there_are_scripts_to_check() -> None:
     assert SCRIPTS
+
+
+def test_every_aws_cli_waiter_the_scripts_use_exists() -> None:
+    """`aws <service> wait <name>` must name a waiter of botocore's model (which the AWS CLI's
+    waiters are), or the CLI refuses it as an invalid choice."""
+    session = botocore.session.get_session()
+    used, missing = 0, []
+    for path in [*SCRIPTS, *ROOT.glob(".github/scripts/*.sh"), *ROOT.glob(".github/workflows/*.yml")]:
+        for service, name in re.findall(r"aws (\S+) wait ([a-z-]+)", path.read_text()):
+            used += 1
+            waiters = {w.lower() for w in session.get_waiter_model(service).waiter_names}
+            if name.replace("-", "") not in waiters:
+                missing.append(f"{path.relative_to(ROOT)}: aws {service} wait {name}")
+    assert used
+    assert missing == []
