@@ -409,6 +409,8 @@ def compose_review(settings: ReviewSettings, scope: AwsScope, in_account: pulumi
     pulumi.export("frontendBranch", review.frontend_branch)
     pulumi.export("slot", settings.slot)
     pulumi.export("apiServiceName", review.service.name)
+    # The workflow checks the service rolled this out (.github/scripts/rolled-out.sh).
+    pulumi.export("apiTaskDefinitionArn", review.task_definitions["api"].arn)
     pulumi.export("clusterName", output("clusterName"))
     pulumi.export("migrateTaskDefinitionArn", review.task_definitions["migrate"].arn)
     pulumi.export("privateSubnetIds", output("privateSubnetIds"))

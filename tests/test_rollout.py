@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import json
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -194,6 +195,84 @@ def test_wait_healthy_fails_at_its_timeout(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert handler.served == 1
     assert f"::error::{url} did not answer within 0s" in result.stdout
+
+
+OLD_TASK = "arn:aws:ecs:us-east-1:123456789012:task-definition/tasking-manager-review-pr-5-api:7"
+NEW_TASK = OLD_TASK.replace(":7", ":8")
+
+
+DEPLOYMENT = botocore.session.get_session().get_service_model("ecs").shape_for("Deployment")
+
+
+def deployment(status: str, task: str, state: str) -> dict[str, Any]:
+    """A deployment as DescribeServices returns it, in fields of botocore's ecs Deployment shape."""
+    found = {
+        "id": f"ecs-svc/{status.lower()}-{task.rsplit(':', 1)[-1]}",
+        "status": status,
+        "taskDefinition": task,
+        "desiredCount": 1,
+        "runningCount": 1,
+        "rolloutState": state,
+    }
+    assert set(found) <= set(DEPLOYMENT.members)
+    assert state in DEPLOYMENT.members["rolloutState"].enum
+    return found
+
+
+# aws answering describe-services with `services.json` through the script's own --query, as the
+# AWS CLI does (JMESPath, then --output text: a list's items tab-separated).
+AWS_QUERYING = f"""#!{sys.executable}
+import json, sys
+from pathlib import Path
+import jmespath
+args = sys.argv[1:]
+assert args[:2] == ["ecs", "describe-services"], args
+answer = json.loads((Path(sys.argv[0]).parent / "services.json").read_text())
+found = jmespath.search(args[args.index("--query") + 1], answer)
+print("\\t".join(map(str, found)) if isinstance(found, list) else found)
+"""
+
+
+@pytest.mark.parametrize(
+    ("deployments", "rolled_out"),
+    [
+        ([deployment("PRIMARY", NEW_TASK, "COMPLETED")], True),
+        # The circuit breaker rolled this push's image back: the previous task definition is
+        # PRIMARY again, healthy, and `aws ecs wait services-stable` accepts it.
+        (
+            [deployment("PRIMARY", OLD_TASK, "COMPLETED"), deployment("ACTIVE", NEW_TASK, "FAILED")],
+            False,
+        ),
+        ([deployment("PRIMARY", NEW_TASK, "FAILED")], False),
+        (
+            [deployment("PRIMARY", NEW_TASK, "IN_PROGRESS"), deployment("ACTIVE", OLD_TASK, "COMPLETED")],
+            False,
+        ),
+    ],
+    ids=["completed", "rolled-back", "failed", "in-progress"],
+)
+def test_a_rollout_counts_only_when_this_task_definition_completed(
+    tmp_path: Path, deployments: list[dict[str, Any]], rolled_out: bool
+) -> None:
+    bin_dir = tmp_path / "bin"
+    stub(bin_dir, "aws", "")
+    (bin_dir / "aws").write_text(AWS_QUERYING)
+    (bin_dir / "services.json").write_text(json.dumps({"services": [{"deployments": deployments}]}))
+    result = run_script("rolled-out.sh", ["tasking-manager-dev", "pr-5-api", NEW_TASK], {}, bin_dir)
+    assert (result.returncode == 0) is rolled_out, result.stdout + result.stderr
+    if not rolled_out:
+        assert "::error title=pr-5-api was not rolled out::" in result.stderr
+        assert "tasking-manager-review-pr-5-api:8" in result.stderr
+
+
+def test_the_review_deploy_is_healthy_only_once_its_own_image_rolled_out() -> None:
+    deploy = jobs("review-app.yml")["deploy"]
+    wait = str(deploy["steps"][index_of(deploy, "aws ecs wait services-stable")]["run"])
+    assert (
+        wait.index("aws ecs wait services-stable")
+        < wait.index('rolled-out.sh "$cluster" "$service" "$(pulumi stack output apiTaskDefinitionArn)"')
+        < wait.index('wait-healthy.sh "$heartbeat" 300')
+    )
 
 
 def test_the_rollout_report_names_the_failed_service_its_reason_and_the_firing_alarms(tmp_path: Path) -> None:
