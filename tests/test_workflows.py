@@ -885,7 +885,14 @@ def test_the_sweeper_runs_nightly_and_on_demand() -> None:
     assert hour.isdigit()
     sweep = jobs("review-sweeper.yml")["sweep"]
     assert sweep["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.find.outputs.stale) }}"}
-    assert index_of(sweep, 'destroy-review-app.sh "$REPOSITORY" "$PR"') < index_of(sweep, "--removed")
+    assert (
+        index_of(sweep, 'stale-review-stacks.sh "$PR"')
+        < index_of(sweep, 'destroy-review-app.sh "$REPOSITORY" "$PR"')
+        < index_of(sweep, "--removed")
+    )
+    # Only what is still stale once the pull request's concurrency group is held is removed.
+    for removing in ("destroy-review-app.sh", "--removed"):
+        assert steps(sweep)[index_of(sweep, removing)]["if"] == "steps.still.outputs.stale == 'true'"
 
 
 # -- the application repository's workflow -----------------------------------------------------
@@ -1806,7 +1813,8 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
     """Stacks 1-4, claims for 1, 3, 5 and 6 (5 and 6 have no stack yet):
     1: the application's pull request, open; 2: this repository's (no claim: from before slots),
     closed; 3: the application's, open but expired; 4: no claim, and this repository has no #4;
-    5: the application's, closed; 6: the application's, open, its deploy still building."""
+    5: the application's, closed; 6: the application's, open, its deploy still building;
+    7: the application's, and GitHub answers 502 for it: kept."""
     keys = " ".join(
         f"team/.pulumi/stacks/tasking-manager/review-pr-{n}.json{suffix}"
         for n in (1, 2, 3, 4)
@@ -1818,6 +1826,7 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
         claim(2, APP_REPOSITORY, 3),
         claim(3, APP_REPOSITORY, 5, "2099-01-01"),
         claim(4, APP_REPOSITORY, 6, "2099-01-01"),
+        claim(6, APP_REPOSITORY, 7, "2001-01-01"),
         {"slot": 5, "unreadable": "review-slots/dev/slot-5.json"},
     ]
     root = repository_copy(tmp_path, ("stale-review-stacks.sh", "review_slots.py"), calls, claims)
@@ -1834,25 +1843,30 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
         "gh",
         'case "$2" in '
         + " ".join(f"repos/{pr}) echo {state} ;;" for pr, state in states.items())
-        + " *) exit 1 ;; esac",
+        + f" repos/{APP_REPOSITORY}/pulls/7) echo 'gh: Bad Gateway (HTTP 502)' >&2; exit 1 ;;"
+        + " *) echo 'gh: Not Found (HTTP 404)' >&2; exit 1 ;; esac",
     )
     for n, expires in (("1", "2099-01-01"), ("2", "2099-01-01"), ("3", "2001-01-01"), ("4", "2099-01-01")):
         (tmp_path / f"review-pr-{n}.json").write_text(
             json.dumps(state_export(f"review-pr-{n}", "x:y", expires))
         )
     stub(tmp_path / "bin", "pulumi", f'cat "{tmp_path}/$4.json"')
-    result = subprocess.run(
-        [str(root / ".github" / "scripts" / "stale-review-stacks.sh")],
-        env={
-            # The program's Python (boto3) first, as the sweeper has it.
-            "PATH": f"{tmp_path / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
-            "PULUMI_BACKEND_URL": "s3://state-bucket/team?region=us-east-1&awssdk=v2",
-            "GITHUB_REPOSITORY": THIS_REPOSITORY,
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def stale(*only: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(root / ".github" / "scripts" / "stale-review-stacks.sh"), *only],
+            env={
+                # The program's Python (boto3) first, as the sweeper has it.
+                "PATH": f"{tmp_path / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+                "PULUMI_BACKEND_URL": "s3://state-bucket/team?region=us-east-1&awssdk=v2",
+                "GITHUB_REPOSITORY": THIS_REPOSITORY,
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    result = stale()
     assert result.returncode == 0, result.stderr
     (listing,) = [line for line in calls.read_text().splitlines() if line.startswith("aws ")]
     assert "--bucket state-bucket --prefix team/.pulumi/stacks/tasking-manager/review-pr- " in listing
@@ -1864,6 +1878,12 @@ def test_the_sweeper_picks_closed_and_expired_review_apps_in_their_repositories(
     ]
     assert f"{APP_REPOSITORY}#1: kept (open, expires 2099-01-01)" in result.stderr
     assert f"{APP_REPOSITORY}#6: kept (open, expires 2099-01-01)" in result.stderr
+    assert f"::warning::{APP_REPOSITORY}#7: kept, GitHub did not say whether it is open" in result.stderr
+    # The sweep job asks again about the one it is about to remove.
+    assert json.loads(stale("3").stdout) == [
+        {"repository": APP_REPOSITORY, "pr": 3, "reason": "it expired on 2001-01-01"}
+    ]
+    assert json.loads(stale("1").stdout) == []
 
 
 def destroy_review_app(

@@ -5,11 +5,17 @@
 #
 # A review app is a stack review-pr-<N>, a slot claim, or both. Its pull request may be the
 # application repository's or this one's: the slot claim names the repository. A stack without a
-# claim (made before review slots) is this repository's.
+# claim (made before review slots) is this repository's. A pull request GitHub does not answer for
+# (an error other than 404) is kept, with a warning: only a known state removes anything.
 #
-#   .github/scripts/stale-review-stacks.sh    needs PULUMI_BACKEND_URL, GITHUB_REPOSITORY, GH_TOKEN,
-#                                             AWS credentials and the Pulumi CLI logged in
+#   .github/scripts/stale-review-stacks.sh [<pr>]    only pull request <pr>, when given (the sweep
+#                                                    job asks again just before it removes one)
+#   needs PULUMI_BACKEND_URL, GITHUB_REPOSITORY, GH_TOKEN, AWS credentials and the Pulumi CLI
+#   logged in
 set -euo pipefail
+
+only=${1:-}
+case "$only" in *[!0-9]*) echo "the pull request must be a number, not $only" >&2; exit 2 ;; esac
 
 : "${PULUMI_BACKEND_URL:?}" "${GITHUB_REPOSITORY:?}"
 here=$(dirname "$0")
@@ -35,7 +41,9 @@ numbers=$(
 
 mapfile -t prs < <(grep . <<< "$numbers" | sort -nu)
 stale=()
+errors=$(mktemp)
 for pr in "${prs[@]}"; do
+  if [ -n "$only" ] && [ "$pr" != "$only" ]; then continue; fi
   claim=$(jq -c --argjson pr "$pr" '[.[] | select(.pullRequest == $pr)] | first // {}' <<< "$claims")
   repository=$(jq -r --arg this "$GITHUB_REPOSITORY" '.repository // $this' <<< "$claim")
   expires=$(pulumi stack export --stack "review-pr-$pr" 2>/dev/null | jq -r '
@@ -44,7 +52,13 @@ for pr in "${prs[@]}"; do
   if [ -z "$expires" ]; then
     expires=$(jq -r '.expiresAt // ""' <<< "$claim")
   fi
-  state=$(gh api "repos/$repository/pulls/$pr" --jq .state 2>/dev/null || echo "missing")
+  if ! state=$(gh api "repos/$repository/pulls/$pr" --jq .state 2> "$errors"); then
+    if ! grep -q "HTTP 404" "$errors"; then
+      echo "::warning::$repository#$pr: kept, GitHub did not say whether it is open: $(head -c 300 "$errors")" >&2
+      continue
+    fi
+    state=missing
+  fi
   if [ "$state" != "open" ]; then
     reason="the pull request is $state"
   elif [ -n "$expires" ] && [[ "$expires" < "$today" ]]; then
