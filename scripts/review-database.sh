@@ -39,6 +39,11 @@ task=$(aws ecs run-task \
   --overrides "$overrides" \
   --started-by "review-pr-$pull_request" \
   --query 'tasks[0].taskArn' --output text)
+if [[ $task != arn:* ]]; then
+  # ECS placed no task (run-task's failures say why): waiting on "None" would poll for 10 minutes.
+  echo "ECS started no database-admin task (run-task answered $task); run it by hand to see its failures" >&2
+  exit 1
+fi
 echo "database-admin task ($action, pull request $pull_request): $task"
 
 aws ecs wait tasks-stopped --cluster "$cluster" --tasks "$task"

@@ -22,6 +22,11 @@ task=$(aws ecs run-task \
   --network-configuration "awsvpcConfiguration={subnets=[$subnets],securityGroups=[$security_group],assignPublicIp=DISABLED}" \
   --started-by "migrations" \
   --query 'tasks[0].taskArn' --output text)
+if [[ $task != arn:* ]]; then
+  # ECS placed no task (run-task's failures say why): waiting on "None" would poll for 10 minutes.
+  echo "ECS started no migration task (run-task answered $task); run it by hand to see its failures" >&2
+  exit 1
+fi
 echo "migration task: $task"
 
 aws ecs wait tasks-stopped --cluster "$cluster" --tasks "$task"

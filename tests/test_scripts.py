@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -42,3 +43,43 @@ def test_every_aws_cli_waiter_the_scripts_use_exists() -> None:
                 missing.append(f"{path.relative_to(ROOT)}: aws {service} wait {name}")
     assert used
     assert missing == []
+
+
+PULUMI_OUTPUTS = """#!/usr/bin/env bash
+# pulumi stack output --stack <stack> [name] [--json]
+case "$*" in
+  *privateSubnetIds*) echo '["subnet-1", "subnet-2"]' ;;
+  *--json*) echo '{}' ;;
+  *) echo "value-of-$5" ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [("run-migrations.sh", ["dev"]), ("review-database.sh", ["create", "42"])],
+)
+def test_a_task_ecs_did_not_start_fails_at_once_without_waiting_for_it(
+    tmp_path: Path, script: str, args: list[str]
+) -> None:
+    """run-task answers no task when ECS cannot place one (its `failures` say why): the
+    `tasks[0].taskArn` query then prints None, and waiting on it would poll for 10 minutes."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    (bin_dir / "pulumi").write_text(PULUMI_OUTPUTS)
+    (bin_dir / "aws").write_text(f'#!/usr/bin/env bash\necho "aws $*" >> "{calls}"\necho None\n')
+    for stub in bin_dir.iterdir():
+        stub.chmod(0o755)
+    result = subprocess.run(
+        [str(ROOT / "scripts" / script), *args],
+        env={"PATH": f"{bin_dir}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert re.search(r"ECS started no [a-z-]+ task \(run-task answered None\)", result.stderr)
+    assert "wait tasks-stopped" not in calls.read_text()
