@@ -598,7 +598,8 @@ def test_the_builds_check_out_the_commits_prepare_checked() -> None:
     }
     assert uploads["frontend"]["path"] == "app/frontend/build"
     assert uploads["backend-image"]["path"] == "${{ runner.temp }}/backend-image.tar"
-    assert {u["retention-days"] for u in uploads.values()} == {1}
+    # Long enough to re-run a failed deploy job on a later day (its download needs them), no longer.
+    assert {u["retention-days"] for u in uploads.values()} == {3}
     assert {u["if-no-files-found"] for u in uploads.values()} == {"error"}
 
 
