@@ -347,9 +347,11 @@ def test_the_review_role_pushes_images_only_to_the_review_repository(
 ) -> None:
     policy = bootstrap().role_policies("review")
     repository = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/tasking-manager/%s"
-    assert allowed(policy, "ecr:PutImage", repository % "dev/review")
-    assert not allowed(policy, "ecr:PutImage", repository % "dev/backend")
-    assert not allowed(policy, "ecr:PutImage", repository % "prod/backend")
+    # push-image.sh --push-only deletes an expiring review image before pushing it anew.
+    for action in ("ecr:PutImage", "ecr:BatchDeleteImage"):
+        assert allowed(policy, action, repository % "dev/review"), action
+        assert not allowed(policy, action, repository % "dev/backend"), action
+        assert not allowed(policy, action, repository % "prod/backend"), action
 
 
 def test_only_the_review_deploy_reads_the_review_database_key(bootstrap: Callable[..., Bootstrap]) -> None:

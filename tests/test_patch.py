@@ -4,6 +4,7 @@ staging and to prod (after the production environment's approval) where they run
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from offline.engine import cached_plan
 from tests.test_workflows import index_of, jobs, load, run_script, stub
 
 DEV, PROD = "0123456789ab", "fedcba987654"
@@ -297,18 +299,28 @@ def test_a_review_image_is_built_without_credentials_for_its_platform(tmp_path: 
     assert lines[-1] == "skopeo inspect --raw oci-archive:/tmp/out/backend-image.tar"
 
 
-@pytest.mark.parametrize("exists", [True, False])
-def test_a_review_image_archive_is_pushed_by_skopeo_unless_its_tag_exists(
-    tmp_path: Path, exists: bool
+@pytest.mark.parametrize(
+    ("pushed_days_ago", "pushed"),
+    [(None, True), (2, False), (8, True)],
+    ids=["new", "recent", "expiring"],
+)
+def test_a_review_image_archive_is_pushed_by_skopeo_unless_a_fresh_one_has_its_tag(
+    tmp_path: Path, pushed_days_ago: int | None, pushed: bool
 ) -> None:
-    """The deploy job pushes the archive the build made; no docker daemon loads it."""
+    """The deploy job pushes the archive the build made; no docker daemon loads it. A tag already
+    there is kept, unless its image would expire (14 days after its push) before the review app
+    deployed from it (7 more days): that one is deleted and pushed anew."""
     calls = tmp_path / "calls"
+    if pushed_days_ago is None:
+        describe = "exit 254"
+    else:
+        when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=pushed_days_ago, hours=1)
+        describe = f"echo {when.isoformat()}"
     stub(
         tmp_path / "bin",
         "aws",
         f'echo "aws $*" >> "{calls}"\n'
-        f'case "$2" in describe-images) exit {0 if exists else 254} ;; '
-        "get-login-password) echo t ;; esac",
+        f'case "$2" in describe-images) {describe} ;; get-login-password) echo t ;; esac',
     )
     fake_skopeo(tmp_path / "bin", calls, index_of_platforms("linux/amd64"))
     stub(tmp_path / "bin", "docker", f'echo "docker $*" >> "{calls}"')
@@ -316,22 +328,49 @@ def test_a_review_image_archive_is_pushed_by_skopeo_unless_its_tag_exists(
     result = run_script(
         "push-image.sh",
         ["--push-only", REVIEW_REPOSITORY, tag, "/tmp/in/backend-image.tar"],
-        {"IMAGE_PLATFORMS": "linux/amd64"},
+        {"IMAGE_PLATFORMS": "linux/amd64", "REPUSH_OLDER_THAN_DAYS": "7"},
         tmp_path / "bin",
     )
     assert result.returncode == 0, result.stderr
     lines = calls.read_text().splitlines()
     assert lines[0] == (
-        f"aws ecr describe-images --repository-name tasking-manager/dev/review --image-ids imageTag={tag}"
+        f"aws ecr describe-images --repository-name tasking-manager/dev/review --image-ids imageTag={tag} "
+        "--query imageDetails[0].imagePushedAt --output text"
     )
     assert not [line for line in lines if line.startswith("docker")]
-    if exists:
+    deleted = [line for line in lines if "batch-delete-image" in line]
+    if not pushed:
         assert lines == lines[:1]
-        assert f"{REVIEW_REPOSITORY}:{tag} exists already; not rebuilt" in result.stdout
+        assert f"{REVIEW_REPOSITORY}:{tag} exists already (pushed 2 days ago); kept" in result.stdout
+        return
+    assert [line for line in lines if line.startswith("skopeo")] == [
+        "skopeo inspect --raw oci-archive:/tmp/in/backend-image.tar",
+        "skopeo login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "skopeo copy --all --preserve-digests oci-archive:/tmp/in/backend-image.tar "
+        f"docker://{REVIEW_REPOSITORY}:{tag}",
+    ]
+    if pushed_days_ago == 8:
+        repository = "--repository-name tasking-manager/dev/review"
+        assert deleted == [f"aws ecr batch-delete-image {repository} --image-ids imageTag={tag}"]
+        assert lines.index(deleted[0]) < next(i for i, line in enumerate(lines) if "skopeo copy" in line)
+        assert "pushed 8 days ago" in result.stdout
     else:
-        assert [line for line in lines if line.startswith("skopeo")] == [
-            "skopeo inspect --raw oci-archive:/tmp/in/backend-image.tar",
-            "skopeo login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com",
-            "skopeo copy --all --preserve-digests oci-archive:/tmp/in/backend-image.tar "
-            f"docker://{REVIEW_REPOSITORY}:{tag}",
-        ]
+        assert deleted == []
+
+
+def test_the_review_images_outlive_the_review_apps_deployed_from_them() -> None:
+    """The deploy pushes again any image older than the repository's expiry less the review
+    app's lifetime: the workflow's two numbers are the lifecycle policy's and the claim's."""
+    workflow = load("review-app.yml")
+    (policy,) = [
+        r
+        for r in cached_plan("dev").of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+        if r.name == "registry-review"
+    ]
+    (rule,) = json.loads(policy.inputs["policy"])["rules"]
+    assert rule["selection"]["countType"] == "sinceImagePushed"
+    days = rule["selection"]["countNumber"]
+    assert int(workflow["env"]["REVIEW_IMAGE_DAYS"]) == days
+    deploy = workflow["jobs"]["deploy"]
+    push = str(deploy["steps"][index_of(deploy, "push-image.sh --push-only")]["run"])
+    assert "REPUSH_OLDER_THAN_DAYS=$((REVIEW_IMAGE_DAYS - TTL_DAYS))" in push

@@ -21,7 +21,10 @@
 #       build the same image without credentials and save it as an OCI archive
 #   .github/scripts/push-image.sh --push-only <repository-url> <tag> <archive>
 #       push that archive under the tag, unless the repository holds the tag already; skopeo reads
-#       the archive, no docker daemon loads it
+#       the archive, no docker daemon loads it. With REPUSH_OLDER_THAN_DAYS, a tag whose image was
+#       pushed longer ago than that is deleted and pushed anew: the review repository expires
+#       images a fixed time after their push, and a review app renewed by a deploy of the same
+#       commit must not outlive its image.
 #
 # REFRESH_BASE=true rebuilds without the layer cache on freshly pulled base images (the weekly
 # patch rebuild: the same commit, the base image's and Debian's security fixes).
@@ -42,11 +45,21 @@ builder=tasking-manager-images
 # A re-run, or a second push of the same commit and layer (image-tag.sh puts both in the tag, and
 # the platforms in the layer's digest): the tag means the same bytes, keep them.
 exists() {
-  if aws ecr describe-images --repository-name "${1#*/}" --image-ids imageTag="$2" >/dev/null 2>&1; then
+  if [ -n "$(pushed_at "$1" "$2")" ]; then
     echo "$1:$2 exists already; not rebuilt"
   else
     return 1
   fi
+}
+
+# pushed_at <repository-url> <tag>: when the tag's image was pushed, in seconds since the epoch;
+# nothing when the repository has no such tag.
+pushed_at() {
+  local when
+  when=$(aws ecr describe-images --repository-name "${1#*/}" --image-ids imageTag="$2" \
+    --query 'imageDetails[0].imagePushedAt' --output text 2> /dev/null) || return 0
+  case "$when" in '' | None) return 0 ;; esac
+  date -u -d "$when" +%s
 }
 
 # build <application-dir> <archive>
@@ -103,7 +116,16 @@ case "$mode" in
     repository=${1:?$usage}
     tag=${2:?$usage}
     archive=${3:?$usage}
-    exists "$repository" "$tag" && exit 0
+    pushed=$(pushed_at "$repository" "$tag")
+    if [ -n "$pushed" ]; then
+      age=$((($(date -u +%s) - pushed) / 86400))
+      if [ -z "${REPUSH_OLDER_THAN_DAYS:-}" ] || [ "$age" -lt "$REPUSH_OLDER_THAN_DAYS" ]; then
+        echo "$repository:$tag exists already (pushed $age days ago); kept"
+        exit 0
+      fi
+      echo "$repository:$tag was pushed $age days ago and would expire before the review app: pushed anew"
+      aws ecr batch-delete-image --repository-name "${repository#*/}" --image-ids imageTag="$tag" > /dev/null
+    fi
     push "$archive" "$repository" "$tag"
     ;;
   both)

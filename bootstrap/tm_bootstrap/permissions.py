@@ -695,6 +695,8 @@ def review_service_statements(account: Account) -> list[Document]:
             "Effect": "Allow",
             "Action": [
                 "ecr:BatchCheckLayerAvailability",
+                # An image about to expire is deleted and pushed anew (push-image.sh --push-only).
+                "ecr:BatchDeleteImage",
                 "ecr:BatchGetImage",
                 "ecr:CompleteLayerUpload",
                 "ecr:DescribeImages",
