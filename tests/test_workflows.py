@@ -1513,6 +1513,26 @@ def test_the_comment_says_ready_only_after_every_job_succeeded(tmp_path: Path) -
     assert {c["token"] for c in calls} == {"app-token"}
 
 
+def test_a_review_app_whose_sample_data_failed_is_ready_and_says_so(tmp_path: Path) -> None:
+    # The data set fits develop's schema; a pull request changing the seeded tables may refuse it.
+    context = needs()
+    context["deploy"]["outputs"] = {"seeded": "failure"}
+    result, calls = comment(tmp_path, context)
+    assert result.returncode == 0, result.stderr
+    _, body = written(calls)
+    assert "### Review app: ready" in body
+    assert f"- Sample data: not loaded, the seed failed (see [the run]({RUN_URL}))" in body
+    context["deploy"]["outputs"] = {"seeded": "success"}
+    result, calls = comment(tmp_path / "seeded", context)
+    assert "Sample data" not in written(calls)[1]
+    # The workflow: the seed's failure does not fail the deploy, and the comment job sees it.
+    deploy = jobs(REVIEW)["deploy"]
+    seed = steps(deploy)[index_of(deploy, 'scripts/review-database.sh seed "$PR"')]
+    assert seed["id"] == "seed"
+    assert seed["continue-on-error"] is True
+    assert deploy["outputs"]["seeded"] == "${{ steps.seed.outcome }}"
+
+
 FRONTEND_JOBS = {"build-frontend": "skipped", "deploy-frontend": "skipped"}
 
 

@@ -363,6 +363,11 @@ def text_from_needs(needs: Mapping[str, Any], env: Mapping[str, str]) -> tuple[s
             else []
         ),
         f"- Slot: `slot-{outputs['slot']}`",
+        *(
+            [f"- Sample data: not loaded, the seed failed (see [the run]({run_url(env)}))"]
+            if needs["deploy"].get("outputs", {}).get("seeded") == "failure"
+            else []
+        ),
         f"- Removed when this pull request closes, or on {outputs['expires']} unless a new "
         "deployment renews it.",
         "",
