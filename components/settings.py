@@ -1502,36 +1502,38 @@ def _kubernetes_problems(settings: BaseSettings) -> list[Problem]:
                 "ingressNamespace, tlsIssuer, secrets, database and frontend",
             )
         ]
-    problems = []
+    # Each refused setting: whether it is set, the value a problem shows, and why it is refused.
     refused = {
         ("offHours", "enabled"): (
             settings.off_hours.enabled,
+            True,
             "off-hours schedules are AWS's (EventBridge Scheduler); set it to false on Kubernetes",
         ),
         ("frontend", "basicAuth"): (
             settings.frontend.basic_auth,
+            True,
             "the Kubernetes front end has no basic auth; set it to false",
         ),
         ("review",): (
             settings.review is not None,
+            True,
             "review apps build on an AWS dev stack; remove tm:review (set it to null)",
         ),
         ("observability", "apm"): (
             settings.observability.apm == "openTelemetry",
+            settings.observability.apm,
             "the OpenTelemetry collector is realised on AWS only; choose newRelic or none",
         ),
         ("image", "repository"): (
             settings.image.repository == "ecr",
+            settings.image.repository,
             "ecr is the AWS stack's own registry; name the image's repository, like "
             "ghcr.io/hotosm/tasking-manager/backend",
         ),
     }
-    for key, (wrong, message) in refused.items():
-        if wrong:
-            value = {"apm": settings.observability.apm, "repository": settings.image.repository}.get(
-                key[-1], True
-            )
-            problems.append(Problem(_key(key), value, message))
+    problems = [
+        Problem(_key(key), value, message) for key, (wrong, value, message) in refused.items() if wrong
+    ]
     secrets = kubernetes.secrets
     if secrets.mode == "externalSecret":
         for field in ("store", "remote_key"):

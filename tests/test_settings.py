@@ -172,6 +172,29 @@ def test_a_nat_instance_is_for_dev_and_refused_in_prod_and_staging(stack: str) -
     assert (settings.network.nat_gateways, settings.network.nat_instance_type) == ("instance", "t4g.nano")
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "shown", "says"),
+    [
+        ("tm:offHours.enabled", True, "true", "off-hours schedules are AWS's"),
+        ("tm:frontend.basicAuth", True, "true", "the Kubernetes front end has no basic auth"),
+        (
+            "tm:review",
+            {"host": "r.example.org", "slots": 1, "adminImage": "docker.io/library/postgres:17.6"},
+            "true",
+            "review apps build on an AWS dev stack",
+        ),
+        ("tm:observability.apm", "openTelemetry", '"openTelemetry"', "realised on AWS only"),
+        ("tm:image.repository", "ecr", '"ecr"', "ecr is the AWS stack's own registry"),
+    ],
+)
+def test_a_kubernetes_stack_refuses_what_only_aws_realises(
+    key: str, value: Any, shown: str, says: str
+) -> None:
+    problems = problems_of("k8s-example", {key: value})
+    assert problems[key].startswith(f"{key} = {shown}: "), problems[key]
+    assert says in problems[key]
+
+
 def test_hosts_must_be_inside_the_configured_zone() -> None:
     problems = problems_of("prod", {"tm:dns.zoneName": "example.org"})
     assert set(problems) == {"tm:dns.frontendHost", "tm:dns.apiHost"}
