@@ -54,6 +54,10 @@ class AppContract:
     migrations_config: str
     # The periods, in seconds, of the API queries the front end repeats on its own.
     frontend_polling_seconds: tuple[int, ...]
+    # Where OSM sends a login back to on the front end (each registered redirect URI ends in it),
+    # and the OAuth2 scope the back end asks for when TM_SCOPE is unset.
+    oauth_callback_path: str
+    oauth_default_scope: str
     # The New Relic agent the image ships (None: it ships none): its config file, the environments
     # that file has sections for, and every variable the agent reads.
     new_relic_config_file: str | None
@@ -112,6 +116,8 @@ def load(path: Path = CONTRACT_PATH) -> AppContract:
         cron_script=data["cron"]["script"],
         migrations_config=data["migrations"]["config"],
         frontend_polling_seconds=tuple(p["seconds"] for p in data["frontend"]["polling"]),
+        oauth_callback_path=data["oauth"]["callbackPath"],
+        oauth_default_scope=data["oauth"]["defaultScope"],
         new_relic_config_file=(data["newRelic"] or {}).get("configFile"),
         new_relic_environments=tuple((data["newRelic"] or {}).get("environments", ())),
         new_relic_variables=frozenset((data["newRelic"] or {}).get("variables", ())),

@@ -118,7 +118,7 @@ def app_environment(
         "TM_APP_API_URL": hosts.api_url,
         "TM_APP_API_VERSION": API_VERSION,
         "TM_REDIRECT_URI": f"{frontend_url}{REDIRECT_PATH}",
-        "TM_SCOPE": "read_prefs write_api",
+        "TM_SCOPE": CONTRACT.oauth_default_scope,
         # pydantic-settings JSON-decodes list fields: a comma-separated list fails at import.
         "EXTRA_CORS_ORIGINS": json.dumps([frontend_url, *app.extra_cors_origins]),
         "TM_ENVIRONMENT": stack,
@@ -434,9 +434,9 @@ def render_build_spec(app_root: str, build: FrontendBuild) -> str:
 BUILD_VARIABLES = ("TM_APP_API_VERSION", "OSM_SERVER_URL", "TM_CLIENT_ID")
 DEPLOYMENT_VARIABLES = ("TM_APP_BASE_URL", "TM_APP_API_URL", "TM_REDIRECT_URI", "TM_ENVIRONMENT")
 SENTRY_VARIABLE = "TM_SENTRY_FRONTEND_DSN"
-# Where OSM's login returns to the front end: `<front-end URL>/authorized`, which must be registered
-# in the OSM OAuth2 application (exact match).
-REDIRECT_PATH = "/authorized"
+# Where OSM's login returns to the front end (its Authorized route, `/authorized`): each
+# `<front-end URL>` + this path must be registered in the OSM OAuth2 application (exact match).
+REDIRECT_PATH = CONTRACT.oauth_callback_path
 
 Url = TypeVar("Url")
 

@@ -41,6 +41,7 @@ ROUTES = "backend/routes.py"
 SYSTEM_API = "backend/api/system/general.py"
 ALEMBIC_INI = "migrations/alembic.ini"
 FRONTEND_SOURCE = "frontend/src"
+FRONTEND_ROUTES = "frontend/src/routes.js"
 NEW_RELIC_INI = "newrelic.ini"
 # Programs that Debian packages and Python distributions put on the image's PATH. Only the ones a
 # task command might use are listed; a command using anything else fails the contract tests.
@@ -369,6 +370,26 @@ def frontend_polling(checkout: Path) -> list[dict[str, Any]]:
     return polling
 
 
+# The front end's route of its Authorized view: where OSM's OAuth2 server sends a login back to.
+_CALLBACK_ROUTE = re.compile(r'<Route\s+path="([^"]+)"\s+element=\{<Authorized\s*/>\}')
+
+
+def oauth_contract(config: str, routes: str) -> dict[str, str]:
+    """The OAuth2 facts the deployment must match: the front end's callback path (each redirect
+    URI registered with OSM ends in it) and the scope the back end asks for when TM_SCOPE is unset."""
+    callbacks = _CALLBACK_ROUTE.findall(routes)
+    if len(callbacks) != 1:
+        raise ContractSourceError(f"{FRONTEND_ROUTES}: {len(callbacks)} routes of the Authorized view, not 1")
+    scopes = [
+        _default(call)
+        for call, _ in _getenv_calls(ast.parse(config))
+        if _getenv_name(call) == "TM_SCOPE" and isinstance(_default(call), str)
+    ]
+    if len(set(scopes)) != 1:
+        raise ContractSourceError(f"{CONFIG}: TM_SCOPE defaults to {sorted(set(scopes))}, not one scope")
+    return {"callbackPath": "/" + callbacks[0].strip("/"), "defaultScope": scopes[0]}
+
+
 def new_relic_environments(ini: str) -> list[str]:
     """The `[newrelic:<environment>]` sections NEW_RELIC_ENVIRONMENT may select."""
     parser = configparser.ConfigParser(interpolation=None)
@@ -528,6 +549,7 @@ def build_contract(checkout: Path, ref: str, commit: str) -> dict[str, Any]:
             "module": next(arg for arg in image["command"] if ":" in arg),
         },
         "frontend": {"polling": frontend_polling(checkout)},
+        "oauth": oauth_contract(text(CONFIG), text(FRONTEND_ROUTES)),
         "newRelic": new_relic_contract(checkout, packages),
         "cron": {"script": "backend/cron_jobs.py" if (checkout / "backend/cron_jobs.py").is_file() else None},
         "migrations": {

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     MAIL_USE_TLS: bool = bool(int(os.getenv("TM_SMTP_USE_TLS", True)))
     USE_SENTRY: bool = os.getenv("USE_SENTRY", "false").lower() == "true"
     SENTRY_DSN: Optional[str] = os.getenv("TM_SENTRY_BACKEND_DSN", None)
+    OAUTH_SCOPE: str = os.getenv("TM_SCOPE", "read_prefs write_api")
     if os.getenv("SMTP_CREDENTIALS", False):
         _params: dict = json.loads(os.getenv("SMTP_CREDENTIALS", None))
 
@@ -99,6 +100,17 @@ class NotAnEnum:
 """
 
 
+# As the application's frontend/src/routes.js declares its views.
+ROUTES_JS = """import { Authorized } from './views/authorized';
+export const router = createBrowserRouter(createRoutesFromElements(
+  <Route path="/" element={<Root />}>
+    <Route path="explore" element={<Explore />} />
+    <Route path="authorized" element={<Authorized />} />
+  </Route>
+));
+"""
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     files = {
@@ -129,6 +141,7 @@ def checkout(tmp_path: Path) -> Path:
             "useQuery({ refetchInterval: shouldRefetch ? 120000 : false });\n"
         ),
         "frontend/src/api/projects.test.js": "useQuery({ refetchInterval: 5 });\n",
+        "frontend/src/routes.js": ROUTES_JS,
     }
     for relative, text in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -198,6 +211,18 @@ def test_the_front_ends_polling_is_read_from_its_queries(checkout: Path) -> None
         {"file": "frontend/src/api/projects.js", "seconds": 60},
         {"file": "frontend/src/api/projects.js", "seconds": 120},
     ]
+
+
+def test_the_oauth_callback_path_and_default_scope_are_read_from_the_app(checkout: Path) -> None:
+    contract = build_contract(checkout, "v0", "0" * 40)
+    assert contract["oauth"] == {"callbackPath": "/authorized", "defaultScope": "read_prefs write_api"}
+    # A front end whose Authorized view moved, or that has none, is refused, not guessed.
+    routes = checkout / "frontend/src/routes.js"
+    routes.write_text(ROUTES_JS.replace('path="authorized"', 'path="oauth/callback"'))
+    assert build_contract(checkout, "v0", "0" * 40)["oauth"]["callbackPath"] == "/oauth/callback"
+    routes.write_text(ROUTES_JS.replace("<Authorized />", "<Other />"))
+    with pytest.raises(ContractSourceError, match="0 routes of the Authorized view"):
+        build_contract(checkout, "v0", "0" * 40)
 
 
 def test_an_interval_the_generator_cannot_read_is_refused(checkout: Path) -> None:

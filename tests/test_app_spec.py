@@ -13,7 +13,15 @@ import yaml
 
 import components.app_spec as app_spec_module
 from components.app_contract import CONTRACT
-from components.app_spec import AppSpec, HostsSpec, Process, ReviewSpec, app_spec, review_spec
+from components.app_spec import (
+    REDIRECT_PATH,
+    AppSpec,
+    HostsSpec,
+    Process,
+    ReviewSpec,
+    app_spec,
+    review_spec,
+)
 from components.settings import BaseSettings, ReviewSettings
 from offline.engine import Plan, stack_settings
 from offline.mocks import Registration
@@ -283,3 +291,12 @@ def test_the_spec_imports_no_cloud_sdk_and_no_component() -> None:
     components = _component_modules()
     assert "components.backend" in components  # the scan finds component modules
     assert not imported & components
+
+
+def test_the_oauth_facts_are_the_applications() -> None:
+    """The redirect URI's path and the OAuth2 scope come from the application's own source (its
+    Authorized route and TM_SCOPE's default), via the contract."""
+    assert REDIRECT_PATH == CONTRACT.oauth_callback_path == "/authorized"
+    variables = app_spec(stack_settings("dev")).environment_variables("db.example")
+    assert variables["TM_SCOPE"] == CONTRACT.oauth_default_scope
+    assert variables["TM_REDIRECT_URI"].endswith(CONTRACT.oauth_callback_path)
