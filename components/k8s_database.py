@@ -10,6 +10,7 @@ application spec's `login` and `admin` stores name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -42,7 +43,8 @@ class DatabaseArgs:
 class Database(pulumi.ComponentResource):
     """`app_address` is where the API and the scheduler connect (the pooler, or the external
     host); `migration_address` where the migration does (the primary itself: DDL and a superuser
-    login do not go through PgBouncer); `secret_names` the Secret of each login store."""
+    login do not go through PgBouncer); `secret_names` the Secret of each login store;
+    `object_storage_port` the port of the backups' endpoint (None with an external database)."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("tm:k8s:Database", name, None, opts)
@@ -71,6 +73,7 @@ class Database(pulumi.ComponentResource):
             self.secret_names: dict[SecretStore, str] = {"login": login_name, "admin": login_name}
             self.instance_selector: dict[str, str] | None = None
             self.pooler_selector: dict[str, str] | None = None
+            self.object_storage_port: int | None = None
             self.register_outputs({"appAddress": self.app_address})
             return
 
@@ -183,4 +186,5 @@ class Database(pulumi.ComponentResource):
         self.secret_names = {"login": f"{cluster_name}-app", "admin": f"{cluster_name}-superuser"}
         self.instance_selector = {"cnpg.io/cluster": cluster_name, "cnpg.io/podRole": "instance"}
         self.pooler_selector = {"cnpg.io/poolerName": pooler_name}
+        self.object_storage_port = urlsplit(backup.endpoint_url).port or 443
         self.register_outputs({"appAddress": self.app_address, "migrationAddress": self.migration_address})

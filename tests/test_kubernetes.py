@@ -409,6 +409,14 @@ def test_with_an_external_database_the_processes_reach_its_port_anywhere() -> No
     }
 
 
+def test_the_instances_reach_object_storage_on_the_port_of_its_endpoint() -> None:
+    """An S3-compatible store on another port than 443 (MinIO's 9000, say) gets its backups."""
+    endpoint = {"tm:kubernetes.database.backup.endpointUrl": "https://minio.example.org:9000"}
+    flows = allowed_flows(plan(endpoint), ENDPOINTS, [*PORTS, (9000, "TCP")])
+    assert ("instance", "internet", "9000/TCP") in flows
+    assert ("instance", "internet", "443/TCP") not in flows
+
+
 def test_the_flow_check_sees_an_open_namespace() -> None:
     """Without the policies every pair is allowed: the check above would see a missing deny."""
     p = plan()
