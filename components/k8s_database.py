@@ -16,17 +16,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app_spec import DatabaseSpec, SecretStore
-from components.k8s_pods import (
-    container_security_context,
-    labels,
-    pod_security_context,
-    requests_and_limits,
-)
+from components.k8s_pods import labels, requests_and_limits
 from components.settings import KubernetesDatabaseSettings, parse_database_url
 
 CNPG_API = "postgresql.cnpg.io/v1"
-# The uid CloudNativePG's operand and PgBouncer images run as.
-CNPG_UID = 26
 
 
 @dataclass(frozen=True)
@@ -164,17 +157,12 @@ class Database(pulumi.ComponentResource):
                         "default_pool_size": str(spec.connections_needed),
                     },
                 },
+                # The operator sets the pods' security contexts (its own restricted ones, as the
+                # image's uid 998) and app.kubernetes.io labels over any the template gives: the
+                # template adds only the requests and limits.
                 "template": {
-                    "metadata": {"labels": labels("database-pooler")},
                     "spec": {
-                        "securityContext": pod_security_context(CNPG_UID),
-                        "containers": [
-                            {
-                                "name": "pgbouncer",
-                                "securityContext": container_security_context(CNPG_UID),
-                                "resources": requests_and_limits(100, 128),
-                            }
-                        ],
+                        "containers": [{"name": "pgbouncer", "resources": requests_and_limits(100, 128)}]
                     },
                 },
             },

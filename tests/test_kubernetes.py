@@ -406,6 +406,18 @@ def test_the_database_is_a_postgis_cluster_with_backups_and_a_pooler() -> None:
     assert pooler.inputs["spec"]["type"] == "rw"
 
 
+def test_the_pooler_template_sets_only_what_cloudnativepg_keeps() -> None:
+    """CloudNativePG 1.30 overwrites the PgBouncer pods' security contexts (its own restricted ones,
+    uid 998) and their app.kubernetes.io labels (pkg/specs/pgbouncer/deployments.go): the template
+    gives the container's requests and limits, which it keeps."""
+    (pooler,) = plan().of_type(POOLER)
+    template = pooler.inputs["spec"]["template"]
+    (container,) = template["spec"]["containers"]
+    assert template == {"spec": {"containers": [container]}}
+    wanted = {"cpu": "100m", "memory": "128Mi"}
+    assert container == {"name": "pgbouncer", "resources": {"requests": wanted, "limits": wanted}}
+
+
 def external_database_plan() -> Plan:
     """The URL is the offline engine's placeholder (offline/engine.py), a Pulumi secret."""
     return plan({"tm:kubernetes.database.mode": "external"})

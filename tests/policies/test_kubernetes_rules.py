@@ -1,7 +1,6 @@
 """What the Kubernetes fixtures do not show: what the restricted profile still allows, where a pod
 kind keeps its pod, the default-deny join during a preview, that the fixtures are objects the
-API server accepts, and that every pod template of the example stack (the database pooler's too,
-which no pod rule reads from its custom resource) passes the pod rules."""
+API server accepts, and that every pod template of the example stack passes the pod rules."""
 
 from __future__ import annotations
 
@@ -174,21 +173,17 @@ POD_RULES = [
 
 
 def _example_pod_templates() -> dict[str, dict[str, Any]]:
-    """Each pod template of the k8s-example plan, by its component label: the Deployments', the
-    migration Job's and the CloudNativePG Pooler's (which the operator completes)."""
+    """Each pod template of the k8s-example plan, by its component label: the Deployments' and the
+    migration Job's (CloudNativePG sets its own pods' security contexts itself)."""
     plan = plan_for("k8s-example")
-    holders = [
-        *plan.of_type(DEPLOYMENT_TYPE),
-        *plan.of_type("kubernetes:batch/v1:Job"),
-        *plan.of_type("kubernetes:postgresql.cnpg.io/v1:Pooler"),
-    ]
+    holders = [*plan.of_type(DEPLOYMENT_TYPE), *plan.of_type("kubernetes:batch/v1:Job")]
     templates = [r.inputs["spec"]["template"] for r in holders]
     return {t["metadata"]["labels"]["app.kubernetes.io/component"]: t for t in templates}
 
 
 def test_every_pod_template_of_the_example_passes_the_pod_rules() -> None:
     templates = _example_pod_templates()
-    assert set(templates) == {"api", "scheduler", "migration", "frontend", "database-pooler"}
+    assert set(templates) == {"api", "scheduler", "migration", "frontend"}
     assert {rule.name for rule in POD_RULES} >= {
         "k8s-pod-non-root",
         "k8s-container-read-only-root-filesystem",
