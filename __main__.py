@@ -504,6 +504,7 @@ def compose_kubernetes(settings: BaseSettings, spec: AppSpec) -> None:
             api_server_port=kube.api_server_port,
             instance_selector=database.instance_selector,
             pooler_selector=database.pooler_selector,
+            object_storage_port=database.object_storage_port,
             operator_namespace=kube.database.operator_namespace,
         ),
         in_namespace,

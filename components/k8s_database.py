@@ -10,22 +10,16 @@ application spec's `login` and `admin` stores name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app_spec import DatabaseSpec, SecretStore
-from components.k8s_pods import (
-    container_security_context,
-    labels,
-    pod_security_context,
-    requests_and_limits,
-)
+from components.k8s_pods import labels, requests_and_limits
 from components.settings import KubernetesDatabaseSettings, parse_database_url
 
 CNPG_API = "postgresql.cnpg.io/v1"
-# The uid CloudNativePG's operand and PgBouncer images run as.
-CNPG_UID = 26
 
 
 @dataclass(frozen=True)
@@ -42,7 +36,8 @@ class DatabaseArgs:
 class Database(pulumi.ComponentResource):
     """`app_address` is where the API and the scheduler connect (the pooler, or the external
     host); `migration_address` where the migration does (the primary itself: DDL and a superuser
-    login do not go through PgBouncer); `secret_names` the Secret of each login store."""
+    login do not go through PgBouncer); `secret_names` the Secret of each login store;
+    `object_storage_port` the port of the backups' endpoint (None with an external database)."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("tm:k8s:Database", name, None, opts)
@@ -71,6 +66,7 @@ class Database(pulumi.ComponentResource):
             self.secret_names: dict[SecretStore, str] = {"login": login_name, "admin": login_name}
             self.instance_selector: dict[str, str] | None = None
             self.pooler_selector: dict[str, str] | None = None
+            self.object_storage_port: int | None = None
             self.register_outputs({"appAddress": self.app_address})
             return
 
@@ -161,17 +157,12 @@ class Database(pulumi.ComponentResource):
                         "default_pool_size": str(spec.connections_needed),
                     },
                 },
+                # The operator sets the pods' security contexts (its own restricted ones, as the
+                # image's uid 998) and app.kubernetes.io labels over any the template gives: the
+                # template adds only the requests and limits.
                 "template": {
-                    "metadata": {"labels": labels("database-pooler")},
                     "spec": {
-                        "securityContext": pod_security_context(CNPG_UID),
-                        "containers": [
-                            {
-                                "name": "pgbouncer",
-                                "securityContext": container_security_context(CNPG_UID),
-                                "resources": requests_and_limits(100, 128),
-                            }
-                        ],
+                        "containers": [{"name": "pgbouncer", "resources": requests_and_limits(100, 128)}]
                     },
                 },
             },
@@ -183,4 +174,5 @@ class Database(pulumi.ComponentResource):
         self.secret_names = {"login": f"{cluster_name}-app", "admin": f"{cluster_name}-superuser"}
         self.instance_selector = {"cnpg.io/cluster": cluster_name, "cnpg.io/podRole": "instance"}
         self.pooler_selector = {"cnpg.io/poolerName": pooler_name}
+        self.object_storage_port = urlsplit(backup.endpoint_url).port or 443
         self.register_outputs({"appAddress": self.app_address, "migrationAddress": self.migration_address})

@@ -6,8 +6,8 @@
   (or, with an external database, all three to its port anywhere);
 - the API and the scheduler out to HTTPS (443) and the SMTP port;
 - what the database itself needs to run (CloudNativePG only): the pooler to the instances, the
-  instances to each other (replication) and to object storage (443, backups), the operator to the
-  instances' status port, and the instances and the pooler to the API server.
+  instances to each other (replication) and to object storage (backups, on its endpoint's port),
+  the operator to the instances' status port, and the instances and the pooler to the API server.
 """
 
 from __future__ import annotations
@@ -51,9 +51,11 @@ class NetworkPoliciesArgs:
     database_port: int
     smtp_port: int
     api_server_port: int
-    # CloudNativePG: its instance and pooler pods (None with an external database).
+    # CloudNativePG: its instance and pooler pods, and the port of the object storage its backups
+    # go to (None with an external database).
     instance_selector: dict[str, str] | None
     pooler_selector: dict[str, str] | None
+    object_storage_port: int | None
     operator_namespace: str
 
 
@@ -113,7 +115,7 @@ class NetworkPolicies(pulumi.ComponentResource):
             _components(api, scheduler),
             egress=[{"to": [ANYWHERE], "ports": _ports(443, args.smtp_port)}],
         )
-        if args.instance_selector is None or args.pooler_selector is None:
+        if args.instance_selector is None or args.pooler_selector is None or args.object_storage_port is None:
             policy(
                 "app-to-database",
                 _components(api, scheduler, migration),
@@ -155,7 +157,7 @@ class NetworkPolicies(pulumi.ComponentResource):
             ],
             egress=[
                 {"to": [instances], "ports": db_port},
-                {"to": [ANYWHERE], "ports": _ports(443, args.api_server_port)},
+                {"to": [ANYWHERE], "ports": _ports(args.object_storage_port, args.api_server_port)},
             ],
         )
         self.register_outputs({})

@@ -1,6 +1,6 @@
 """What the Kubernetes fixtures do not show: what the restricted profile still allows, where a pod
-kind keeps its pod, the default-deny join during a preview, and that the fixtures are objects the
-API server accepts."""
+kind keeps its pod, the default-deny join during a preview, that the fixtures are objects the
+API server accepts, and that every pod template of the example stack passes the pod rules."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from security_baseline import kubernetes
+from security_baseline.framework import ResourcePolicy
 
 from offline.engine import Plan
 from offline.k8s_manifests import Manifest, validate_manifest
 from offline.policy_run import PackProcess, check_plan, load_config, reconcile_config
+from tests.conftest import plan_for
 from tests.k8s_fixtures import DEFAULT_DENY, DEPLOYMENT, NAMESPACE_OBJECT, OBJECTS, pod_spec, registrations
 from tests.policies.cases.kubernetes import CASES
 from tests.policies.harness import UNKNOWN, Case, StackCase, mutate, run_resource_policy, run_stack_policy
@@ -161,6 +163,51 @@ def _fixtures() -> list[tuple[str, str, dict[str, Any]]]:
 )
 def test_every_compliant_fixture_is_a_valid_object(policy: str, token: str, body: dict[str, Any]) -> None:
     assert validate_manifest(Manifest(f"{token} ({policy})", body)) == []
+
+
+# -- the example stack's pod templates ------------------------------------------------------------
+
+POD_RULES = [
+    p for p in kubernetes.POLICIES if isinstance(p, ResourcePolicy) and DEPLOYMENT_TYPE in p.resource_types
+]
+
+
+def _example_pod_templates() -> dict[str, dict[str, Any]]:
+    """Each pod template of the k8s-example plan, by its component label: the Deployments' and the
+    migration Job's (CloudNativePG sets its own pods' security contexts itself)."""
+    plan = plan_for("k8s-example")
+    holders = [*plan.of_type(DEPLOYMENT_TYPE), *plan.of_type("kubernetes:batch/v1:Job")]
+    templates = [r.inputs["spec"]["template"] for r in holders]
+    return {t["metadata"]["labels"]["app.kubernetes.io/component"]: t for t in templates}
+
+
+def test_every_pod_template_of_the_example_passes_the_pod_rules() -> None:
+    templates = _example_pod_templates()
+    assert set(templates) == {"api", "scheduler", "migration", "frontend"}
+    assert {rule.name for rule in POD_RULES} >= {
+        "k8s-pod-non-root",
+        "k8s-container-read-only-root-filesystem",
+        "k8s-container-resources",
+    }
+    found = {
+        (component, rule.name): run_resource_policy(rule, DEPLOYMENT_TYPE, {"spec": {"template": template}})
+        for component, template in templates.items()
+        for rule in POD_RULES
+    }
+    assert {key: messages for key, messages in found.items() if messages} == {}
+    # Stricter than the rules, which let the image's USER stand under runAsNonRoot and allow a
+    # node-local seccomp profile and NET_BIND_SERVICE: these pods name their user, take the
+    # runtime's profile and add no capability.
+    for component, template in templates.items():
+        pod = template["spec"]
+        for container in [*pod["containers"], *pod.get("initContainers", [])]:
+            own, shared = container["securityContext"], pod["securityContext"]
+            user = own.get("runAsUser", shared.get("runAsUser"))
+            assert user is not None, (component, container["name"])
+            assert user > 0, (component, container["name"])
+            profile = own.get("seccompProfile", shared.get("seccompProfile"))
+            assert profile == {"type": "RuntimeDefault"}, (component, container["name"])
+            assert not own.get("capabilities", {}).get("add"), (component, container["name"])
 
 
 # -- mandatory everywhere -------------------------------------------------------------------------
