@@ -24,33 +24,8 @@ sleeping=$(output --json | jq --raw-output '.offHours.stoppedDatabase // empty')
 if [ -n "$sleeping" ]; then
   scripts/start-database.sh "$sleeping"
 fi
-cluster=$(output clusterName)
-task_definition=$(output reviewDatabaseAdminTaskDefinitionArn)
-subnets=$(output privateSubnetIds --json | jq -r 'join(",")')
-security_group=$(output migrateSecurityGroupId)
 overrides=$(jq -cn --arg action "$action" --arg pr "$pull_request" \
   '{containerOverrides: [{name: "db-admin", environment: [{name: "ACTION", value: $action}, {name: "PR_NUMBER", value: $pr}]}]}')
-
-task=$(aws ecs run-task \
-  --cluster "$cluster" \
-  --task-definition "$task_definition" \
-  --capacity-provider-strategy capacityProvider=FARGATE,weight=1 \
-  --network-configuration "awsvpcConfiguration={subnets=[$subnets],securityGroups=[$security_group],assignPublicIp=DISABLED}" \
-  --overrides "$overrides" \
-  --started-by "review-pr-$pull_request" \
-  --query 'tasks[0].taskArn' --output text)
-if [[ $task != arn:* ]]; then
-  # ECS placed no task (run-task's failures say why): waiting on "None" would poll for 10 minutes.
-  echo "ECS started no database-admin task (run-task answered $task); run it by hand to see its failures" >&2
-  exit 1
-fi
-echo "database-admin task ($action, pull request $pull_request): $task"
-
-aws ecs wait tasks-stopped --cluster "$cluster" --tasks "$task"
-# shellcheck disable=SC2016 # the backticks are a JMESPath literal, not a command substitution
-exit_code=$(aws ecs describe-tasks --cluster "$cluster" --tasks "$task" \
-  --query 'tasks[0].containers[?name==`db-admin`].exitCode | [0]' --output text)
-if [ "$exit_code" != "0" ]; then
-  echo "database-admin task failed (exit code $exit_code); logs: $(output backendLogGroup), prefix review-db-admin" >&2
-  exit 1
-fi
+echo "database-admin task: $action, pull request $pull_request"
+"$(dirname "$0")/run-task.sh" "$base" "$(output reviewDatabaseAdminTaskDefinitionArn)" db-admin \
+  --overrides "$overrides" --started-by "review-pr-$pull_request"

@@ -359,8 +359,11 @@ def test_a_review_image_archive_is_pushed_by_skopeo_unless_a_fresh_one_has_its_t
 
 
 def test_the_review_images_outlive_the_review_apps_deployed_from_them() -> None:
-    """The deploy pushes again any image older than the repository's expiry less the review
-    app's lifetime: the workflow's two numbers are the lifecycle policy's and the claim's."""
+    """The deploy pushes again any image that could expire (the lifecycle policy's days after its
+    push) while the review app it renews lives: that app's expiry date is TTL_DAYS after the
+    deploy's day, and the sweeper removes it at its run on the day after that date, up to TTL_DAYS
+    + 1 days and the sweep's time of day after the deploy (a review app wakes every morning, its
+    tasks pulling the image again)."""
     workflow = load("review-app.yml")
     (policy,) = [
         r
@@ -373,4 +376,18 @@ def test_the_review_images_outlive_the_review_apps_deployed_from_them() -> None:
     assert int(workflow["env"]["REVIEW_IMAGE_DAYS"]) == days
     deploy = workflow["jobs"]["deploy"]
     push = str(deploy["steps"][index_of(deploy, "push-image.sh --push-only")]["run"])
-    assert "REPUSH_OLDER_THAN_DAYS=$((REVIEW_IMAGE_DAYS - TTL_DAYS))" in push
+    (expression,) = re.findall(r"REPUSH_OLDER_THAN_DAYS=(\$\(\([A-Z_ 0-9+-]+\)\)) ", push)
+    numbers = {name: workflow["env"][name] for name in ("REVIEW_IMAGE_DAYS", "TTL_DAYS")}
+    evaluated = subprocess.run(
+        ["bash", "-c", f"echo {expression}"], env=numbers, capture_output=True, text=True, check=True
+    )
+    threshold = int(evaluated.stdout)  # push-image.sh keeps an image pushed fewer days ago
+    assert threshold > 0  # a second push within days keeps the image
+    prepare = workflow["jobs"]["prepare"]
+    claim = str(prepare["steps"][index_of(prepare, "expires=")]["run"])
+    assert 'expires=$(date -u -d "+$TTL_DAYS days" +%F)' in claim
+    (sweep,) = load("review-sweeper.yml")["on"]["schedule"]
+    minute, hour, *every_day = sweep["cron"].split()
+    assert every_day == ["*", "*", "*"]
+    longest_life = datetime.timedelta(days=int(numbers["TTL_DAYS"]) + 1, hours=int(hour), minutes=int(minute))
+    assert datetime.timedelta(days=days - threshold) >= longest_life

@@ -896,6 +896,31 @@ def test_the_sweeper_runs_nightly_and_on_demand() -> None:
         assert steps(sweep)[index_of(sweep, removing)]["if"] == "steps.still.outputs.stale == 'true'"
 
 
+@pytest.mark.parametrize(
+    ("listed", "fails", "outputs"),
+    [
+        ('[{"repository": "o/r", "pr": 3, "reason": "it expired on 2001-01-01"}]', False, {"stale": "true"}),
+        ("[]", False, {"stale": "false"}),
+        # The list cannot be made again (S3, the claims): nothing is known, so nothing is removed.
+        ("fail", True, {}),
+        ("review-pr-3", True, {}),
+    ],
+    ids=["still-stale", "renewed", "unknown", "not-json"],
+)
+def test_the_sweep_removes_only_what_it_found_stale_again(
+    tmp_path: Path, listed: str, fails: bool, outputs: dict[str, str]
+) -> None:
+    step = step_named(jobs("review-sweeper.yml")["sweep"], "still")
+    scripts = tmp_path / "repository" / ".github" / "scripts"
+    scripts.mkdir(parents=True)
+    answer = "echo 'An error occurred (AccessDenied) when calling ListObjectsV2' >&2; exit 1"
+    stub(scripts, "stale-review-stacks.sh", answer if listed == "fail" else f"echo '{listed}'")
+    stub(tmp_path / "bin", "pulumi", "true")
+    env = {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "REPOSITORY": "o/r", "PR": "3"}
+    code, written, log = run_step(str(step["run"]), env, tmp_path, cwd=tmp_path / "repository")
+    assert (code != 0, written) == (fails, outputs), log
+
+
 # -- the application repository's workflow -----------------------------------------------------
 
 
