@@ -695,7 +695,7 @@ def test_the_front_end_is_rebuilt_only_when_the_slot_does_not_serve_its_build() 
     assert step["env"]["APP_SHA"] == "${{ steps.request.outputs.app-sha }}"
     run = str(step["run"])
     assert f"--recipe {REVIEW_PATH}" in run
-    assert run.index('if [ -n "$key" ]; then') < run.index('--serves-build "$key"')
+    assert run.index('if [ -n "$key" ] && app_id=$(pulumi stack output') < run.index('--serves-build "$key"')
     assert prepare["outputs"]["frontend-key"] == "${{ steps.frontend.outputs.frontend-key }}"
     assert prepare["outputs"]["frontend-reused"] == "${{ steps.frontend.outputs.frontend-reused }}"
     for job_id in FRONT_END_JOBS:
@@ -718,22 +718,26 @@ esac
 if [ "$answer" = fail ]; then echo "Traceback: something unforeseen" >&2; exit 1; fi
 echo "$name=$answer"
 """,
-    "pulumi": "#!/usr/bin/env bash\necho d1abc2def3\n",
+    "pulumi": """#!/usr/bin/env bash
+if [ "$STUB_OUTPUTS" = fail ]; then echo "error: the stack's outputs cannot be read" >&2; exit 255; fi
+echo d1abc2def3
+""",
 }
 
 
 @pytest.mark.parametrize(
-    ("key", "served", "outputs", "asked"),
+    ("key", "served", "outputs", "asked", "stack_outputs"),
     [
-        ("4c" * 32, "true", {"frontend-key": "4c" * 32, "frontend-reused": "true"}, True),
-        ("4c" * 32, "fail", {"frontend-key": "4c" * 32}, True),
-        ("", "true", {"frontend-key": ""}, False),
-        ("fail", "true", {"frontend-key": ""}, False),
+        ("4c" * 32, "true", {"frontend-key": "4c" * 32, "frontend-reused": "true"}, True, "ok"),
+        ("4c" * 32, "fail", {"frontend-key": "4c" * 32}, True, "ok"),
+        ("", "true", {"frontend-key": ""}, False, "ok"),
+        ("fail", "true", {"frontend-key": ""}, False, "ok"),
+        ("4c" * 32, "true", {"frontend-key": "4c" * 32}, False, "fail"),
     ],
-    ids=["served", "slot-unreadable", "no-key", "key-crashed"],
+    ids=["served", "slot-unreadable", "no-key", "key-crashed", "app-id-unreadable"],
 )
 def test_the_front_end_check_never_fails_prepare_and_anything_unknown_means_a_build(
-    tmp_path: Path, key: str, served: str, outputs: dict[str, str], asked: bool
+    tmp_path: Path, key: str, served: str, outputs: dict[str, str], asked: bool, stack_outputs: str
 ) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -748,6 +752,7 @@ def test_the_front_end_check_never_fails_prepare_and_anything_unknown_means_a_bu
         "CALLS": str(calls),
         "STUB_KEY": key,
         "STUB_SERVED": served,
+        "STUB_OUTPUTS": stack_outputs,
         "APP_SHA": APP_HEAD,
         "SLOT": "2",
         "FRONTEND_ENV": FRONTEND_ENV,

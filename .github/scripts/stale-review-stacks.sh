@@ -42,6 +42,7 @@ numbers=$(
 mapfile -t prs < <(grep . <<< "$numbers" | sort -nu)
 stale=()
 errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
 for pr in "${prs[@]}"; do
   if [ -n "$only" ] && [ "$pr" != "$only" ]; then continue; fi
   claim=$(jq -c --argjson pr "$pr" '[.[] | select(.pullRequest == $pr)] | first // {}' <<< "$claims")
