@@ -2038,3 +2038,25 @@ def test_script_passes_shellcheck_and_is_executable(script: Path) -> None:
     )
     assert result.returncode == 0, result.stdout
     assert os.access(script, os.X_OK)
+
+
+# `pulumi stack output [--stack S] [--json] NAME`, and the scripts' `$(output NAME ...)` helper.
+STACK_OUTPUT_READ = re.compile(
+    r"(?:pulumi stack output|\$\(output)(?: --stack \"?[^\s\"]+\"?)?(?: --json)? ([a-z][A-Za-z]+)\b"
+)
+
+
+def test_every_stack_output_the_workflows_and_scripts_read_is_exported() -> None:
+    """A name read that no stack exports fails only at run time, on a real stack: each one is an
+    output of one of the planned stacks (the bases and a review stack)."""
+    read: dict[str, set[str]] = {}
+    for path in [*WORKFLOWS, *SCRIPTS_DIR.iterdir(), *(ROOT / "scripts").glob("*.sh")]:
+        for line in path.read_text().splitlines():
+            if not line.lstrip().startswith("#"):
+                for name in STACK_OUTPUT_READ.findall(line):
+                    read.setdefault(name, set()).add(path.name)
+    assert {"clusterName", "apiTaskDefinitionArn", "reviewFrontendAppId"} <= set(read)
+    exported = {
+        name for stack in ("dev", "staging", "prod", "review-pr-123") for name in cached_plan(stack).outputs
+    }
+    assert {name: sorted(paths) for name, paths in read.items() if name not in exported} == {}
