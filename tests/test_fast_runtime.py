@@ -86,3 +86,21 @@ def test_every_output_completes_before_the_wait_ends(wait: Wait) -> None:
 
     asyncio.run(scenario())
     assert sorted(finished) == [*range(100), *range(100, 150)]
+
+
+@WAITS
+def test_a_cancelled_output_ends_the_wait_while_others_still_run(wait: Wait) -> None:
+    async def scenario() -> None:
+        never = asyncio.ensure_future(asyncio.sleep(3600))
+        cancelled = asyncio.ensure_future(asyncio.sleep(3600))
+        cancelled.cancel()
+        with SETTINGS.lock:
+            SETTINGS.outputs.update({never, cancelled})
+        try:
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(wait(), timeout=5)
+        finally:
+            never.cancel()
+            SETTINGS.outputs.clear()
+
+    asyncio.run(scenario())
