@@ -186,10 +186,10 @@ def resource_needs(plan: Plan, index: Index, phases: Iterable[str] = PHASES) -> 
             for action in entry[phase]:
                 if action in only_with and not resource.inputs.get(only_with[action]):
                     continue
-                needs.append(_need(resource, entry, phase, action, plan.environment, index))
+                need = _need(resource, entry, phase, action, plan.environment, index)
+                needs.append(need)
                 if phase == "tag" and resource.type not in SUB_RESOURCES:
-                    tagged = _need(resource, entry, phase, action, plan.environment, index)
-                    needs.append(_retag(tagged, plan.environment))
+                    needs.append(_retag(need, plan.environment))
             if phase in ("create", "update") and "passesRole" in entry:
                 needs += _passes(resource, entry, phase, plan.environment, index)
     return needs

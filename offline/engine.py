@@ -7,6 +7,7 @@ command prints and what tests and policy runs look at.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 import runpy
@@ -179,6 +180,9 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: 
     try:
         with fast_runtime():
             _sync_await(run_in_stack(run_program))
+    except BaseException:
+        _end_what_the_program_left_running()
+        raise
     finally:
         sys.path.remove(str(project_dir))
 
@@ -248,6 +252,18 @@ def review_config(pull_request: int, project_dir: Path) -> dict[str, Any]:
         "tm:owner": base["tm:owner"],
         "tm:costCenter": base["tm:costCenter"],
     }
+
+
+def _end_what_the_program_left_running() -> None:
+    """After a program failed: the runtime stopped waiting at the first failed output, leaving the
+    program's other tasks on the event loop. The next plan in this process would run them, and
+    report their failures there ("Future exception was never retrieved"). Cancel them and let them
+    end now; the program's own error is raised all the same."""
+    loop = asyncio.get_event_loop()
+    while left := [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task(loop)]:
+        for task in left:
+            task.cancel()
+        _sync_await(asyncio.gather(*left, return_exceptions=True))
 
 
 def _reset_runtime() -> None:

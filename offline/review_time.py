@@ -23,6 +23,9 @@ from offline.rollout_time import Rollout, rollouts
 SERVICE = "aws:ecs/service:Service"
 # Seconds, what the step waits for, and where the number comes from.
 FARGATE_TASK_RUN = 60.0
+# `push-image.sh --build-only`: the app's locked packages, measured; the rest of the image assumed.
+BACKEND_PACKAGES = 31.0
+BACKEND_REST = 150.0
 FRONTEND_INSTALL = 154.0
 WEBPACK_BUILD = 219.0
 # `build-sandbox-id`: `npm install && npm run all` in the sandbox iD fork, which could not be
@@ -31,11 +34,11 @@ WEBPACK_BUILD = 219.0
 SANDBOX_EDITOR_INSTALL = 33.0
 SANDBOX_EDITOR_BUILD = 60.0
 STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
-    "claim a slot": (10.0, (), "a few S3 requests and the base stack's outputs"),
+    "claim a slot": (10.0, (), "assumed: a few S3 requests and the base stack's outputs"),
     "ask what the slot serves": (
         5.0,
         ("claim a slot",),
-        "one GitHub API call, Amplify's GetApp and one request to the slot",
+        "assumed: one GitHub API call, Amplify's GetApp and one request to the slot",
     ),
     "create the database": (
         FARGATE_TASK_RUN,
@@ -43,10 +46,11 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
         "assumed: a Fargate task's start (~1 min) and a few SQL statements",
     ),
     "build the back-end image": (
-        180.0,
+        BACKEND_PACKAGES + BACKEND_REST,
         ("ask what the slot serves",),
-        "the app's locked packages install in 31 s without a cache (measured on 2 cores); its apt "
-        "installs, the OpenTelemetry layer, saving and uploading the image assumed 2.5 min",
+        f"the app's locked packages install in {BACKEND_PACKAGES:g} s without a cache (measured on 2 "
+        "cores); its apt installs, the OpenTelemetry layer, saving and uploading the image assumed "
+        f"{BACKEND_REST / 60:g} min",
     ),
     # Measured on 2026-12-01 on 2 cores, at the application's commit 5a4da866 (docs/review-apps.md,
     # "Cost and time"): the packages resolved afresh, as this workplace's registry lacks some of the
@@ -86,7 +90,7 @@ STEPS: dict[str, tuple[float, tuple[str, ...], str]] = {
     # Set by time_to_url: what is left of the service's first healthy task once the migrations
     # and the data, which run beside its start, are done.
     "API healthy": (0.0, ("load the review data",), ""),
-    "comment the URLs": (5.0, ("API healthy", "deploy the front end"), "one GitHub API call"),
+    "comment the URLs": (5.0, ("API healthy", "deploy the front end"), "assumed: one GitHub API call"),
 }
 
 

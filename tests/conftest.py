@@ -71,7 +71,13 @@ def check_changes(plan: Plan, base: Plan, packs: list[PackProcess]) -> PolicyRes
     """Both packs on a variant of a committed stack: every stack policy on the whole plan, the
     resource policies on what differs from `base` (new resources, or what a policy is handed of one:
     its inputs, parent, protect flag or provider's inputs). `base` passes every mandatory policy
-    (tests/policies/test_stacks.py), so this finds what a full run would, in a fraction of its time."""
+    (tests/policies/test_stacks.py) at its environment's levels, so this finds the mandatory
+    violations a full run would, in a fraction of its time; advisory findings on the resources
+    left as they were are not reported."""
+    assert plan.environment == base.environment, (
+        f"a {plan.environment} variant checked against a {base.environment} base: the packs' levels "
+        "are the environment's"
+    )
     changed = changed_resources(plan, base)
     assert changed, "the variant changed no resource"
     return check_resources(plan, changed, packs, stack=True)

@@ -4,6 +4,7 @@ by the role that deploys or previews that stack, evaluated over the bootstrap's 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
@@ -155,6 +156,34 @@ def test_the_retag_phase_sends_only_the_changed_tag() -> None:
         assert "aws:RequestTag/Environment" not in context, need
         assert context["aws:TagKeys"] == ["ExpiresAt"], need
         assert context["aws:ResourceTag/Environment"] == "review", need
+
+
+def _without(policies: list[dict[str, Any]], sid: str, action: str) -> list[dict[str, Any]]:
+    """The policies with `action` taken out of the statement `sid`."""
+    found = copy.deepcopy(policies)
+    (statement,) = [st for policy in found for st in policy["Statement"] if st.get("Sid") == sid]
+    assert action in statement["Action"]
+    statement["Action"] = [a for a in statement["Action"] if a != action]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("stack", "role", "sid", "action"),
+    [
+        ("review-pr-123", "review", "RetagReviewTasks", "ecs:TagResource"),
+        ("review-pr-123", "review", "ManageReviewRouting", "elasticloadbalancing:AddTags"),
+        ("prod", "prod", "ManageRolesOfThisEnvironment", "iam:TagRole"),
+    ],
+)
+def test_a_role_that_may_tag_only_what_it_creates_refuses_a_later_retag(
+    stack: str, role: str, sid: str, action: str
+) -> None:
+    """The retag phase asks what creating and tagging did not: a role that lets a deploy tag what
+    it creates (with its Environment tag) but not what already carries it refuses a later deploy's
+    change of one tag, and nothing else."""
+    found = refused(stack_needs(stack), _without(role_policies(role), sid, action), role)
+    assert found
+    assert all(f": retag needs {action} on " in line for line in found), found
 
 
 def test_a_missing_permission_names_the_resource_type_and_the_action() -> None:

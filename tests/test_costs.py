@@ -680,6 +680,21 @@ def test_a_deployment_pays_its_replicas_share_of_the_node_half_for_cpu_half_for_
     assert cost.resources[0].charges[0].what == "3 Deployment pod(s) requesting 0.5 vCPU and 2 GiB each"
 
 
+def test_init_containers_run_one_at_a_time_so_the_pod_reserves_the_largest_of_them() -> None:
+    """Kubernetes' effective init request is the highest request of any init container, resource
+    by resource (kubernetes.io/docs/concepts/workloads/pods/init-containers/, "Resource sharing
+    within containers"), not their sum: they run one after another."""
+    node = costs.Prices.load()["kubernetesNode.month"]
+    container = {"name": "c", "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}}
+    inits = [
+        {"name": "a", "resources": {"requests": {"cpu": "1", "memory": "512Mi"}}},
+        {"name": "b", "resources": {"requests": {"cpu": "250m", "memory": "1Gi"}}},
+    ]
+    template = {"spec": {"containers": [container], "initContainers": inits}}
+    cost = _pods("kubernetes:apps/v1:Deployment", {"replicas": 1, "template": template})
+    assert cost.total_usd == pytest.approx((1 / 4 + 1 / 8) * node / 2)
+
+
 def test_a_cloudnativepg_cluster_pays_per_instance_and_its_backups_are_not_priced() -> None:
     node = costs.Prices.load()["kubernetesNode.month"]
     spec = {"instances": 2, "resources": {"requests": {"cpu": "1", "memory": "4Gi"}}}

@@ -18,6 +18,14 @@ WAITS = pytest.mark.parametrize("wait", [sdk_stack.wait_for_rpcs, wait_for_rpcs]
 Wait = Callable[[], Awaitable[None]]
 
 
+@pytest.fixture(autouse=True)
+def no_outstanding_rpcs() -> None:
+    """Each wait starts with nothing outstanding, whatever ran before it in the process: a plan
+    whose program failed leaves its RPC manager holding the error, which the wait would raise."""
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+
 def test_the_replaced_sdk_function_is_the_one_reviewed() -> None:
     source = inspect.getsource(sdk_stack.wait_for_rpcs)
     assert hashlib.sha256(source.encode()).hexdigest() == SDK_WAIT_FOR_RPCS_SHA256, (
@@ -78,3 +86,21 @@ def test_every_output_completes_before_the_wait_ends(wait: Wait) -> None:
 
     asyncio.run(scenario())
     assert sorted(finished) == [*range(100), *range(100, 150)]
+
+
+@WAITS
+def test_a_cancelled_output_ends_the_wait_while_others_still_run(wait: Wait) -> None:
+    async def scenario() -> None:
+        never = asyncio.ensure_future(asyncio.sleep(3600))
+        cancelled = asyncio.ensure_future(asyncio.sleep(3600))
+        cancelled.cancel()
+        with SETTINGS.lock:
+            SETTINGS.outputs.update({never, cancelled})
+        try:
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(wait(), timeout=5)
+        finally:
+            never.cancel()
+            SETTINGS.outputs.clear()
+
+    asyncio.run(scenario())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import re
 from collections.abc import Callable
@@ -10,7 +12,7 @@ import pulumi
 import pytest
 
 from offline.__main__ import ARCHITECTURE_DOC, architecture_doc, main
-from offline.engine import Plan
+from offline.engine import Plan, run_stack
 from offline.mocks import OfflineMocks, Registration
 from offline.policy_run import PolicyResult
 from offline.report import MASK, SECRET_SIGNATURE, SECRET_SIGNATURE_KEY, component_graph, render_text, to_json
@@ -158,3 +160,20 @@ def test_an_assertion_inside_an_output_fails_the_test() -> None:
 
     with pytest.raises(AssertionError):
         wrong()
+
+
+def test_a_failed_plan_leaves_nothing_of_its_program_running() -> None:
+    """A program that fails (a review on a base that exports no review outputs) still fails its
+    plan, and leaves no task behind on the event loop: the next plan in the process would run
+    them, and their failures would be reported there ("Future exception was never retrieved")."""
+    loop = asyncio.get_event_loop()
+    reported: list[str] = []
+    loop.set_exception_handler(lambda _, context: reported.append(str(context.get("message"))))
+    try:
+        with pytest.raises(KeyError, match="review"):
+            run_stack("review-pr-7", {"tm:baseStack": "prod"})
+        assert asyncio.all_tasks(loop) == set()
+        gc.collect()
+    finally:
+        loop.set_exception_handler(None)
+    assert reported == []

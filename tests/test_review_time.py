@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,22 @@ def test_the_review_plan_reports_every_kind_of_push_and_base_plans_do_not(review
     assert found["timeToUrlLaterPushSeconds"] == later.seconds
     assert found["timeToUrlFrontEndKeptSeconds"] == kept.seconds
     assert "timeToUrlSeconds" not in to_json(plan_for("dev"))
+
+
+def _stated_seconds(basis: str) -> float:
+    """The durations a basis states ("31 s", "2.5 min"), added up."""
+    units = {"s": 1, "min": 60}
+    return sum(float(n) * units[unit] for n, unit in re.findall(r"(\d+(?:\.\d+)?) (s|min)\b", basis))
+
+
+@pytest.mark.parametrize("name", [name for name, (_, _, basis) in STEPS.items() if basis])
+def test_each_step_says_where_its_time_comes_from_and_adds_up_to_it(name: str) -> None:
+    """A step is measured or marked *assumed*, in part or whole, and the durations its basis
+    states are the step's time."""
+    seconds, _, basis = STEPS[name]
+    assert "measured" in basis or basis.startswith("assumed"), basis
+    stated = _stated_seconds(basis)
+    assert stated in (0, seconds), f"{name}: {seconds:g} s, its basis states {stated:g} s: {basis}"
 
 
 # Where the review-app workflow runs each step of the estimate: its job, and what its step runs.

@@ -213,6 +213,13 @@ def test_checking_the_changes_finds_what_a_full_run_does_when_only_a_provider_ch
     assert {(v.policy, v.urn) for v in check_broken(plan, packs).mandatory} == full
 
 
+def test_checking_the_changes_refuses_a_base_of_another_environment() -> None:
+    """The packs' enforcement levels are the environment's: a dev base passing its policies says
+    nothing of what prod's levels make of the resources a prod variant left as they were."""
+    with pytest.raises(AssertionError, match="environment"):
+        check_changes(plan_for("prod"), plan_for("dev"), packs=[])
+
+
 @pytest.mark.parametrize(
     ("change", "expected"), BROKEN, ids=[change.__name__.strip("_") for change, _ in BROKEN]
 )

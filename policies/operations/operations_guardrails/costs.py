@@ -1088,8 +1088,12 @@ def _node_share(what: str, pods: float, cpu: float, gib: float, stack: _Stack) -
 def _pod_template_share(template: Mapping[str, Any], pods: float, what: str, stack: _Stack) -> _Priced:
     spec = template.get("spec") or {}
     cpu, gib = _requests(spec.get("containers"))
-    # Init containers run before the others: the pod reserves the larger of the two.
-    init_cpu, init_gib = _requests(spec.get("initContainers"))
+    # Init containers run one at a time before the others: the pod reserves, resource by
+    # resource, the larger of its containers' sum and its largest init container's request
+    # (kubernetes.io/docs/concepts/workloads/pods/init-containers/).
+    inits = [_requests([init]) for init in spec.get("initContainers") or []]
+    init_cpu = max((c for c, _ in inits), default=0.0)
+    init_gib = max((g for _, g in inits), default=0.0)
     return _node_share(what, pods, max(cpu, init_cpu), max(gib, init_gib), stack)
 
 
