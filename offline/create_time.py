@@ -67,7 +67,9 @@ class CreateTime:
         return self.seconds / 60
 
 
-def duration(resource: Registration) -> tuple[float, str]:
+def duration(
+    resource: Registration, durations: Mapping[str, tuple[float, str]] = DURATIONS
+) -> tuple[float, str]:
     """How long creating `resource` takes, and why that number."""
     if resource.type == "awsx:ec2:Vpc":
         # Its children (NAT gateways among them) are invisible offline: they are part of it.
@@ -79,7 +81,7 @@ def duration(resource: Registration) -> tuple[float, str]:
     if resource.type == "aws:rds/instance:Instance":
         multi = resource.inputs.get("multiAz") in (True, "true")
         return RDS_MULTI_AZ if multi else RDS_SINGLE_AZ
-    return DURATIONS.get(resource.type, SMALL)
+    return durations.get(resource.type, SMALL)
 
 
 def critical_path(
@@ -133,12 +135,12 @@ def unsourced(plan: Plan) -> str | None:
     return f"no sourced durations for Kubernetes objects ({len(kinds)} kinds, e.g. {kinds[0]})"
 
 
-def create_time(plan: Plan) -> CreateTime:
-    """The critical path of creating the plan's stack from nothing."""
+def create_time(plan: Plan, durations: Mapping[str, tuple[float, str]] = DURATIONS) -> CreateTime:
+    """The critical path of creating the plan's stack from nothing (with `durations` by type)."""
     by_urn = {r.urn: r for r in plan.resources}
     seconds, basis = {}, {}
     for resource in plan.resources:
-        seconds[resource.urn], basis[resource.urn] = duration(resource)
+        seconds[resource.urn], basis[resource.urn] = duration(resource, durations)
     # A component is done when its children are; depending on it means waiting for them.
     dependencies: dict[str, list[str]] = {r.urn: list(r.dependencies) for r in plan.resources}
     for resource in plan.resources:

@@ -107,10 +107,10 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "createTime": None if unsourced(plan) else create_time_json(create_time(plan)),
         **(
             {
-                "timeToUrlSeconds": time_to_url(create_time(plan)).seconds,
-                "timeToUrlLaterPushSeconds": time_to_url(create_time(plan), review_rollout(plan)).seconds,
+                "timeToUrlSeconds": time_to_url(plan).seconds,
+                "timeToUrlLaterPushSeconds": time_to_url(plan, review_rollout(plan)).seconds,
                 "timeToUrlFrontEndKeptSeconds": time_to_url(
-                    create_time(plan), review_rollout(plan), frontend_kept=True
+                    plan, review_rollout(plan), frontend_kept=True
                 ).seconds,
             }
             if is_review(plan)
@@ -213,13 +213,13 @@ def render_text(plan: Plan) -> str:
     else:
         lines += ["", *render_create_time(create_time(plan))]
     if is_review(plan):
-        created, rollout = create_time(plan), review_rollout(plan)
+        rollout = review_rollout(plan)
         lines += [
             "",
             *render_time_to_url(
-                time_to_url(created),
-                time_to_url(created, rollout),
-                time_to_url(created, rollout, frontend_kept=True),
+                time_to_url(plan),
+                time_to_url(plan, rollout),
+                time_to_url(plan, rollout, frontend_kept=True),
             ),
         ]
     found_rollouts = rollouts(plan)  # ECS services' (a Kubernetes plan has none)

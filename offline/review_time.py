@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from offline.create_time import DURATIONS, SMALL, CreateTime, critical_path
+from offline.create_time import DURATIONS, SMALL, create_time, critical_path
 from offline.engine import Plan
 from offline.rollout_time import Rollout, rollouts
 
@@ -116,17 +116,16 @@ class TimeToUrl:
         return self.seconds / 60
 
 
-def time_to_url(
-    created: CreateTime, rollout: Rollout | None = None, frontend_kept: bool = False
-) -> TimeToUrl:
+def time_to_url(plan: Plan, rollout: Rollout | None = None, frontend_kept: bool = False) -> TimeToUrl:
     """The critical path from a push to the review app's comment. Without `rollout`, the first
-    push, given the review plan's create time (whose last step, the service's wait for health, runs
-    beside the migrations and data); with the review service's `rollout`, a later push, which
-    keeps the slot's front end when its sources are as they were (`frontend_kept`)."""
+    push: `pulumi up` creates the review plan's stack and returns once the service is created
+    (it does not wait for its tasks), whose first healthy task is then awaited beside the
+    migrations and data; with the review service's `rollout`, a later push, which keeps the slot's
+    front end when its sources are as they were (`frontend_kept`)."""
     beside = STEPS["run the migrations"][0] + STEPS["load the review data"][0]
     if rollout is None:
-        up = created.seconds - sum(s.seconds for s in created.critical_path if s.type == SERVICE)
-        up_basis = "the plan's create time without the health wait"
+        up = create_time(plan, {**DURATIONS, SERVICE: SMALL}).seconds
+        up_basis = "the plan's create time, the service counted as created once ECS accepts it"
         start, start_basis = DURATIONS[SERVICE]
     elif rollout.waits:
         up = 2 * SMALL[0] + rollout.seconds
